@@ -1,0 +1,109 @@
+"""Exception and warning classes raised by karabakh_routes.
+
+Every error subclasses a built-in (``ValueError`` or ``LookupError``) so callers can
+catch either the specific class or the built-in one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "DataError",
+    "DateError",
+    "KarabakhRoutesWarning",
+    "PlaceNotFoundError",
+    "Problem",
+    "TrafficError",
+    "ViewError",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file.
+
+    Attributes
+    ----------
+    file
+        The file (or ``"<memory>"`` for in-memory data).
+    where
+        Row (``"row 7"``, counting the header as row 1) or feature (``"feature 3 (id=goris)"``).
+    field
+        The column or property at fault.
+    value
+        The offending value, as text.
+    expected
+        What would be valid.
+    severity
+        ``"error"`` or ``"warning"``.
+    """
+
+    file: str
+    where: str
+    field: str
+    value: str
+    expected: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        value = self.value if len(self.value) <= 80 else self.value[:77] + "..."
+        return f"{self.file}, {self.where}, field '{self.field}': {value!r} — {self.expected}"
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the problem as a JSON-ready dict."""
+        return {
+            "file": self.file,
+            "where": self.where,
+            "field": self.field,
+            "value": self.value,
+            "expected": self.expected,
+            "severity": self.severity,
+        }
+
+
+class DataError(ValueError):
+    """Input data (events, sources, places, segments, routes) is invalid.
+
+    ``problems`` lists every problem found, not only the first.
+    """
+
+    def __init__(self, problems: Sequence[Problem], *, header: str = "") -> None:
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        head = header or f"{len(errors)} problem(s) in the input data"
+        lines = [head + ":"] + [f"  - {p}" for p in errors]
+        super().__init__("\n".join(lines))
+
+
+class DateError(ValueError):
+    """A date could not be parsed or is impossible."""
+
+
+class PlaceNotFoundError(LookupError):
+    """No place matches a name; ``suggestions`` holds the closest known names."""
+
+    def __init__(self, name: str, suggestions: Sequence[str]) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        msg = f"Unknown place {name!r}."
+        if self.suggestions:
+            msg += " Closest known names: " + ", ".join(self.suggestions) + "."
+        msg += " Run `karabakh-routes places` for the full list."
+        super().__init__(msg)
+
+    def __str__(self) -> str:  # LookupError would repr() the message
+        return str(self.args[0])
+
+
+class TrafficError(ValueError):
+    """A traffic class name is not in the fixed vocabulary."""
+
+
+class ViewError(ValueError):
+    """A view name is not one of the accepted forms."""
+
+
+class KarabakhRoutesWarning(UserWarning):
+    """Warning about questionable (but usable) data, e.g. coordinates outside the region."""

@@ -1,0 +1,406 @@
+"""Events and sources: the claim ledger. CSV read/write and validation.
+
+One row of ``events.csv`` is one source's claim, never merged with another's. Every
+cell stays text; dates are EDTF. See ``docs/data-format.md`` for the columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import networkx as nx
+import pandas as pd
+
+from ._errors import DataError, DateError, Problem, TrafficError
+from ._io import atomic_write, read_csv_rows, read_text
+from .dates import DateSpan, parse_edtf
+from .datasets import bundled_path
+from .network import place_index, resolve_route
+
+__all__ = [
+    "TRAFFIC_CLASSES",
+    "EVENT_TYPES",
+    "STATUSES",
+    "Event",
+    "Source",
+    "Ledger",
+    "read_sources",
+    "read_events",
+    "read_ledger",
+    "write_events",
+    "write_sources",
+    "check_traffic",
+]
+
+TrafficClass = Literal["civilian", "humanitarian", "medical", "peacekeepers"]
+#: The fixed vocabulary of traffic classes.
+TRAFFIC_CLASSES: tuple[str, ...] = ("civilian", "humanitarian", "medical", "peacekeepers")
+#: Event types.
+EVENT_TYPES: tuple[str, ...] = ("closure", "opening", "restriction", "passage", "report")
+#: Statuses an event can claim.
+STATUSES: tuple[str, ...] = ("open", "restricted", "closed")
+_TYPE_STATUSES = {
+    "closure": ("closed", "restricted"),
+    "opening": ("open", "restricted"),
+    "restriction": ("restricted",),
+    "report": STATUSES,
+    "passage": ("",),
+}
+
+EVENT_COLUMNS = ("id", "start", "end", "target", "type", "status", "traffic", "allowed",
+                 "direction", "claimant", "source", "quote", "note")
+_EVENT_REQUIRED = ("id", "start", "target", "type", "claimant", "source")
+SOURCE_COLUMNS = ("id", "title", "publisher", "published", "url", "seed")
+PathLike = str | os.PathLike[str]
+
+
+def check_traffic(name: str) -> str:
+    """Return ``name`` if it is a traffic class, else raise :class:`TrafficError`.
+
+    Examples
+    --------
+    >>> check_traffic("humanitarian")
+    'humanitarian'
+    """
+    if name in TRAFFIC_CLASSES:
+        return name
+    msg = f"Unknown traffic class {name!r}. Valid classes: {', '.join(TRAFFIC_CLASSES)}."
+    raise TrafficError(msg)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source of claims."""
+
+    id: str
+    title: str = ""
+    publisher: str = ""
+    published: str = ""
+    url: str = ""
+    seed: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the CSV row."""
+        return {c: getattr(self, c) for c in SOURCE_COLUMNS}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One source's claim about one or more roads.
+
+    ``start``/``end`` keep their EDTF text in ``DateSpan.text`` so a write is lossless.
+    """
+
+    id: str
+    start: DateSpan
+    end: DateSpan | None
+    targets: tuple[str, ...]
+    type: str
+    status: str
+    traffic: tuple[str, ...]
+    allowed: tuple[str, ...]
+    direction: str
+    claimant: str
+    source: str
+    quote: str = ""
+    note: str = ""
+    row: int = 0
+    raw: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The traffic classes the claim is about (all when ``traffic`` is empty)."""
+        return self.traffic or TRAFFIC_CLASSES
+
+    def class_status(self, traffic: str) -> str | None:
+        """Return ``open``/``closed`` for one class, or None if the claim is not about it."""
+        if traffic not in self.classes or self.type == "passage":
+            return None
+        if self.status == "restricted":
+            return "open" if traffic in self.allowed else "closed"
+        return self.status
+
+    def to_row(self) -> dict[str, str]:
+        """Return the CSV row, text exactly as read (or as constructed)."""
+        if self.raw:
+            return {c: self.raw.get(c, "") for c in EVENT_COLUMNS}
+        return {
+            "id": self.id, "start": self.start.text, "end": self.end.text if self.end else "",
+            "target": "|".join(self.targets), "type": self.type, "status": self.status,
+            "traffic": "|".join(self.traffic), "allowed": "|".join(self.allowed),
+            "direction": self.direction, "claimant": self.claimant, "source": self.source,
+            "quote": self.quote, "note": self.note,
+        }
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in cell.split("|") if p.strip())
+
+
+_WS = re.compile(r"\s+")
+
+
+def _norm_ws(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def read_sources(path: PathLike | None = None) -> dict[str, Source]:
+    """Read ``sources.csv`` (the bundled file by default).
+
+    Examples
+    --------
+    >>> sources = read_sources()
+    >>> sources["seed001"].publisher
+    'DW'
+    """
+    p = path if path is not None else bundled_path("sources")
+    rows = read_csv_rows(p, required=("id",), optional=SOURCE_COLUMNS[1:])
+    problems: list[Problem] = []
+    out: dict[str, Source] = {}
+    for row in rows:
+        where = f"row {row['__row__']}"
+        sid = row["id"].strip()
+        if not sid:
+            problems.append(Problem(str(p), where, "id", "", "a non-empty source id"))
+            continue
+        if sid in out:
+            problems.append(Problem(str(p), where, "id", sid, "ids must be unique; this one is used twice"))
+            continue
+        url = row["url"].strip()
+        if url and not re.match(r"^https?://", url):
+            problems.append(Problem(str(p), where, "url", url, "an http:// or https:// address (or empty)"))
+        if row["published"].strip():
+            try:
+                parse_edtf(row["published"])
+            except DateError as exc:
+                problems.append(Problem(str(p), where, "published", row["published"], str(exc)))
+        if row["seed"].strip():
+            seed_file = _seed_path(Path(p), row["seed"].strip())
+            if not seed_file.is_file():
+                problems.append(Problem(str(p), where, "seed", row["seed"],
+                                        f"a file in {seed_file.parent} (the article the quotes come from)"))
+        out[sid] = Source(sid, row["title"], row["publisher"], row["published"], url, row["seed"].strip())
+    if problems:
+        raise DataError(problems)
+    return out
+
+
+def _seed_path(sources_path: Path, seed: str) -> Path:
+    candidate = Path(seed)
+    if candidate.is_absolute():
+        return candidate
+    return sources_path.parent / "seeds" / seed
+
+
+def read_events(
+    path: PathLike | None = None,
+    *,
+    sources: Mapping[str, Source] | None = None,
+    G: nx.MultiGraph | None = None,
+    sources_path: PathLike | None = None,
+) -> list[Event]:
+    """Read and validate ``events.csv`` (the bundled file by default).
+
+    Parameters
+    ----------
+    path
+        The events file.
+    sources
+        Known sources; when given, every event's source must be one of them and quotes
+        from bundled articles must appear verbatim (whitespace-normalized).
+    G
+        The road graph; when given, every target must be a route (id or alias) or
+        segment id, and every ``direction`` a place.
+    sources_path
+        Where ``sources`` was read from (to find ``seeds/`` next to it).
+
+    Raises
+    ------
+    DataError
+        Listing every problem (file, row, field, value, what is valid).
+    """
+    p = path if path is not None else bundled_path("events")
+    rows = read_csv_rows(p, required=_EVENT_REQUIRED, optional=[c for c in EVENT_COLUMNS if c not in _EVENT_REQUIRED])
+    problems: list[Problem] = []
+    events: list[Event] = []
+    seen: set[str] = set()
+    seed_texts: dict[str, str] = {}
+    src_base = Path(sources_path) if sources_path is not None else bundled_path("sources")
+    segment_ids = {k for *_, k in G.edges(keys=True)} if G is not None else set()
+    pidx = place_index(G) if G is not None else None
+    f = str(p)
+    for row in rows:
+        where = f"row {row['__row__']}" + (f" (id={row['id']})" if row["id"].strip() else "")
+        n_before = len(problems)
+
+        def bad(col: str, value: str, expected: str) -> None:
+            problems.append(Problem(f, where, col, value, expected))  # noqa: B023
+
+        eid = row["id"].strip()
+        if not eid:
+            bad("id", "", "a non-empty event id")
+        elif eid in seen:
+            bad("id", eid, "ids must be unique; this one is used twice")
+        seen.add(eid)
+        start: DateSpan | None = None
+        end: DateSpan | None = None
+        try:
+            start = parse_edtf(row["start"])
+        except DateError as exc:
+            bad("start", row["start"], str(exc))
+        if row["end"].strip():
+            try:
+                end = parse_edtf(row["end"])
+            except DateError as exc:
+                bad("end", row["end"], str(exc))
+        if start and end and end.upper < start.lower:
+            bad("end", row["end"], f"a date on or after the start ({row['start']}); start and end look inverted")
+        etype = row["type"].strip()
+        status = row["status"].strip()
+        if etype not in EVENT_TYPES:
+            bad("type", etype, f"one of {', '.join(EVENT_TYPES)}")
+        elif status not in _TYPE_STATUSES[etype]:
+            valid = "empty" if etype == "passage" else "one of " + ", ".join(_TYPE_STATUSES[etype])
+            bad("status", status, f"for type {etype!r}: {valid}")
+        if etype == "passage" and end is not None:
+            bad("end", row["end"], "empty: a passage is a one-off crossing on its start day")
+        traffic = _split(row["traffic"])
+        allowed = _split(row["allowed"])
+        for col, values in (("traffic", traffic), ("allowed", allowed)):
+            for v in values:
+                if v not in TRAFFIC_CLASSES:
+                    bad(col, v, f"traffic classes from: {', '.join(TRAFFIC_CLASSES)} (separate several with |)")
+        if status == "restricted" and not allowed:
+            bad("allowed", "", "the classes that may pass, for a restricted status")
+        if etype == "passage" and not allowed:
+            bad("allowed", "", "the classes that passed, for a passage")
+        if status in ("open", "closed") and allowed:
+            bad("allowed", row["allowed"], f"empty for status {status!r} (use 'restricted' to name classes that pass)")
+        if traffic and allowed and not set(allowed) <= set(traffic):
+            bad("allowed", row["allowed"], f"a subset of traffic ({row['traffic']})")
+        targets = _split(row["target"])
+        if not targets:
+            bad("target", row["target"], "route ids/aliases or segment ids, separated by |")
+        resolved: list[str] = []
+        for t in targets:
+            if G is None or t in segment_ids:
+                resolved.append(t)
+                continue
+            rid = resolve_route(G, t)
+            if rid is None:
+                routes = ", ".join(sorted(G.graph.get("routes", {})))
+                bad("target", t, f"a route ({routes}) or segment id (see `karabakh-routes segments`)")
+            else:
+                resolved.append(rid)
+        direction = row["direction"].strip()
+        if direction and pidx is not None:
+            if direction in pidx:
+                direction = pidx.resolve(direction)
+            else:
+                bad("direction", direction, "empty, or the place one-way traffic moves towards "
+                    f"(closest: {', '.join(pidx.suggest(direction, 3)) or 'none'})")
+        claimant = row["claimant"].strip()
+        if not claimant:
+            bad("claimant", "", "who makes the claim (e.g. 'ICRC')")
+        src = row["source"].strip()
+        quote = row["quote"]
+        if sources is not None:
+            if src not in sources:
+                bad("source", src, "a source id from the sources file")
+            elif sources[src].seed and quote.strip():
+                seed = sources[src].seed
+                if seed not in seed_texts:
+                    try:
+                        seed_texts[seed] = _norm_ws(read_text(_seed_path(src_base, seed)))
+                    except DataError:
+                        seed_texts[seed] = ""
+                if _norm_ws(quote) not in seed_texts[seed]:
+                    bad("quote", quote, f"text found verbatim in the bundled article {seed} (source {src})")
+        if len(problems) > n_before or start is None:
+            continue
+        events.append(Event(
+            id=eid, start=start, end=end, targets=tuple(resolved), type=etype, status=status,
+            traffic=traffic, allowed=allowed, direction=direction, claimant=claimant, source=src,
+            quote=quote, note=row["note"], row=int(row["__row__"]),
+            raw={c: row.get(c, "") for c in EVENT_COLUMNS},
+        ))
+    if problems:
+        raise DataError(problems)
+    return events
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Events and the sources they cite."""
+
+    events: tuple[Event, ...]
+    sources: Mapping[str, Source]
+
+    @property
+    def claimants(self) -> list[str]:
+        """Every claimant, sorted."""
+        return sorted({e.claimant for e in self.events})
+
+    def events_frame(self) -> pd.DataFrame:
+        """Return the events as a DataFrame of text columns (one row per claim).
+
+        Examples
+        --------
+        >>> from karabakh_routes import load
+        >>> df = load().ledger.events_frame()
+        >>> {"id", "start", "claimant", "quote"} <= set(df.columns)
+        True
+        """
+        return pd.DataFrame([e.to_row() for e in self.events], columns=list(EVENT_COLUMNS), dtype="string")
+
+    def sources_frame(self) -> pd.DataFrame:
+        """Return the sources as a DataFrame of text columns."""
+        return pd.DataFrame([s.to_dict() for s in self.sources.values()], columns=list(SOURCE_COLUMNS), dtype="string")
+
+
+def read_ledger(
+    events: PathLike | None = None, sources: PathLike | None = None, *, G: nx.MultiGraph | None = None
+) -> Ledger:
+    """Read sources and events together, validating every cross-reference."""
+    src_path = sources if sources is not None else bundled_path("sources")
+    problems: list[Problem] = []
+    srcs: dict[str, Source] | None = None
+    try:
+        srcs = read_sources(src_path)
+    except DataError as exc:
+        problems.extend(exc.problems)
+    try:
+        evs = read_events(events, sources=srcs, G=G, sources_path=src_path)
+    except DataError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise DataError(problems)
+    assert srcs is not None
+    return Ledger(tuple(evs), srcs)
+
+
+def _write_csv(path: PathLike, columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> None:
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({c: r.get(c, "") for c in columns})
+    with atomic_write(path) as fh:
+        fh.write(buf.getvalue())
+
+
+def write_events(events: Iterable[Event], path: PathLike) -> None:
+    """Write events to CSV (atomically); reading the file back gives equal events."""
+    _write_csv(path, EVENT_COLUMNS, (e.to_row() for e in events))
+
+
+def write_sources(sources: Iterable[Source], path: PathLike) -> None:
+    """Write sources to CSV (atomically)."""
+    _write_csv(path, SOURCE_COLUMNS, (s.to_dict() for s in sources))

@@ -1,0 +1,87 @@
+"""HTML snippets built from data: everything escaped; only http(s) URLs become links."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .style import STATUS_STYLES
+
+__all__ = ["esc", "safe_url", "claims_html", "legend_html", "title_html", "js_string"]
+
+_SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
+
+
+def esc(value: object) -> str:
+    """Escape text for HTML (quotes included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def safe_url(url: object) -> str | None:
+    """Return the URL if it is http(s) and has no characters that could break out, else None."""
+    text = "" if url is None else str(url).strip()
+    return text if _SAFE_URL.match(text) else None
+
+
+def js_string(text: str) -> str:
+    """Return a JavaScript string literal that is also safe inside a <script> element."""
+    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _source_html(claim: Mapping[str, Any], sources: Mapping[str, Any]) -> str:
+    src = sources.get(claim["source"])
+    title = getattr(src, "title", "") or claim["source"]
+    publisher = getattr(src, "publisher", "")
+    label = esc(title) + (f" ({esc(publisher)})" if publisher else "")
+    url = safe_url(claim.get("url"))
+    if url:
+        return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{label}</a>'
+    seed = getattr(src, "seed", "")
+    return label + (f" — bundled article <code>{esc(seed)}</code>" if seed else "")
+
+
+def claims_html(claims: Iterable[Mapping[str, Any]], sources: Mapping[str, Any], *, heading: str = "Claims in force") -> str:
+    """Return an HTML list of claims grouped by claimant."""
+    by: dict[str, list[Mapping[str, Any]]] = {}
+    for c in claims:
+        by.setdefault(str(c["claimant"]), []).append(c)
+    if not by:
+        return f"<p class='kr-none'><b>{esc(heading)}:</b> none — no source makes a claim about this date.</p>"
+    parts = [f"<p><b>{esc(heading)}</b></p>"]
+    for claimant, items in by.items():
+        parts.append(f"<div class='kr-claimant'><b>{esc(claimant)}</b><ul>")
+        for c in items:
+            when = esc(c["start"]) + (f" – {esc(c['end'])}" if c.get("end") else "")
+            classes = ", ".join(c.get("traffic", []))
+            st = esc(c["status"]) + (f" for {esc(classes)}" if classes else "")
+            unsure = " <i>(uncertain date)</i>" if c.get("uncertain") else ""
+            quote = (f"<blockquote>“{esc(c['quote'])}”</blockquote>" if c.get("quote")
+                     else "<div class='kr-noquote'>No verbatim quote bundled.</div>")
+            note = f"<div class='kr-note'>{esc(c['note'])}</div>" if c.get("note") else ""
+            parts.append(f"<li><span class='kr-status'>{st}</span> since {when}{unsure} "
+                         f"[{esc(c['event'])}]{quote}{note}<div class='kr-src'>Source: {_source_html(c, sources)}</div></li>")
+        parts.append("</ul></div>")
+    return "".join(parts)
+
+
+def _swatch(color: str, dash: str | None, weight: int) -> str:
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return (f'<svg width="46" height="12" aria-hidden="true"><line x1="2" y1="6" x2="44" y2="6" stroke="{color}" '
+            f'stroke-width="{weight}"{dash_attr}/></svg>')
+
+
+def legend_html(extra: Iterable[tuple[str, str]] = ()) -> str:
+    """Return the legend: one row per status (colour and dash), plus extra (swatch html, label) rows."""
+    rows = [f"<div class='kr-legend-row' data-status='{k}'>{_swatch(s.color, s.dash, s.weight)} {esc(s.label)}</div>"
+            for k, s in STATUS_STYLES.items()]
+    rows += [f"<div class='kr-legend-row'>{sw} {esc(label)}</div>" for sw, label in extra]
+    return "<div class='kr-legend-title'>Road status</div>" + "".join(rows)
+
+
+def title_html(title: str, subtitle: str = "") -> str:
+    """Return the map title block."""
+    sub = f"<div class='kr-subtitle'>{esc(subtitle)}</div>" if subtitle else ""
+    return f"<div class='kr-title-main'>{esc(title)}</div>{sub}"

@@ -1,0 +1,230 @@
+"""The date map: every segment styled by status on one date, with the claims behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import folium
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from ..dates import DateLike, to_date
+from ..events import TRAFFIC_CLASSES
+from ..network import place_index
+from ..timeline import View, parse_view
+from ._html import claims_html, esc, js_string, legend_html, title_html
+from .offline import make_offline
+from .style import STATUS_STYLES, style_for
+
+if TYPE_CHECKING:
+    from ..model import RoadModel
+
+__all__ = ["date_map", "base_map", "add_overlay_box", "ATTRIBUTION"]
+
+ATTRIBUTION = ("Road status: karabakh_routes, from the sources cited in each popup. "
+               "Geometry is schematic (drawn through sourced waypoints), not survey-grade.")
+
+_CSS = """
+<style>
+.kr-box{background:rgba(255,255,255,.95);padding:6px 10px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);
+ font:13px/1.35 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#111}
+.kr-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;text-align:center;max-width:70%}
+.kr-title-main{font-weight:700;font-size:15px}.kr-subtitle{font-size:12px;color:#333}
+.kr-legend{position:absolute;bottom:28px;left:10px;z-index:1000}
+.kr-legend-title{font-weight:700;margin-bottom:3px}.kr-legend-row{display:flex;align-items:center;gap:6px;white-space:nowrap}
+.kr-popup{font:12px/1.35 system-ui,sans-serif;color:#111;max-height:340px;overflow:auto}
+.kr-popup h4{margin:0 0 4px;font-size:14px}.kr-popup table{border-collapse:collapse;margin:4px 0}
+.kr-popup td{padding:1px 6px 1px 0}.kr-popup ul{margin:2px 0 6px;padding-left:16px}
+.kr-popup blockquote{margin:3px 0;padding-left:6px;border-left:3px solid #999;color:#222}
+.kr-note{color:#444;font-style:italic}.kr-src{color:#333}.kr-noquote{color:#555}
+.kr-disputed{background:#f6e6f0;padding:3px 5px;border-radius:4px;margin:4px 0}
+.kr-place-label{font:600 11px system-ui,sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap}
+</style>
+"""
+
+
+class _Box(MacroElement):
+    """A fixed HTML box on the map (title, legend); the HTML is built escaped by the caller."""
+
+    _template = Template("""
+{% macro html(this, kwargs) %}<div class="kr-box {{ this.css_class }}" id="{{ this.get_name() }}">{{ this.html }}</div>{% endmacro %}
+""")
+
+    def __init__(self, html: str, css_class: str) -> None:
+        super().__init__()
+        self._name = "KrBox"
+        self.html = html
+        self.css_class = css_class
+
+
+class _Attribution(MacroElement):
+    _template = Template("""
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text }});
+{% endmacro %}
+""")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "KrAttribution"
+        self.text = js_string(text)
+
+
+def add_overlay_box(fmap: folium.Map, html: str, css_class: str) -> None:
+    """Add a fixed box (``kr-title`` or ``kr-legend``) with already-escaped HTML to the map."""
+    fmap.add_child(_Box(html, css_class))
+
+
+def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "OpenStreetMap") -> folium.Map:
+    """Return an empty map fitted to the network, with our CSS and attribution.
+
+    With ``offline=True`` there is no tile layer and Leaflet is inlined.
+    """
+    G = model.G
+    xs = [d["x"] for _, d in G.nodes(data=True)]
+    ys = [d["y"] for _, d in G.nodes(data=True)]
+    fmap = folium.Map(location=[(min(ys) + max(ys)) / 2, (min(xs) + max(xs)) / 2], zoom_start=9,
+                      tiles=None if offline else tiles, control_scale=True, prefer_canvas=False)
+    fmap.fit_bounds([[min(ys), min(xs)], [max(ys), max(xs)]], padding=(20, 20))
+    fmap.get_root().header.add_child(Element(_CSS), name="kr_css")
+    fmap.add_child(_Attribution(ATTRIBUTION))
+    if offline:
+        make_offline(fmap)
+    return fmap
+
+
+def _segment_popup(model: RoadModel, row: Any, traffic: str | None) -> str:
+    status = row["status"]
+    parts = [f"<div class='kr-popup'><h4>{esc(row['name'])}</h4>",
+             f"<div>Status: <b>{esc(status)}</b>" + (f" for {esc(traffic)}" if traffic else "") + "</div>"]
+    if row.get("uncertain"):
+        parts.append("<div><i>An event date near this day is uncertain; the answer is flagged.</i></div>")
+    parts.append("<table>" + "".join(f"<tr><td>{esc(c)}</td><td>{esc(row[c])}</td></tr>" for c in TRAFFIC_CLASSES)
+                 + "</table>")
+    if row["disputed"]:
+        parts.append("<div class='kr-disputed'>Sources disagree about this segment on this date; every side is listed below.</div>")
+    parts.append(claims_html(row["claims"], model.ledger.sources))
+    if len(row["passages"]):
+        parts.append(claims_html(row["passages"], model.ledger.sources, heading="Passages reported this day"))
+    parts.append(f"<div class='kr-src'>Segment <code>{esc(row['segment'])}</code>, {row['length_km']:.1f} km, "
+                 f"routes: {esc(', '.join(row['routes']))}</div></div>")
+    return "".join(parts)
+
+
+def date_map(
+    model: RoadModel,
+    *,
+    on: DateLike,
+    traffic: str | None = None,
+    view: str | View = "consensus",
+    path: Sequence[str] | None = None,
+    offline: bool = False,
+    tiles: str | None = "OpenStreetMap",
+) -> folium.Map:
+    """Return a folium map of every segment's status on a date.
+
+    Parameters
+    ----------
+    model
+        From :func:`karabakh_routes.load`.
+    on
+        The date.
+    traffic
+        A traffic class, or None for the overall status over all classes.
+    view
+        How claimants are combined.
+    path
+        ``(origin, destination)``: highlight the reachability path (for ``traffic``, or
+        ``civilian`` when None).
+    offline
+        Write a self-contained map: Leaflet inlined, no tile layer, no network request.
+    tiles
+        Tile layer when online.
+
+    Returns
+    -------
+    folium.Map
+        Call ``.save("map.html")`` on it, or show it in a notebook.
+
+    Examples
+    --------
+    >>> from karabakh_routes import load
+    >>> m = date_map(load(), on="2023-07-20", traffic="humanitarian", offline=True)
+    >>> "cdn.jsdelivr" in m.get_root().render()
+    False
+    """
+    day = to_date(on)
+    v = parse_view(view, model.ledger)
+    gdf = model.status(on=day, traffic=traffic, view=v)
+    fmap = base_map(model, offline=offline, tiles=tiles)
+    title = f"Roads into Nagorno-Karabakh on {day.isoformat()}"
+    subtitle = f"Traffic: {traffic or 'all classes'} · view: {v} · geometry schematic"
+    add_overlay_box(fmap, title_html(title, subtitle), "kr-title")
+
+    groups: dict[str, folium.FeatureGroup] = {}
+    for status, st in STATUS_STYLES.items():
+        groups[status] = folium.FeatureGroup(name=f"Roads: {st.label}", show=True)
+    for _, row in gdf.iterrows():
+        st = style_for(row["status"])
+        style = {"color": st.color, "weight": st.weight, "opacity": 0.95, "dashArray": st.dash, "lineCap": "butt"}
+        feature = {"type": "Feature", "geometry": row.geometry.__geo_interface__,
+                   "properties": {"segment": row["segment"], "status": row["status"]}}
+        gj = folium.GeoJson(
+            feature, name=row["segment"],
+            style_function=lambda _f, s=style: s,
+            highlight_function=lambda _f, s=style: {**s, "weight": s["weight"] + 3},
+            tooltip=folium.Tooltip(f"{esc(row['name'])}: {esc(row['status'])}"),
+            popup=folium.Popup(_segment_popup(model, row, traffic), max_width=420, parse_html=False),
+        )
+        gj.add_to(groups[row["status"]] if row["status"] in groups else groups["unknown"])
+    for g in groups.values():
+        g.add_to(fmap)
+
+    passages = model.timeline.passages(on=day, view=v)
+    extra: list[tuple[str, str]] = []
+    if passages:
+        pg = folium.FeatureGroup(name="Convoy passages this day", show=True)
+        for p in passages:
+            u, w, k = next((a, b, c) for a, b, c in model.G.edges(keys=True) if c == p["segment"])
+            geom = model.G.edges[u, w, k]["geometry"]
+            coords = [(y, x) for x, y in geom.coords]
+            html = claims_html([p], model.ledger.sources, heading="Passage reported")
+            folium.PolyLine(coords, color="#56B4E9", weight=12, opacity=0.45,
+                            popup=folium.Popup(f"<div class='kr-popup'>{html}</div>", parse_html=False, max_width=420),
+                            tooltip=folium.Tooltip(f"Passage: {esc(', '.join(p['traffic']))} ({esc(p['claimant'])})"),
+                            ).add_to(pg)
+        pg.add_to(fmap)
+        extra.append(('<svg width="46" height="12"><line x1="2" y1="6" x2="44" y2="6" stroke="#56B4E9" '
+                      'stroke-width="10" stroke-opacity="0.45"/></svg>', "convoy passage reported this day"))
+
+    if path:
+        r = model.reach(path[0], path[1], on=day, traffic=traffic or "civilian", view=v)
+        pg = folium.FeatureGroup(name=f"Trip {r.origin} → {r.destination}: {r.answer}", show=True)
+        segs = r.segments or r.blocked_by
+        for key in segs:
+            u, w, k = next((a, b, c) for a, b, c in model.G.edges(keys=True) if c == key)
+            coords = [(y, x) for x, y in model.G.edges[u, w, k]["geometry"].coords]
+            folium.PolyLine(coords, color="#F0E442", weight=14, opacity=0.6,
+                            tooltip=folium.Tooltip(f"Trip {esc(r.origin)} → {esc(r.destination)}: {esc(r.answer)}"),
+                            ).add_to(pg)
+        pg.add_to(fmap)
+        extra.append(('<svg width="46" height="12"><line x1="2" y1="6" x2="44" y2="6" stroke="#F0E442" '
+                      'stroke-width="10" stroke-opacity="0.6"/></svg>',
+                      f"trip {r.origin} → {r.destination} ({traffic or 'civilian'}): {r.answer}"))
+
+    places = folium.FeatureGroup(name="Places", show=True)
+    for pl in place_index(model.G).places.values():
+        names = " · ".join(pl.names)
+        folium.CircleMarker(
+            [pl.lat, pl.lon], radius=4 if pl.kind in ("junction", "checkpoint") else 5,
+            color="#222", weight=1.5, fill=True, fill_color="#fff", fill_opacity=1,
+            tooltip=folium.Tooltip(f"<span class='kr-place'>{esc(pl.name)}</span>", permanent=pl.kind in ("city", "town")),
+            popup=folium.Popup(f"<div class='kr-popup'><h4>{esc(pl.name)}</h4><div>Also: {esc(names)}</div>"
+                               f"<div>Kind: {esc(pl.kind)}; coordinates {esc(pl.coord_precision)}: "
+                               f"{esc(pl.coord_source)}</div></div>", parse_html=False, max_width=360),
+        ).add_to(places)
+    places.add_to(fmap)
+    add_overlay_box(fmap, legend_html(extra), "kr-legend")
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    return fmap

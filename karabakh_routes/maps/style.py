@@ -1,0 +1,39 @@
+"""Status styles: colour *and* dash pattern, readable in greyscale and by colour-blind readers.
+
+Colours come from the Okabe–Ito palette (designed to stay distinguishable under the
+common colour-vision deficiencies); each status also has its own dash pattern, so a
+map printed in greyscale still reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["StatusStyle", "STATUS_STYLES", "STATUS_LABELS", "style_for"]
+
+
+@dataclass(frozen=True)
+class StatusStyle:
+    """How a status is drawn."""
+
+    color: str
+    dash: str | None  # SVG stroke-dasharray, None = solid
+    weight: int
+    label: str
+
+
+#: Style per segment status.
+STATUS_STYLES: dict[str, StatusStyle] = {
+    "open": StatusStyle("#0072B2", None, 5, "open (all traffic)"),
+    "restricted": StatusStyle("#E69F00", "12 6", 5, "restricted (some traffic)"),
+    "closed": StatusStyle("#000000", "2 7", 5, "closed"),
+    "disputed": StatusStyle("#CC79A7", "14 5 3 5", 6, "disputed (claims differ)"),
+    "unknown": StatusStyle("#8C8C8C", "1 10", 4, "unknown (no claim)"),
+}
+#: Short label per status.
+STATUS_LABELS = {k: v.label for k, v in STATUS_STYLES.items()}
+
+
+def style_for(status: str) -> StatusStyle:
+    """Return the style of a status (``unknown`` for anything else)."""
+    return STATUS_STYLES.get(status, STATUS_STYLES["unknown"])

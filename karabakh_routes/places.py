@@ -1,0 +1,150 @@
+"""Place names, aliases and forgiving lookup.
+
+Every place carries all its names. Lookup ignores case, accents, punctuation and
+spacing, accepts the id, the display name, or any alias, and suggests the closest
+known names when nothing matches.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from ._errors import PlaceNotFoundError
+
+__all__ = ["Place", "PLACE_KINDS", "normalize_name", "PlaceIndex"]
+
+#: Allowed values of a place's ``kind``.
+PLACE_KINDS = ("city", "town", "village", "checkpoint", "junction", "border_crossing")
+
+# Letters that Unicode decomposition does not reduce to ASCII.
+_FOLD = str.maketrans({"ə": "a", "Ə": "a", "ı": "i", "ł": "l", "ø": "o", "ß": "ss", "æ": "ae"})
+
+
+def normalize_name(name: str) -> str:
+    """Return the lookup key of a name: lower case, no accents, letters and digits only.
+
+    Examples
+    --------
+    >>> normalize_name("Xankəndi")
+    'xankandi'
+    >>> normalize_name("  Shusha–Shushi ")
+    'shushashushi'
+    """
+    folded = name.translate(_FOLD)
+    decomposed = unicodedata.normalize("NFKD", folded)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in stripped.casefold() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Place:
+    """A named place: a graph node.
+
+    Attributes
+    ----------
+    id
+        Slug, unique.
+    name
+        Display label (both names where two are in current use).
+    aliases
+        Every other name.
+    kind
+        One of :data:`PLACE_KINDS`.
+    lon, lat
+        WGS84 coordinates.
+    coord_source
+        Where the coordinate comes from.
+    coord_precision
+        ``sourced`` or ``estimate``.
+    note
+        Free text.
+    """
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    kind: str
+    lon: float
+    lat: float
+    coord_source: str = ""
+    coord_precision: str = "sourced"
+    note: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """All names: display name, then aliases."""
+        return (self.name, *self.aliases)
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the JSON contract form ``{id, name, aliases, lat, lon, kind}``."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "lat": self.lat,
+            "lon": self.lon,
+            "kind": self.kind,
+            "coord_precision": self.coord_precision,
+            "coord_source": self.coord_source,
+        }
+
+
+@dataclass
+class PlaceIndex:
+    """Resolve any name of a place to its id."""
+
+    places: Mapping[str, Place]
+    _keys: dict[str, str] = field(init=False, repr=False)
+    _labels: dict[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._keys = {}
+        self._labels = {}
+        for place in self.places.values():
+            for name in (place.id, *place.names):
+                key = normalize_name(name)
+                if key:
+                    self._keys.setdefault(key, place.id)
+                    self._labels.setdefault(key, name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and normalize_name(name) in self._keys
+
+    def resolve(self, name: str) -> str:
+        """Return the id of the place called ``name``.
+
+        Raises
+        ------
+        PlaceNotFoundError
+            With the closest known names.
+        """
+        key = normalize_name(name) if isinstance(name, str) else ""
+        if key in self._keys:
+            return self._keys[key]
+        raise PlaceNotFoundError(str(name), self.suggest(str(name)))
+
+    def suggest(self, name: str, limit: int = 5) -> list[str]:
+        """Return up to ``limit`` known names closest to ``name``, each with its place id."""
+        key = normalize_name(name)
+        if not key:
+            return []
+        matches = process.extract(key, list(self._keys), scorer=fuzz.WRatio, limit=limit * 3)
+        out: list[str] = []
+        seen: set[str] = set()
+        for match, score, _ in matches:
+            pid = self._keys[match]
+            if score < 50 or pid in seen:
+                continue
+            seen.add(pid)
+            out.append(f"{self.places[pid].name} ({pid})")
+            if len(out) == limit:
+                break
+        return out
+
+    def resolve_all(self, names: Iterable[str]) -> list[str]:
+        """Resolve several names."""
+        return [self.resolve(n) for n in names]

@@ -1,0 +1,81 @@
+"""Reachability and periods on the fixture network."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import karabakh_routes as kr
+
+
+def test_yes_takes_shortest_open_path(fixture_model: kr.RoadModel) -> None:
+    r = fixture_model.reach("West", "East City / Şərq", on="2021-02-01")
+    assert r.answer == "yes" and bool(r)
+    assert r.path == ["west", "mid", "east"]
+    assert r.segments == ["west__mid", "mid__east"]
+    assert r.length_km == pytest.approx(sum(fixture_model.G.edges[u, v, k]["length_km"]
+                                            for u, v, k in [("west", "mid", "west__mid"), ("mid", "east", "mid__east")]))
+    assert {c["event"] for c in r.claims} == {"E1"}
+
+
+def test_no_names_blocking_segments_and_claims(fixture_model: kr.RoadModel) -> None:
+    # 2021-03-05: civilians closed on west__mid and mid__east (X); south is unknown -> unknown path exists
+    r = fixture_model.reach("west", "east", on="2021-03-05", view="claimant:X")
+    # with one claimant only the southern route is unknown
+    assert r.answer == "unknown"
+    r2 = fixture_model.reach("west", "far", on="2021-05-12", traffic="humanitarian")
+    assert r2.answer == "no"
+    assert r2.path is None and r2.length_km is None
+    assert r2.blocked_by == ["east__far"]
+    assert [c["event"] for c in r2.claims] == ["E5"]
+
+
+def test_disputed_answer(fixture_model: kr.RoadModel) -> None:
+    r = fixture_model.reach("west", "east", on="2021-03-11")
+    assert r.answer == "disputed"
+    assert {c["claimant"] for c in r.claims if c["segment"] == "mid__east"} == {"X", "Y"}
+
+
+def test_reach_accepts_aliases_and_dates(fixture_model: kr.RoadModel) -> None:
+    a = fixture_model.reach("batı", "SHARQ", on=dt.date(2021, 2, 1))
+    b = fixture_model.reach("west", "east", on="2021-02-01")
+    assert a.to_dict() == b.to_dict()
+
+
+def test_unknown_place_suggests(fixture_model: kr.RoadModel) -> None:
+    with pytest.raises(kr.PlaceNotFoundError) as info:
+        fixture_model.reach("Wset", "east", on="2021-02-01")
+    assert "West" in str(info.value)
+
+
+def test_bad_date_lists_format(fixture_model: kr.RoadModel) -> None:
+    with pytest.raises(kr.DateError, match="YYYY-MM-DD"):
+        fixture_model.reach("west", "east", on="2021-02-30")
+    with pytest.raises(kr.DateError, match="YYYY-MM-DD"):
+        fixture_model.reach("west", "east", on="01/02/2021")
+
+
+def test_periods_cover_range_and_merge(fixture_model: kr.RoadModel) -> None:
+    ps = fixture_model.periods("west", "far", start="2020-06-01", end="2021-08-01", traffic="humanitarian")
+    assert ps[0].start == dt.date(2020, 6, 1) and ps[-1].end == dt.date(2021, 8, 1)
+    for a, b in zip(ps, ps[1:]):
+        assert b.start == a.end + dt.timedelta(days=1)
+        assert a.answer != b.answer
+    assert [(p.start.isoformat(), p.answer) for p in ps] == [("2020-06-01", "unknown"), ("2021-05-10", "no")]
+    assert ps[1].uncertain  # the approximate start is flagged
+
+
+def test_periods_match_daily_answers(fixture_model: kr.RoadModel) -> None:
+    """Every day's reach answer equals the answer of the period containing it (brute force check)."""
+    ps = fixture_model.periods("west", "east", start="2021-02-25", end="2021-07-05", traffic="civilian")
+    for p in ps:
+        day = p.start
+        while day <= p.end:
+            assert fixture_model.reach("west", "east", on=day).answer == p.answer, day
+            day += dt.timedelta(days=1)
+
+
+def test_periods_reject_inverted_range(fixture_model: kr.RoadModel) -> None:
+    with pytest.raises(kr.DateError, match="before it starts"):
+        fixture_model.periods("west", "east", start="2021-05-01", end="2021-04-01")
