@@ -49,7 +49,10 @@ class Problem:
 
     def __str__(self) -> str:
         value = self.value if len(self.value) <= 80 else self.value[:77] + "..."
-        return f"{self.file}, {self.where}, field '{self.field}': {value!r} — {self.expected}"
+        text = f"{self.file}, {self.where}" + (f", field '{self.field}'" if self.field not in ("", "-") else "")
+        if value:
+            text += f": {value!r}"
+        return f"{text} — {self.expected}"
 
     def to_dict(self) -> dict[str, str]:
         """Return the problem as a JSON-ready dict."""
@@ -106,4 +109,9 @@ class ViewError(ValueError):
 
 
 class KarabakhRoutesWarning(UserWarning):
-    """Warning about questionable (but usable) data, e.g. coordinates outside the region."""
+    """Warning about questionable (but usable) data, e.g. coordinates outside the region.
+
+    ``problem`` holds the :class:`Problem` (file, feature, field, value) when there is one.
+    """
+
+    problem: Problem | None = None

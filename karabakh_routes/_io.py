@@ -28,9 +28,9 @@ def read_text(path: str | os.PathLike[str]) -> str:
     try:
         data = p.read_bytes()
     except FileNotFoundError:
-        raise DataError([Problem(str(p), "file", "-", str(p), "file not found")]) from None
+        raise DataError([Problem(str(p), "file", "-", "", "file not found")]) from None
     except IsADirectoryError:
-        raise DataError([Problem(str(p), "file", "-", str(p), "a file, not a folder")]) from None
+        raise DataError([Problem(str(p), "file", "-", "", "a file, not a folder")]) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -41,7 +41,7 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise DataError([prob]) from None
     if not text.strip():
         raise DataError([Problem(str(p), "file", "-", "", "the file is empty")])
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def read_csv_rows(

@@ -97,6 +97,21 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--offline", action="store_true", help="self-contained file: Leaflet inlined, no tiles")
     s.add_argument("-o", "--output", required=True, metavar="FILE.html")
     _data_options(s)
+
+    s = sub.add_parser("timeline-map", help="write one HTML map with a date slider over every change point")
+    s.add_argument("--from", dest="start", metavar="DATE")
+    s.add_argument("--to", dest="end", metavar="DATE")
+    _query_options(s, traffic_default=None)
+    s.add_argument("--offline", action="store_true", help="self-contained file: Leaflet inlined, no tiles")
+    s.add_argument("-o", "--output", required=True, metavar="FILE.html")
+    _data_options(s)
+
+    s = sub.add_parser("chart", help="write a timeline chart (PNG or SVG) of each route's status per traffic class")
+    s.add_argument("--from", dest="start", metavar="DATE")
+    s.add_argument("--to", dest="end", metavar="DATE")
+    s.add_argument("--view", default="consensus", help="consensus (default), strict, lenient, claimant:NAME or source:ID")
+    s.add_argument("-o", "--output", required=True, metavar="FILE.png|FILE.svg")
+    _data_options(s)
     return p
 
 
@@ -162,9 +177,13 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         print(f"  path: {' -> '.join(r.path)} ({r.length_km:.1f} km)")
     if r.blocked_by:
         print(f"  blocked by: {', '.join(r.blocked_by)}")
+    if r.claims:
+        print("  claims behind the answer:")
     for c in r.claims:
-        quote = f' "{c["quote"]}"' if c["quote"] else ""
-        print(f"  - {c['segment']}: {c['claimant']} ({c['source']}, {c['start']}) says {c['status']}.{quote}")
+        quote = f'\n      "{c["quote"]}"' if c["quote"] else ""
+        way = f" (one-way towards {c['direction']})" if c.get("direction") else ""
+        print(f"  - {c['claimant']} [{c['source']}, {c['event']}, from {c['start']}]: {c['status']}{way} "
+              f"on {len(c['segments'])} segment(s): {', '.join(c['segments'])}{quote}")
     return 0
 
 
@@ -215,7 +234,8 @@ def _validate(args: argparse.Namespace) -> list[Problem]:
         except DataError as exc:
             problems.extend(exc.problems)
     for w in caught:
-        problems.append(Problem("-", "-", "-", "", str(w.message), "warning"))
+        prob = getattr(w.message, "problem", None)
+        problems.append(prob if isinstance(prob, Problem) else Problem("-", "-", "-", "", str(w.message), "warning"))
     return problems
 
 
@@ -241,9 +261,32 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_timeline_map(args: argparse.Namespace) -> int:
+    m = _load(args)
+    from .maps.timeline_map import timeline_map
+    fmap = timeline_map(m, start=args.start, end=args.end, traffic=args.traffic, view=args.view, offline=args.offline)
+    write_text_atomic(args.output, fmap.get_root().render())
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _cmd_chart(args: argparse.Namespace) -> int:
+    suffix = os.path.splitext(args.output)[1].lower()
+    if suffix not in (".png", ".svg"):
+        print(f"karabakh-routes: error: output {args.output!r} must end in .png or .svg", file=sys.stderr)
+        return 2
+    m = _load(args)
+    from .chart import save_chart, timeline_chart
+    fig = timeline_chart(m, start=args.start, end=args.end, view=args.view)
+    save_chart(fig, args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
 _COMMANDS = {
     "places": _cmd_places, "status": _cmd_status, "reach": _cmd_reach, "periods": _cmd_periods,
     "events": _cmd_events, "validate": _cmd_validate, "map": _cmd_map,
+    "timeline-map": _cmd_timeline_map, "chart": _cmd_chart,
 }
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Union
 
 from dateutil.relativedelta import relativedelta
@@ -115,6 +116,7 @@ class DateSpan:
         return self.uncertain and self.earliest <= day <= self.latest
 
 
+@lru_cache(maxsize=4096)
 def parse_edtf(text: str) -> DateSpan:
     """Parse EDTF text into a :class:`DateSpan`.
 
@@ -143,6 +145,13 @@ def parse_edtf(text: str) -> DateSpan:
     if not raw:
         msg = f"Empty date. Use {ACCEPTED_EDTF_FORMATS}."
         raise DateError(msg)
+    if _ISO.match(raw):  # the common case, without the (slow) EDTF grammar
+        try:
+            day = dt.date.fromisoformat(raw)
+        except ValueError:
+            msg = f"Invalid date {text!r}: no such day. Use {ACCEPTED_EDTF_FORMATS}."
+            raise DateError(msg) from None
+        return DateSpan(raw, day, day, day, day)
     try:
         value = _parse_edtf(raw)
         lower = _struct_to_date(value.lower_strict())

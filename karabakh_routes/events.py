@@ -387,11 +387,15 @@ def read_ledger(
 
 
 def _write_csv(path: PathLike, columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> None:
+    records = [{c: r.get(c, "") for c in columns} for r in rows]
+    # A lone carriage return in a cell is not quoted by QUOTE_MINIMAL with "\n" line ends and
+    # would read back as a line break: quote every cell in that (rare) case so nothing is lost.
+    has_cr = any("\r" in v for rec in records for v in rec.values())
     buf = io.StringIO(newline="")
-    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n",
+                            quoting=csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL)
     writer.writeheader()
-    for r in rows:
-        writer.writerow({c: r.get(c, "") for c in columns})
+    writer.writerows(records)
     with atomic_write(path) as fh:
         fh.write(buf.getvalue())
 

@@ -5,7 +5,8 @@ The graph is a :class:`networkx.MultiGraph`:
 * ``G.graph["crs"]`` is ``"EPSG:4326"``; ``G.graph["routes"]`` maps route id to :class:`Route`;
 * nodes are place ids with ``x`` (lon), ``y`` (lat), ``name``, ``aliases``, ``kind``,
   ``coord_source``, ``coord_precision``;
-* edges are keyed by segment id (stable keys) with ``id``, ``name``, ``routes``,
+* edges are keyed by segment id (stable keys) with ``id``, ``u``, ``v`` (the drawing
+  direction of the geometry), ``name``, ``routes``,
   ``geometry`` (a shapely ``LineString``), ``length_km`` (geodesic, WGS84 ellipsoid),
   ``waypoints``, ``geometry_source`` and ``note``.
 
@@ -18,6 +19,7 @@ import json
 import math
 import os
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -146,6 +148,7 @@ def read_places(path: PathLike | None = None) -> dict[str, Place]:
     feats = _read_features(p, "Points")
     problems: list[Problem] = []
     places: dict[str, Place] = {}
+    seen_ids: set[str] = set()
     seen_names: dict[str, str] = {}
     for i, f in enumerate(feats):
         props = f.get("properties") if isinstance(f.get("properties"), dict) else {}
@@ -156,9 +159,11 @@ def read_places(path: PathLike | None = None) -> dict[str, Place]:
         if not isinstance(pid, str) or not pid.strip():
             problems.append(Problem(str(p), where, "id", str(pid), "a non-empty text id"))
             bad = True
-        elif pid in places:
+        elif pid in seen_ids:
             problems.append(Problem(str(p), where, "id", pid, "ids must be unique; this one is used twice"))
             bad = True
+        else:
+            seen_ids.add(pid)
         name = props.get("name")
         if not isinstance(name, str) or not name.strip():
             problems.append(Problem(str(p), where, "name", str(name), "a non-empty display name"))
@@ -213,7 +218,9 @@ def _raise_or_warn(problems: Sequence[Problem]) -> None:
     if errors:
         raise DataError(problems)
     for prob in problems:
-        warnings.warn(str(prob), KarabakhRoutesWarning, stacklevel=3)
+        warning = KarabakhRoutesWarning(str(prob))
+        warning.problem = prob
+        warnings.warn(warning, stacklevel=3)
 
 
 def _read_segments(path: PathLike, places: Mapping[str, Place]) -> list[dict[str, Any]]:
@@ -386,22 +393,29 @@ def graph_from_geodata(
         for s in r.segments:
             membership.setdefault(s, []).append(r.id)
     for s in segs:
-        G.add_edge(s["u"], s["v"], key=s["id"], id=s["id"], name=s["name"],
+        G.add_edge(s["u"], s["v"], key=s["id"], id=s["id"], u=s["u"], v=s["v"], name=s["name"],
                    routes=tuple(membership.get(s["id"], ())), geometry=s["geometry"],
                    length_km=segment_length_km(s["geometry"]), waypoints=s["waypoints"],
                    geometry_source=s["geometry_source"], note=s["note"])
     if G.number_of_nodes() and not nx.is_connected(G):
         parts = sorted((sorted(c) for c in nx.connected_components(G)), key=len)
         isolated = "; ".join(", ".join(c) for c in parts[:-1])
-        warnings.warn(f"{seg_path}: the network has {len(parts)} unconnected parts; not connected to the rest: {isolated}",
-                      KarabakhRoutesWarning, stacklevel=2)
+        prob = Problem(str(seg_path), "network", "u/v", isolated,
+                       f"one connected network; it has {len(parts)} unconnected parts (these are not connected to the rest)",
+                       "warning")
+        warning = KarabakhRoutesWarning(str(prob))
+        warning.problem = prob
+        warnings.warn(warning, stacklevel=2)
     return G
 
 
+_PLACE_INDEXES: weakref.WeakKeyDictionary[nx.MultiGraph, PlaceIndex] = weakref.WeakKeyDictionary()
+
+
 def place_index(G: nx.MultiGraph) -> PlaceIndex:
-    """Return a :class:`~karabakh_routes.places.PlaceIndex` over the graph's nodes."""
-    cached = G.graph.get("_place_index")
-    if isinstance(cached, PlaceIndex) and len(cached.places) == G.number_of_nodes():
+    """Return a :class:`~karabakh_routes.places.PlaceIndex` over the graph's nodes (cached per graph)."""
+    cached = _PLACE_INDEXES.get(G)
+    if cached is not None and len(cached.places) == G.number_of_nodes():
         return cached
     places = {
         n: Place(id=n, name=d.get("name", n), aliases=tuple(d.get("aliases", ())), kind=d.get("kind", ""),
@@ -410,7 +424,7 @@ def place_index(G: nx.MultiGraph) -> PlaceIndex:
         for n, d in G.nodes(data=True)
     }
     idx = PlaceIndex(places)
-    G.graph["_place_index"] = idx
+    _PLACE_INDEXES[G] = idx
     return idx
 
 
@@ -424,7 +438,7 @@ def resolve_route(G: nx.MultiGraph, name: str) -> str | None:
 
 
 _NODE_COLS = ["name", "aliases", "kind", "coord_source", "coord_precision", "note", "x", "y"]
-_EDGE_COLS = ["u", "v", "key", "id", "name", "routes", "length_km", "waypoints", "geometry_source", "note"]
+_EDGE_COLS = ["key", "u", "v", "id", "name", "routes", "length_km", "waypoints", "geometry_source", "note"]
 
 
 def graph_to_gdfs(G: nx.MultiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -452,7 +466,8 @@ def graph_to_gdfs(G: nx.MultiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
     gdf_nodes = gpd.GeoDataFrame(
         nodes, geometry=[Point(d["x"], d["y"]) for _, d in G.nodes(data=True)], crs=crs
     ).set_index("id")
-    edges = [{"u": u, "v": v, "key": k, **{c: d.get(c) for c in _EDGE_COLS[3:]}} for u, v, k, d in G.edges(keys=True, data=True)]
+    edges = [{"key": k, "u": d.get("u", u), "v": d.get("v", v), **{c: d.get(c) for c in _EDGE_COLS[3:]}}
+             for u, v, k, d in G.edges(keys=True, data=True)]
     gdf_edges = gpd.GeoDataFrame(
         edges, geometry=[d["geometry"] for *_, d in G.edges(keys=True, data=True)], crs=crs
     )
@@ -489,5 +504,5 @@ def graph_from_gdfs(
         attrs["geometry"] = row.geometry
         if "length_km" not in attrs or attrs["length_km"] is None:
             attrs["length_km"] = segment_length_km(row.geometry)
-        G.add_edge(row["u"], row["v"], key=row["id"], **attrs)
+        G.add_edge(row["u"], row["v"], key=row["id"], u=row["u"], v=row["v"], **attrs)
     return G

@@ -15,13 +15,26 @@ from rapidfuzz import fuzz, process
 
 from ._errors import PlaceNotFoundError
 
-__all__ = ["Place", "PLACE_KINDS", "normalize_name", "PlaceIndex"]
+__all__ = ["Place", "PLACE_KINDS", "normalize_name", "name_keys", "PlaceIndex"]
 
 #: Allowed values of a place's ``kind``.
 PLACE_KINDS = ("city", "town", "village", "checkpoint", "junction", "border_crossing")
 
 # Letters that Unicode decomposition does not reduce to ASCII.
 _FOLD = str.maketrans({"ə": "a", "Ə": "a", "ı": "i", "ł": "l", "ø": "o", "ß": "ss", "æ": "ae"})
+
+
+_TRANSLIT = str.maketrans({"ş": "sh", "Ş": "sh", "ç": "ch", "Ç": "ch", "ğ": "gh", "Ğ": "gh", "x": "kh", "X": "kh",
+                           "q": "g", "Q": "g"})
+
+
+def name_keys(name: str) -> tuple[str, ...]:
+    """Return the lookup keys of a name: :func:`normalize_name`, and an Azerbaijani-Latin
+    transliteration variant (``Şuşa`` -> ``shusha``, ``Xankəndi`` -> ``khankandi``).
+    """
+    plain = normalize_name(name)
+    alt = normalize_name(name.translate(_TRANSLIT))
+    return (plain,) if alt == plain else (plain, alt)
 
 
 def normalize_name(name: str) -> str:
@@ -99,20 +112,17 @@ class PlaceIndex:
 
     places: Mapping[str, Place]
     _keys: dict[str, str] = field(init=False, repr=False)
-    _labels: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._keys = {}
-        self._labels = {}
         for place in self.places.values():
             for name in (place.id, *place.names):
-                key = normalize_name(name)
-                if key:
-                    self._keys.setdefault(key, place.id)
-                    self._labels.setdefault(key, name)
+                for key in name_keys(name):
+                    if key:
+                        self._keys.setdefault(key, place.id)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalize_name(name) in self._keys
+        return isinstance(name, str) and any(k in self._keys for k in name_keys(name))
 
     def resolve(self, name: str) -> str:
         """Return the id of the place called ``name``.
@@ -122,9 +132,9 @@ class PlaceIndex:
         PlaceNotFoundError
             With the closest known names.
         """
-        key = normalize_name(name) if isinstance(name, str) else ""
-        if key in self._keys:
-            return self._keys[key]
+        for key in name_keys(name) if isinstance(name, str) else ():
+            if key in self._keys:
+                return self._keys[key]
         raise PlaceNotFoundError(str(name), self.suggest(str(name)))
 
     def suggest(self, name: str, limit: int = 5) -> list[str]:

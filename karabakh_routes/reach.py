@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,11 +74,43 @@ class Period:
                 "uncertain": self.uncertain}
 
 
-def _weight(statuses: Mapping[str, ClassStatus], allowed: set[str] | None) -> Callable[[Any, Any, Any], float | None]:
+_DISTANCES: weakref.WeakKeyDictionary[nx.MultiGraph, dict[str, dict[str, float]]] = weakref.WeakKeyDictionary()
+
+
+def _distances(G: nx.MultiGraph, place: str) -> dict[str, float]:
+    cache = _DISTANCES.setdefault(G, {})
+    if place not in cache:
+        cache[place] = nx.single_source_dijkstra_path_length(G, place, weight="length_km") if place in G else {}
+    return cache[place]
+
+
+def _directed(G: nx.MultiGraph, statuses: Mapping[str, ClassStatus]) -> nx.MultiDiGraph:
+    """Return a new directed graph whose edges carry the status for each direction of travel.
+
+    A one-way claim (``direction`` = a place) is open only for movement towards that place,
+    i.e. to a node closer (by road) to it. The base graph is not modified.
+    """
+    D = nx.MultiDiGraph()
+    D.add_nodes_from(G.nodes)
+    for u, v, k, d in G.edges(keys=True, data=True):
+        cs = statuses[k]
+        for a, b in ((u, v), (v, u)):
+            if cs.one_way:
+                def toward(place: str, a: str = a, b: str = b) -> bool:
+                    dist = _distances(G, place)
+                    return dist.get(b, float("inf")) < dist.get(a, float("inf"))
+                st = cs.towards(toward)
+            else:
+                st = cs.status
+            D.add_edge(a, b, key=k, status=st, length_km=d["length_km"])
+    return D
+
+
+def _weight(allowed: set[str] | None) -> Callable[[Any, Any, Any], float | None]:
     def weight(u: Any, v: Any, data: Mapping[str, Mapping[str, Any]]) -> float | None:
         best: float | None = None
-        for key, attrs in data.items():
-            st = statuses[key].status
+        for attrs in data.values():
+            st = attrs["status"]
             if allowed is None:
                 w = attrs["length_km"] + (_BLOCKED if st == "closed" else 0.0)
             elif st in allowed:
@@ -89,20 +122,22 @@ def _weight(statuses: Mapping[str, ClassStatus], allowed: set[str] | None) -> Ca
     return weight
 
 
-def _edges_on(G: nx.MultiGraph, nodes: list[str], statuses: Mapping[str, ClassStatus], allowed: set[str] | None) -> list[str]:
+def _edges_on(D: nx.MultiDiGraph, nodes: list[str], allowed: set[str] | None) -> list[str]:
     out = []
     for a, b in zip(nodes, nodes[1:]):
-        keys = [k for k in G[a][b] if allowed is None or statuses[k].status in allowed]
-        out.append(min(keys, key=lambda k: G[a][b][k]["length_km"]))
+        keys = [k for k, d in D[a][b].items() if allowed is None or d["status"] in allowed]
+        out.append(min(keys, key=lambda k: D[a][b][k]["length_km"] + (_BLOCKED if D[a][b][k]["status"] == "closed" else 0)))
     return out
 
 
 def _claims(segments: list[str], statuses: Mapping[str, ClassStatus]) -> list[dict[str, Any]]:
-    out = []
+    """Return the claims behind segments, one entry per event with the segments it covers."""
+    out: dict[str, dict[str, Any]] = {}
     for s in segments:
         for cl in (*statuses[s].claims, *statuses[s].passages):
-            out.append({"segment": s, **cl.to_dict()})
-    return out
+            entry = out.setdefault(cl.event, {**cl.to_dict(), "segments": []})
+            entry["segments"].append(s)
+    return list(out.values())
 
 
 def reach(
@@ -139,8 +174,8 @@ def reach(
     --------
     >>> from karabakh_routes import load
     >>> r = reach(load().timeline, "Goris", "Stepanakert", on="2023-07-20", traffic="humanitarian")
-    >>> r.answer, r.blocked_by[:1]
-    ('no', ['hakari_bridge__kornidzor'])
+    >>> r.answer, "hakari_bridge__kornidzor" in r.blocked_by
+    ('no', True)
     """
     G = timeline.G
     idx = place_index(G)
@@ -151,21 +186,22 @@ def reach(
     statuses = {s: timeline.class_status(s, traffic, on=day, view=v) for s in timeline.segments}
     if a == b:
         return Reach(a, b, day, traffic, str(v), "yes", [a], [], 0.0, [], [], False)
+    D = _directed(G, statuses)
     for answer, allowed in _TIERS:
         try:
-            nodes = nx.shortest_path(G, a, b, weight=_weight(statuses, allowed))
+            nodes = nx.shortest_path(D, a, b, weight=_weight(allowed))
         except nx.NetworkXNoPath:
             continue
-        segs = _edges_on(G, nodes, statuses, allowed)
-        length = sum(G[x][y][k]["length_km"] for x, y, k in zip(nodes, nodes[1:], segs))
+        segs = _edges_on(D, nodes, allowed)
+        length = sum(D[x][y][k]["length_km"] for x, y, k in zip(nodes, nodes[1:], segs))
         return Reach(a, b, day, traffic, str(v), answer, nodes, segs, length, [],
                      _claims(segs, statuses), any(statuses[s].uncertain for s in segs))
     try:
-        nodes = nx.shortest_path(G, a, b, weight=_weight(statuses, None))
+        nodes = nx.shortest_path(D, a, b, weight=_weight(None))
     except nx.NetworkXNoPath:
         return Reach(a, b, day, traffic, str(v), "no", None, None, None, [], [], False)
-    segs = _edges_on(G, nodes, statuses, None)
-    blocked = [s for s in segs if statuses[s].status == "closed"]
+    segs = _edges_on(D, nodes, None)
+    blocked = [k for x, y, k in zip(nodes, nodes[1:], segs) if D[x][y][k]["status"] == "closed"]
     return Reach(a, b, day, traffic, str(v), "no", None, None, None, blocked,
                  _claims(blocked, statuses), any(statuses[s].uncertain for s in blocked))
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,8 @@ from .dates import DATE_MAX, DATE_MIN, DateLike, to_date
 from .events import TRAFFIC_CLASSES, Event, Ledger, check_traffic
 from .places import normalize_name
 
-__all__ = ["Claim", "ClassStatus", "Timeline", "View", "parse_view", "overall_status", "SEGMENT_STATUSES"]
+__all__ = ["Claim", "ClassStatus", "Timeline", "View", "parse_view", "overall_status", "combine_statuses",
+           "SEGMENT_STATUSES"]
 
 #: Statuses a segment can have on a date (overall, over all classes).
 SEGMENT_STATUSES = ("open", "restricted", "closed", "disputed", "unknown")
@@ -106,12 +107,14 @@ class Claim:
     note: str
     url: str = ""
     uncertain: bool = False
+    direction: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
         return {
             "event": self.event, "claimant": self.claimant, "source": self.source,
             "status": self.status, "type": self.type, "start": self.start, "end": self.end,
+            "direction": self.direction or None,
             "quote": self.quote, "note": self.note, "url": self.url, "uncertain": self.uncertain,
         }
 
@@ -125,6 +128,28 @@ class ClassStatus:
     passages: tuple[Claim, ...] = ()
     uncertain: bool = False
     by_claimant: tuple[tuple[str, str], ...] = ()
+    view: str = "consensus"
+
+    @property
+    def one_way(self) -> bool:
+        """Whether a claim or passage in force is about one direction only."""
+        return any(c.direction for c in (*self.claims, *self.passages))
+
+    def towards(self, allowed_direction: Callable[[str], bool]) -> str:
+        """Return the status for traffic moving one way along the segment.
+
+        ``allowed_direction(place_id)`` says whether the movement goes towards that place.
+        A one-way claim (``direction`` set) counts as ``closed`` against its direction; a
+        one-way passage counts only in its direction.
+        """
+        per: dict[str, str] = {}
+        for c in self.claims:
+            open_here = c.status == "open" and (not c.direction or allowed_direction(c.direction))
+            per[c.claimant] = "open" if open_here else "closed"
+        status = combine_statuses(per.values(), self.view)
+        if any(not p.direction or allowed_direction(p.direction) for p in self.passages):
+            status = "open"
+        return status
 
 
 @dataclass
@@ -147,6 +172,26 @@ class _KeyTimeline:
     def at(self, day: dt.date) -> tuple[Event | None, tuple[Event, ...]]:
         i = bisect.bisect_right(self.points, day) - 1
         return self.states[i] if i >= 0 else (None, ())
+
+
+def combine_statuses(values: Iterable[str], view: str = "consensus") -> str:
+    """Combine claimants' ``open``/``closed`` statuses under a view kind.
+
+    Examples
+    --------
+    >>> combine_statuses(["open", "closed"]), combine_statuses(["open", "closed"], "strict")
+    ('disputed', 'closed')
+    """
+    found = set(values)
+    if not found:
+        return "unknown"
+    if len(found) == 1:
+        return found.pop()
+    if view == "strict":
+        return "closed"
+    if view == "lenient":
+        return "open"
+    return "disputed"
 
 
 def overall_status(classes: Iterable[str]) -> str:
@@ -301,7 +346,7 @@ class Timeline:
     def _claim(self, ev: Event, status: str, uncertain: bool = False) -> Claim:
         src = self.ledger.sources.get(ev.source)
         return Claim(ev.id, ev.claimant, ev.source, status, ev.type, ev.start.text,
-                     ev.end.text if ev.end else "", ev.quote, ev.note, src.url if src else "", uncertain)
+                     ev.end.text if ev.end else "", ev.quote, ev.note, src.url if src else "", uncertain, ev.direction)
 
     def class_status(
         self, segment: str, traffic: str, *, on: DateLike, view: str | View = "consensus"
@@ -343,17 +388,7 @@ class Timeline:
             assert st is not None
             by_claimant[c] = st
             claims.append(self._claim(ev, st, bool(unsure)))
-        values = set(by_claimant.values())
-        if not values:
-            status = "unknown"
-        elif len(values) == 1:
-            status = values.pop()
-        elif v.kind == "strict":
-            status = "closed"
-        elif v.kind == "lenient":
-            status = "open"
-        else:
-            status = "disputed"
+        status = combine_statuses(by_claimant.values(), v.kind)
         passages = []
         for ev in self._passages.get((segment, traffic), {}).get(day, []):
             if (v.kind == "claimant" and ev.claimant != v.value) or (v.kind == "source" and ev.source != v.value):
@@ -362,7 +397,7 @@ class Timeline:
             uncertain = uncertain or ev.start.uncertain
         if passages:
             status = "open"
-        return ClassStatus(status, tuple(claims), tuple(passages), uncertain, tuple(sorted(by_claimant.items())))
+        return ClassStatus(status, tuple(claims), tuple(passages), uncertain, tuple(sorted(by_claimant.items())), v.kind)
 
     def statuses(
         self, *, on: DateLike, view: str | View = "consensus", traffic: Sequence[str] | None = None
@@ -422,7 +457,8 @@ class Timeline:
                     entry = passages.setdefault(cl.event, {**cl.to_dict(), "traffic": []})
                     entry["traffic"].append(cls)
             rows.append({
-                "segment": k, "name": d.get("name", k), "routes": list(d.get("routes", ())), "u": u, "v": w,
+                "segment": k, "name": d.get("name", k), "routes": list(d.get("routes", ())),
+                "u": d.get("u", u), "v": d.get("v", w),
                 "status": per[traffic].status if traffic else overall_status(cs.status for cs in per.values()),
                 **{c: per[c].status for c in TRAFFIC_CLASSES},
                 "disputed": any(cs.status == "disputed" for cs in focus),

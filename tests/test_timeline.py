@@ -123,10 +123,12 @@ def test_overall_status_rules() -> None:
 def test_base_graph_never_mutated(fixture_model: kr.RoadModel) -> None:
     import networkx as nx
     before = nx.node_link_data(fixture_model.G, edges="edges")
+    graph_attrs = dict(fixture_model.G.graph)
     fixture_model.status(on="2021-03-11")
     fixture_model.reach("west", "east", on="2021-03-11")
     fixture_model.periods("west", "far", start="2020-01-01", end="2022-01-01")
     assert nx.node_link_data(fixture_model.G, edges="edges") == before
+    assert fixture_model.G.graph == graph_attrs
 
 
 def test_bad_traffic_class_lists_valid(fixture_model: kr.RoadModel) -> None:

@@ -1,0 +1,388 @@
+"""The timeline chart: each route's status over time, one row per route and traffic class.
+
+Built with matplotlib's object API (:class:`matplotlib.figure.Figure`, no pyplot state),
+so it works headless and in threads. Statuses are computed at change points only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib.dates as mdates
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ._errors import DateError
+from ._io import atomic_write
+from .dates import DATE_MAX, DateLike, to_date
+from .events import TRAFFIC_CLASSES
+from .maps.style import STATUS_STYLES
+from .network import Route
+from .timeline import View, parse_view
+
+if TYPE_CHECKING:
+    from .model import RoadModel
+
+__all__ = ["timeline_chart", "save_chart", "route_status", "default_routes", "CHART_FORMATS"]
+
+#: File formats :func:`save_chart` writes, by file suffix.
+CHART_FORMATS = {".png": "png", ".svg": "svg"}
+_ONE_DAY = dt.timedelta(days=1)
+_PASSAGE_COLOR = "#56B4E9"
+#: How each route status is filled: face alpha and hatch (so the chart reads in greyscale).
+_FILL = {
+    "open": (1.0, ""),
+    "closed": (1.0, ""),
+    "disputed": (1.0, "////"),
+    "unknown": (0.35, "...."),
+}
+_HATCH_COLOR = {"disputed": "#FFFFFF", "unknown": "#222222"}
+_LABELS = {
+    "open": "open",
+    "closed": "closed (at least one segment)",
+    "disputed": "disputed (claims differ)",
+    "unknown": "unknown (no claim)",
+}
+
+
+def route_status(statuses: Iterable[str]) -> str:
+    """Combine the statuses of a route's segments (for one traffic class) into the route's.
+
+    ``closed`` if any segment is closed (one closed segment blocks the road); else
+    ``disputed`` if any is disputed; else ``open`` if every segment is open; else
+    ``unknown`` (some segment has no claim).
+
+    Examples
+    --------
+    >>> route_status(["open", "disputed", "closed"])
+    'closed'
+    >>> route_status(["open", "unknown"])
+    'unknown'
+    """
+    vals = set(statuses)
+    if not vals:
+        return "unknown"
+    if "closed" in vals:
+        return "closed"
+    if "disputed" in vals:
+        return "disputed"
+    if vals == {"open"}:
+        return "open"
+    return "unknown"
+
+
+def default_routes(model: RoadModel) -> list[str]:
+    """Return the routes the chart shows by default: every route that is not part of another.
+
+    A route whose segments (over all its alignments) all belong to another route is left
+    out (in the bundled data, the old road, the temporary link and the new road are parts of
+    the Lachin corridor). Of two routes with the same segments, the first is kept.
+    """
+    routes: dict[str, Route] = model.G.graph.get("routes", {})
+    sets = {rid: set(r.segments) for rid, r in routes.items()}
+    order = list(routes)
+    keep = []
+    for rid in order:
+        mine = sets[rid]
+        inside = any(mine < other or (mine == other and order.index(o) < order.index(rid))
+                     for o, other in sets.items() if o != rid)
+        if not inside:
+            keep.append(rid)
+    return keep
+
+
+def _in_force(route: Route, day: dt.date) -> tuple[str, ...] | None:
+    segs: dict[str, None] = {}
+    found = False
+    for al in route.alignments:
+        a1 = al.end.upper if al.end is not None else DATE_MAX
+        if al.start.lower <= day <= a1:
+            found = True
+            segs.update(dict.fromkeys(al.segments))
+    return tuple(segs) if found else None
+
+
+def _route_label(model: RoadModel, route: Route, day: dt.date) -> str:
+    """Return ``name (A – B)`` with the display names of the ends of the alignment in force."""
+    al = [a for a in route.alignments if a.start.lower <= day] or list(route.alignments)
+    segs = set(al[-1].segments)
+    degree: dict[str, int] = {}
+    for u, w, k in model.G.edges(keys=True):
+        if k in segs:
+            degree[u] = degree.get(u, 0) + 1
+            degree[w] = degree.get(w, 0) + 1
+    ends = [n for n, d in degree.items() if d == 1]
+    if len(ends) != 2:
+        return route.name
+    a, b = (str(model.G.nodes[n].get("name", n)) for n in ends)
+    if a in route.name and b in route.name:
+        return route.name
+    return f"{route.name} ({a} – {b})"
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: dt.date
+    end: dt.date  # exclusive
+    status: str
+
+
+def _spans(model: RoadModel, route: Route, traffic: str, days: Sequence[dt.date], stop: dt.date,
+           view: View) -> list[_Span]:
+    out: list[_Span] = []
+    for i, day in enumerate(days):
+        nxt = days[i + 1] if i + 1 < len(days) else stop
+        segs = _in_force(route, day)
+        if segs is None:
+            continue
+        st = route_status(model.timeline.class_status(s, traffic, on=day, view=view).status for s in segs)
+        if out and out[-1].status == st and out[-1].end == day:
+            out[-1] = _Span(out[-1].start, nxt, st)
+        else:
+            out.append(_Span(day, nxt, st))
+    return out
+
+
+def _key_events(model: RoadModel, routes: Sequence[Route], lo: dt.date, hi: dt.date) -> dict[dt.date, set[str]]:
+    """Return {date: event types} of closures and openings that target a shown route or its segments."""
+    targets = {r.id for r in routes} | {s for r in routes for s in r.segments}
+    out: dict[dt.date, set[str]] = {}
+    for ev in model.ledger.events:
+        if ev.type in ("closure", "opening") and targets.intersection(ev.targets) and lo <= ev.start.lower <= hi:
+            out.setdefault(ev.start.lower, set()).add(ev.type)
+    return out
+
+
+def _cluster(days: Sequence[dt.date], gap: dt.timedelta) -> list[list[dt.date]]:
+    groups: list[list[dt.date]] = []
+    for d in sorted(days):
+        if groups and d - groups[-1][-1] <= gap:
+            groups[-1].append(d)
+        else:
+            groups.append([d])
+    return groups
+
+
+def _range_text(days: Sequence[dt.date]) -> str:
+    a, b = days[0], days[-1]
+    if a == b:
+        return f"{a.day} {a:%b %Y}"
+    if (a.year, a.month) == (b.year, b.month):
+        return f"{a.day}–{b.day} {b:%b %Y}"
+    if a.year == b.year:
+        return f"{a.day} {a:%b} – {b.day} {b:%b %Y}"
+    return f"{a.day} {a:%b %Y} – {b.day} {b:%b %Y}"
+
+
+def timeline_chart(
+    model: RoadModel,
+    *,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    view: str | View = "consensus",
+    routes: Sequence[str] | None = None,
+) -> Figure:
+    """Return a chart of each route's status over time, one row per route and traffic class.
+
+    A route's status for a traffic class on a date combines the statuses of the segments of
+    its alignment(s) in force on that date (:meth:`Timeline.class_status
+    <karabakh_routes.Timeline.class_status>` per segment, then :func:`route_status`):
+    ``closed`` if any segment is closed, else ``disputed`` if any is disputed, else ``open``
+    if all are open, else ``unknown``. Before a route's first alignment (the road not yet in
+    use) its row is empty. Statuses are computed at change points only (plus the range start
+    and the alignment changes), never day by day.
+
+    Spans are coloured as on the maps and filled so that they also read in greyscale:
+    ``disputed`` is hatched, ``unknown`` is pale and dotted. Triangles mark convoy passages
+    reported for that class. Dashed vertical lines mark the closures and openings claimed for
+    the shown routes; dates closer together than about 1.5 % of the range share one label.
+
+    Parameters
+    ----------
+    model
+        From :func:`karabakh_routes.load`.
+    start, end
+        The range (inclusive). By default from the later of the first change point and the
+        first alignment of a shown route, to one month after the last change point (so the
+        last state is visible).
+    view
+        How claimants are combined.
+    routes
+        Route ids, top to bottom; by default :func:`default_routes` (every route that is not
+        part of another one), in file order, leaving out routes with no claim at all in the
+        range (their names are listed under the title).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Save it with :func:`save_chart`, or show it in a notebook.
+
+    Raises
+    ------
+    DateError
+        If ``start`` is after ``end``.
+    KeyError
+        If a route id is unknown (the message lists the known ones).
+
+    See Also
+    --------
+    karabakh_routes.maps.timeline_map.timeline_map : the same over a map, with a slider.
+
+    Examples
+    --------
+    >>> from karabakh_routes import load
+    >>> fig = timeline_chart(load(), start="2022-12-01", end="2023-10-31")
+    >>> len(fig.axes[1].get_yticks()) % 4
+    0
+    """
+    v = parse_view(view, model.ledger)
+    all_routes: dict[str, Route] = model.G.graph.get("routes", {})
+    ids = list(routes) if routes is not None else default_routes(model)
+    unknown = [r for r in ids if r not in all_routes]
+    if unknown:
+        msg = f"Unknown route(s) {', '.join(map(repr, unknown))}. Known routes: {', '.join(all_routes)}."
+        raise KeyError(msg)
+    shown = [all_routes[r] for r in ids]
+    points = model.timeline.change_points()
+    first_alignment = min((al.start.lower for r in shown for al in r.alignments), default=None)
+    if start is not None:
+        lo = to_date(start, what="start")
+    else:
+        lo = max([d for d in (points[0] if points else None, first_alignment) if d is not None],
+                 default=dt.date.today())
+    if end is not None:
+        hi = to_date(end, what="end")
+    else:
+        hi = (points[-1] if points else lo) + dt.timedelta(days=31)
+    if lo > hi:
+        msg = f"start {lo.isoformat()} is after end {hi.isoformat()}; give a start on or before the end."
+        raise DateError(msg)
+    stop = hi + _ONE_DAY
+    bounds = {al.start.lower for r in shown for al in r.alignments}
+    bounds |= {al.end.upper + _ONE_DAY for r in shown for al in r.alignments if al.end is not None}
+    days = sorted({lo} | set(model.timeline.change_points(lo, hi)) | {d for d in bounds if lo < d <= hi})
+    passage_days = {d: model.timeline.passages(on=d, view=v) for d in days}
+
+    table = {r.id: {cls: _spans(model, r, cls, days, stop, v) for cls in TRAFFIC_CLASSES} for r in shown}
+    silent = [r for r in shown if all(sp.status == "unknown" for spans in table[r.id].values() for sp in spans)]
+    if routes is None and len(silent) < len(shown):
+        shown = [r for r in shown if r not in silent]
+    else:
+        silent = []
+
+    rows_per_route = len(TRAFFIC_CLASSES) + 1  # a heading row, then one row per class
+    n_rows = rows_per_route * len(shown)
+    fig = Figure(figsize=(13, 3.3 + 0.27 * n_rows + (0.25 if silent else 0)), layout="constrained")
+    gs = fig.add_gridspec(2, 1, height_ratios=[2.1, 0.27 * n_rows])
+    ax_ev = fig.add_subplot(gs[0])
+    ax = fig.add_subplot(gs[1], sharex=ax_ev)
+
+    yticks: list[float] = []
+    ylabels: list[str] = []
+    y = 0.0
+    for route in shown:
+        ax.text(mdates.date2num(lo), y + 0.1, "  " + _route_label(model, route, hi), ha="left", va="center",
+                fontsize=10.5, fontweight="bold", color="#111")
+        y += 1
+        route_segs = set(route.segments)
+        for cls in TRAFFIC_CLASSES:
+            for sp in table[route.id][cls]:
+                alpha, hatch = _FILL[sp.status]
+                color = STATUS_STYLES[sp.status].color
+                ax.broken_barh([(mdates.date2num(sp.start), (sp.end - sp.start).days)], (y - 0.36, 0.72),
+                               facecolors=color, alpha=alpha, hatch=hatch or None,
+                               edgecolor=_HATCH_COLOR[sp.status] if hatch else color, linewidth=0)
+            marks = [d for d, ps in passage_days.items()
+                     if any(p["segment"] in route_segs and cls in p["traffic"] for p in ps)
+                     and (segs := _in_force(route, d)) is not None and route_segs.intersection(segs)]
+            if marks:
+                ax.plot([mdates.date2num(d) + 0.5 for d in marks], [y - 0.36] * len(marks), linestyle="none",
+                        marker="v", markersize=7, markerfacecolor=_PASSAGE_COLOR, markeredgecolor="#111",
+                        markeredgewidth=0.8, zorder=4)
+            yticks.append(y)
+            ylabels.append(cls)
+            y += 1
+    ax.set_ylim(y - 0.4, -0.6)
+    ax.set_yticks(yticks, ylabels, fontsize=9.5)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlim(mdates.date2num(lo), mdates.date2num(stop))
+    locator = mdates.AutoDateLocator(minticks=6, maxticks=16)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.grid(axis="x", color="#bbb", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+
+    key = _key_events(model, shown, lo, hi)
+    gap = dt.timedelta(days=max(1, round((stop - lo).days * 0.015)))
+    ax_ev.set_ylim(0, 1)
+    ax_ev.axis("off")
+    for group in _cluster(list(key), gap):
+        types = sorted(set().union(*(key[d] for d in group)))
+        for d in group:
+            ax.axvline(mdates.date2num(d), color="#444", linestyle=(0, (4, 3)), linewidth=0.8, zorder=3)
+            ax_ev.axvline(mdates.date2num(d), ymax=0.08, color="#333", linestyle=(0, (4, 3)), linewidth=0.9)
+        ax_ev.text(mdates.date2num(group[0]), 0.1, f"{_range_text(group)}: {', '.join(types)}", rotation=90,
+                   ha="center", va="bottom", fontsize=8.5, color="#111")
+    fig.suptitle(f"Road status by route and traffic class, {lo.isoformat()} to {hi.isoformat()} (view: {v})",
+                 fontsize=13, fontweight="bold", x=0.01, ha="left")
+    if silent:
+        ax_ev.set_title("Not shown (no claim in this range): " + ", ".join(r.name for r in silent),
+                        fontsize=9.5, color="#333", loc="left")
+
+    handles: list[Patch | Line2D] = []
+    for status, (alpha, hatch) in _FILL.items():
+        color = STATUS_STYLES[status].color
+        handles.append(Patch(facecolor=color, alpha=alpha, hatch=hatch or None,
+                             edgecolor=_HATCH_COLOR[status] if hatch else color, linewidth=0,
+                             label=_LABELS[status]))
+    handles.append(Line2D([], [], linestyle="none", marker="v", markersize=7, markerfacecolor=_PASSAGE_COLOR,
+                          markeredgecolor="#111", label="convoy passage reported"))
+    handles.append(Line2D([], [], color="#333", linestyle=(0, (4, 3)), linewidth=0.9,
+                          label="closure / opening claimed"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize=9.5,
+               handlelength=2.4)
+    return fig
+
+
+def save_chart(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 110) -> Path:
+    """Write a chart to a PNG or SVG file, chosen by the file's suffix.
+
+    The file is written atomically: to a temporary file in the same folder, then renamed,
+    so an existing file is left untouched if anything fails.
+
+    Parameters
+    ----------
+    fig
+        From :func:`timeline_chart`.
+    path
+        Ends in ``.png`` or ``.svg``.
+    dpi
+        Resolution of a PNG.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is not ``.png`` or ``.svg``.
+    """
+    target = Path(path)
+    fmt = CHART_FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        msg = f"Cannot write a chart to {str(target)!r}: the file name must end in .png or .svg."
+        raise ValueError(msg)
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    with atomic_write(target, "wb") as fh:
+        fig.savefig(fh, format=fmt, dpi=dpi, metadata=metadata)
+    return target

@@ -1,0 +1,60 @@
+"""The README's two set-up commands, run as a new user would: in a fresh copy and a fresh venv."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def setup_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```bash\n(.*?)```", text, re.S)
+    assert block, "README must open with a bash block of set-up commands"
+    lines = [ln for ln in block.group(1).splitlines() if ln.strip()]
+    assert len(lines) == 2, "README must open with exactly two set-up commands"
+    assert text.index("```bash") < text.index("\n## "), "the set-up block must come first"
+    return lines
+
+
+def fresh_copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "checkout"
+    shutil.copytree(ROOT, dest, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv*", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache", ".hypothesis", "map.html"))
+    return dest
+
+
+def run(cmd: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
+    full_env.update(env)
+    return subprocess.run(["bash", "-c", cmd], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=1500)
+
+
+def test_first_command_renders_the_map(tmp_path: Path) -> None:
+    if os.environ.get("KR_NESTED_README_RUN"):
+        pytest.skip("inside the README test command's own run")
+    cwd = fresh_copy(tmp_path)
+    res = run(setup_commands()[0].split("  #")[0], cwd)
+    assert res.returncode == 0, res.stderr[-3000:]
+    html = (cwd / "map.html").read_text(encoding="utf-8")
+    assert "Roads into Nagorno-Karabakh on 2023-07-20" in html
+    # the installed copy (not the checkout) was used: the venv has the bundled data inside the package
+    res2 = run(". .venv/bin/activate && cd / && karabakh-routes places --json", cwd)
+    assert res2.returncode == 0 and "khankendi_stepanakert" in res2.stdout
+
+
+def test_second_command_installs_and_runs_tests(tmp_path: Path) -> None:
+    if os.environ.get("KR_NESTED_README_RUN"):
+        pytest.skip("inside the README test command's own run")
+    cwd = fresh_copy(tmp_path)
+    cmd = setup_commands()[1].split("  #")[0]
+    res = run(cmd + ' -m "not slow" -q -x -p no:cacheprovider', cwd, KR_NESTED_README_RUN="1")
+    assert res.returncode == 0, (res.stdout[-3000:], res.stderr[-2000:])
+    assert re.search(r"\d+ passed", res.stdout)
