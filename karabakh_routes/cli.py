@@ -7,6 +7,8 @@ bad input, with a message that names what to fix; 1 only for an unexpected failu
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -29,7 +31,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _data_options(p: argparse.ArgumentParser) -> None:
+def _data_options(p: argparse.ArgumentParser, *, output: bool = True) -> None:
+    if output:
+        p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE (atomically) instead of printing it")
     g = p.add_argument_group("data files (default: the bundled data)")
     g.add_argument("--events", metavar="CSV", help="events file")
     g.add_argument("--sources", metavar="CSV", help="sources file")
@@ -96,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--path", nargs=2, metavar=("ORIGIN", "DESTINATION"), help="highlight the reachability path")
     s.add_argument("--offline", action="store_true", help="self-contained file: Leaflet inlined, no tiles")
     s.add_argument("-o", "--output", required=True, metavar="FILE.html")
-    _data_options(s)
+    _data_options(s, output=False)
 
     s = sub.add_parser("timeline-map", help="write one HTML map with a date slider over every change point")
     s.add_argument("--from", dest="start", metavar="DATE")
@@ -104,14 +108,14 @@ def _parser() -> argparse.ArgumentParser:
     _query_options(s, traffic_default=None)
     s.add_argument("--offline", action="store_true", help="self-contained file: Leaflet inlined, no tiles")
     s.add_argument("-o", "--output", required=True, metavar="FILE.html")
-    _data_options(s)
+    _data_options(s, output=False)
 
     s = sub.add_parser("chart", help="write a timeline chart (PNG or SVG) of each route's status per traffic class")
     s.add_argument("--from", dest="start", metavar="DATE")
     s.add_argument("--to", dest="end", metavar="DATE")
     s.add_argument("--view", default="consensus", help="consensus (default), strict, lenient, claimant:NAME or source:ID")
     s.add_argument("-o", "--output", required=True, metavar="FILE.png|FILE.svg")
-    _data_options(s)
+    _data_options(s, output=False)
     return p
 
 
@@ -283,6 +287,7 @@ def _cmd_chart(args: argparse.Namespace) -> int:
     return 0
 
 
+_TO_FILE = {"places", "status", "reach", "periods", "events", "validate"}
 _COMMANDS = {
     "places": _cmd_places, "status": _cmd_status, "reach": _cmd_reach, "periods": _cmd_periods,
     "events": _cmd_events, "validate": _cmd_validate, "map": _cmd_map,
@@ -294,10 +299,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    capture = args.command in _TO_FILE and getattr(args, "output", None)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # data warnings are reported by `validate`
-            return _COMMANDS[args.command](args)
+            if not capture:
+                return _COMMANDS[args.command](args)
+            buffer = io.StringIO()
+            with contextlib.redirect_stdout(buffer):
+                code = _COMMANDS[args.command](args)
+            write_text_atomic(args.output, buffer.getvalue())
+            print(f"wrote {args.output}")
+            return code
     except _USER_ERRORS as exc:
         print(f"karabakh-routes: error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,90 @@
+"""Benchmark the status engine against a naive per-day baseline.
+
+Run:  python benchmarks/engine.py
+
+Two comparisons, each checked to give the same answers:
+
+* periods: ``periods()`` (one reachability evaluation per change point) against a per-day
+  loop of ``reach()`` over the same range;
+* status queries: the compiled, binary-searched ``class_status()`` against a naive scan of
+  every claim for each query (no compilation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import time
+
+import networkx as nx
+
+import karabakh_routes as kr
+from karabakh_routes.timeline import _windows, combine_statuses
+
+
+def naive_status(m: kr.RoadModel, items: list, seg: str, cls: str, day: dt.date) -> str:  # type: ignore[type-arg]
+    per: dict[str, tuple] = {}  # type: ignore[type-arg]
+    passage = False
+    for ev, s, w0, w1 in items:
+        if s != seg:
+            continue
+        if ev.type == "passage":
+            passage = passage or (w0 == day and cls in ev.allowed)
+            continue
+        if cls not in ev.classes or not (w0 <= day <= w1):
+            continue
+        key = (w0, ev.start.lower, ev.row)
+        if ev.claimant not in per or key > per[ev.claimant][0]:
+            per[ev.claimant] = (key, ev.class_status(cls))
+    return "open" if passage else combine_statuses(v[1] for v in per.values())
+
+
+def per_day_periods(m: kr.RoadModel, a: str, b: str, lo: dt.date, hi: dt.date, cls: str) -> list[tuple[dt.date, str]]:
+    """Baseline: the same reach() answer computed for every single day."""
+    out: list[tuple[dt.date, str]] = []
+    day = lo
+    while day <= hi:
+        answer = m.reach(a, b, on=day, traffic=cls).answer
+        if not out or out[-1][1] != answer:
+            out.append((day, answer))
+        day += dt.timedelta(days=1)
+    return out
+
+
+def timed(fn, repeat: int = 3) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    m = kr.load()
+    load_s = time.perf_counter() - t0
+    lo, hi = dt.date(2020, 11, 10), dt.date(2023, 10, 31)
+    cases = [("goris", "khankendi_stepanakert", "civilian"), ("aghdam", "khankendi_stepanakert", "humanitarian")]
+    print(f"load + compile (bundled data, {len(m.ledger.events)} events): {load_s * 1000:.0f} ms")
+    print(f"change points: {len(m.timeline.change_points())}; range {lo}..{hi} = {(hi - lo).days + 1} days")
+    for a, b, cls in cases:
+        eng_s, eng = timed(lambda: m.periods(a, b, start=lo, end=hi, traffic=cls))
+        base_s, base = timed(lambda: per_day_periods(m, a, b, lo, hi, cls), repeat=1)
+        same = [(p.start, p.answer) for p in eng] == base  # type: ignore[union-attr]
+        print(f"periods {a} -> {b} ({cls}): change points {eng_s * 1000:.1f} ms, per-day loop {base_s * 1000:.0f} ms, "
+              f"ratio {base_s / eng_s:.0f}x, same answers: {same}")
+    items = [(ev, s, w0, w1) for ev in m.ledger.events for s, w0, w1 in _windows(m.G, ev)]
+    days = [lo + dt.timedelta(days=i) for i in range(0, (hi - lo).days, 7)]
+    segs = [k for *_, k in m.G.edges(keys=True)]
+    q_s, fast = timed(lambda: [m.timeline.class_status(s, "civilian", on=d).status for d in days for s in segs])
+    n_s, slow = timed(lambda: [naive_status(m, items, s, "civilian", d) for d in days for s in segs])
+    n = len(days) * len(segs)
+    print(f"status queries ({n}): compiled {q_s / n * 1e6:.1f} µs each, naive scan {n_s / n * 1e6:.1f} µs each, "
+          f"ratio {n_s / q_s:.1f}x, same answers: {fast == slow}")
+    s_s, _ = timed(lambda: m.status(on="2023-07-20"))
+    print(f"status GeoDataFrame for one date: {s_s * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
