@@ -16,8 +16,6 @@ import datetime as dt
 import statistics
 import time
 
-import networkx as nx
-
 import karabakh_routes as kr
 from karabakh_routes.timeline import _windows, combine_statuses
 
@@ -69,8 +67,8 @@ def main() -> None:
     print(f"load + compile (bundled data, {len(m.ledger.events)} events): {load_s * 1000:.0f} ms")
     print(f"change points: {len(m.timeline.change_points())}; range {lo}..{hi} = {(hi - lo).days + 1} days")
     for a, b, cls in cases:
-        eng_s, eng = timed(lambda: m.periods(a, b, start=lo, end=hi, traffic=cls))
-        base_s, base = timed(lambda: per_day_periods(m, a, b, lo, hi, cls), repeat=1)
+        eng_s, eng = timed(lambda a=a, b=b, cls=cls: m.periods(a, b, start=lo, end=hi, traffic=cls))
+        base_s, base = timed(lambda a=a, b=b, cls=cls: per_day_periods(m, a, b, lo, hi, cls), repeat=1)
         same = [(p.start, p.answer) for p in eng] == base  # type: ignore[union-attr]
         print(f"periods {a} -> {b} ({cls}): change points {eng_s * 1000:.1f} ms, per-day loop {base_s * 1000:.0f} ms, "
               f"ratio {base_s / eng_s:.0f}x, same answers: {same}")

@@ -19,7 +19,6 @@ import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Union
 
 from dateutil.relativedelta import relativedelta
 from edtf import parse_edtf as _parse_edtf
@@ -28,7 +27,7 @@ from ._errors import DateError
 
 __all__ = ["DateLike", "DateSpan", "parse_edtf", "to_date", "DATE_MIN", "DATE_MAX"]
 
-DateLike = Union[dt.date, dt.datetime, str]
+DateLike = dt.date | dt.datetime | str
 
 #: Sentinels for open-ended intervals.
 DATE_MIN = dt.date(1, 1, 1)

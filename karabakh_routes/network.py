@@ -31,8 +31,8 @@ from shapely.geometry import LineString, Point
 
 from ._errors import DataError, KarabakhRoutesWarning, Problem
 from ._io import read_text
-from .dates import DateSpan, parse_edtf
 from .datasets import bundled_path
+from .dates import DateSpan, parse_edtf
 from .places import PLACE_KINDS, Place, PlaceIndex, normalize_name
 
 __all__ = [
@@ -108,6 +108,10 @@ def _read_features(path: PathLike, label: str) -> list[dict[str, Any]]:
     return [f if isinstance(f, dict) else {} for f in doc["features"]]
 
 
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _where(i: int, fid: object) -> str:
     return f"feature {i}" + (f" (id={fid})" if fid not in (None, "") else "")
 
@@ -151,10 +155,10 @@ def read_places(path: PathLike | None = None) -> dict[str, Place]:
     seen_ids: set[str] = set()
     seen_names: dict[str, str] = {}
     for i, f in enumerate(feats):
-        props = f.get("properties") if isinstance(f.get("properties"), dict) else {}
+        props = _dict(f.get("properties"))
         pid = props.get("id")
         where = _where(i, pid)
-        geom = f.get("geometry") if isinstance(f.get("geometry"), dict) else {}
+        geom = _dict(f.get("geometry"))
         bad = False
         if not isinstance(pid, str) or not pid.strip():
             problems.append(Problem(str(p), where, "id", str(pid), "a non-empty text id"))
@@ -181,7 +185,7 @@ def read_places(path: PathLike | None = None) -> dict[str, Place]:
             continue
         coords = geom.get("coordinates")
         if (not isinstance(coords, list) or len(coords) < 2
-                or not all(isinstance(c, (int, float)) and math.isfinite(c) for c in coords[:2])):
+                or not all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in coords[:2])):
             problems.append(Problem(str(p), where, "geometry.coordinates", str(coords), "[longitude, latitude] numbers"))
             continue
         lon, lat = float(coords[0]), float(coords[1])
@@ -201,7 +205,8 @@ def read_places(path: PathLike | None = None) -> dict[str, Place]:
             key = normalize_name(n)
             other = seen_names.get(key)
             if other is not None and other != pid:
-                problems.append(Problem(str(p), where, "aliases", n, f"this name is already used by place {other!r}; names must identify one place"))
+                problems.append(Problem(str(p), where, "aliases", n,
+                                        f"this name is already used by place {other!r}; names must identify one place"))
             seen_names.setdefault(key, pid)
         places[pid] = Place(
             id=pid, name=name, aliases=tuple(aliases), kind=str(kind), lon=lon, lat=lat,
@@ -223,16 +228,21 @@ def _raise_or_warn(problems: Sequence[Problem]) -> None:
         warnings.warn(warning, stacklevel=3)
 
 
+def _is_position(c: object) -> bool:
+    return (isinstance(c, list) and len(c) >= 2
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in c[:2]))
+
+
 def _read_segments(path: PathLike, places: Mapping[str, Place]) -> list[dict[str, Any]]:
     feats = _read_features(path, "LineStrings")
     problems: list[Problem] = []
     out: list[dict[str, Any]] = []
     ids: set[str] = set()
     for i, f in enumerate(feats):
-        props = f.get("properties") if isinstance(f.get("properties"), dict) else {}
+        props = _dict(f.get("properties"))
         sid = props.get("id")
         where = _where(i, sid)
-        geom = f.get("geometry") if isinstance(f.get("geometry"), dict) else {}
+        geom = _dict(f.get("geometry"))
         bad = False
         if not isinstance(sid, str) or not sid.strip():
             problems.append(Problem(str(path), where, "id", str(sid), "a non-empty text id"))
@@ -250,8 +260,7 @@ def _read_segments(path: PathLike, places: Mapping[str, Place]) -> list[dict[str
             continue
         coords = geom.get("coordinates")
         if (not isinstance(coords, list) or len(coords) < 2
-                or not all(isinstance(c, list) and len(c) >= 2 and all(isinstance(x, (int, float)) and math.isfinite(x) for x in c[:2])
-                           for c in coords)):
+                or not all(_is_position(c) for c in coords)):
             problems.append(Problem(str(path), where, "geometry.coordinates", str(coords)[:80],
                                     "at least two [longitude, latitude] positions"))
             continue
@@ -390,13 +399,13 @@ def graph_from_geodata(
                    coord_source=pl.coord_source, coord_precision=pl.coord_precision, note=pl.note)
     membership: dict[str, list[str]] = {}
     for r in route_map.values():
-        for s in r.segments:
-            membership.setdefault(s, []).append(r.id)
-    for s in segs:
-        G.add_edge(s["u"], s["v"], key=s["id"], id=s["id"], u=s["u"], v=s["v"], name=s["name"],
-                   routes=tuple(membership.get(s["id"], ())), geometry=s["geometry"],
-                   length_km=segment_length_km(s["geometry"]), waypoints=s["waypoints"],
-                   geometry_source=s["geometry_source"], note=s["note"])
+        for sid in r.segments:
+            membership.setdefault(sid, []).append(r.id)
+    for seg in segs:
+        G.add_edge(seg["u"], seg["v"], key=seg["id"], id=seg["id"], u=seg["u"], v=seg["v"], name=seg["name"],
+                   routes=tuple(membership.get(seg["id"], ())), geometry=seg["geometry"],
+                   length_km=segment_length_km(seg["geometry"]), waypoints=seg["waypoints"],
+                   geometry_source=seg["geometry_source"], note=seg["note"])
     if G.number_of_nodes() and not nx.is_connected(G):
         parts = sorted((sorted(c) for c in nx.connected_components(G)), key=len)
         isolated = "; ".join(", ".join(c) for c in parts[:-1])

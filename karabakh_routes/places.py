@@ -29,8 +29,10 @@ _TRANSLIT = str.maketrans({"ş": "sh", "Ş": "sh", "ç": "ch", "Ç": "ch", "ğ":
 
 
 def name_keys(name: str) -> tuple[str, ...]:
-    """Return the lookup keys of a name: :func:`normalize_name`, and an Azerbaijani-Latin
-    transliteration variant (``Şuşa`` -> ``shusha``, ``Xankəndi`` -> ``khankandi``).
+    """Return the lookup keys of a name: the normalized name and a transliterated variant.
+
+    The variant spells Azerbaijani Latin letters the English way (``Şuşa`` -> ``shusha``,
+    ``Xankəndi`` -> ``khankandi``).
     """
     plain = normalize_name(name)
     alt = normalize_name(name.translate(_TRANSLIT))

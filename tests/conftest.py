@@ -31,8 +31,10 @@ ROUTES = [
 ]
 SEED_TEXT = "Officials said the road was closed to all traffic on Monday.\nA convoy passed on Tuesday."
 SOURCES = [
-    {"id": "S1", "title": "Report one", "publisher": "Agency A", "published": "2021-01-01", "url": "https://example.org/1", "seed": ""},
-    {"id": "S2", "title": "Report two", "publisher": "Agency B", "published": "2021-03-01", "url": "https://example.org/2", "seed": ""},
+    {"id": "S1", "title": "Report one", "publisher": "Agency A", "published": "2021-01-01",
+     "url": "https://example.org/1", "seed": ""},
+    {"id": "S2", "title": "Report two", "publisher": "Agency B", "published": "2021-03-01",
+     "url": "https://example.org/2", "seed": ""},
     {"id": "A1", "title": "Article", "publisher": "Paper", "published": "2021-03-03", "url": "", "seed": "a1.txt"},
 ]
 EVENT_HEADER = ["id", "start", "end", "target", "type", "status", "traffic", "allowed", "direction",

@@ -90,7 +90,7 @@ def test_both_names_resolve_to_one_place(bundled: kr.RoadModel, a: str, b: str) 
 
 
 def test_segments_are_schematic_but_shaped(bundled: kr.RoadModel) -> None:
-    for u, v, k, d in bundled.G.edges(keys=True, data=True):
+    for _, _, k, d in bundled.G.edges(keys=True, data=True):
         assert len(d["geometry"].coords) >= 3, f"{k} is a straight line between its ends"
         assert 0.5 < d["length_km"] < 400, k
 
