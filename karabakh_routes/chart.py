@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
@@ -34,6 +34,7 @@ __all__ = ["timeline_chart", "save_chart", "route_status", "default_routes", "CH
 #: File formats :func:`save_chart` writes, by file suffix.
 CHART_FORMATS = {".png": "png", ".svg": "svg"}
 _ONE_DAY = dt.timedelta(days=1)
+_num = cast(Callable[[dt.date], float], mdates.date2num)  # matplotlib.dates has no type hints
 _PASSAGE_COLOR = "#56B4E9"
 #: How each route status is filled: face alpha and hatch (so the chart reads in greyscale).
 _FILL = {
@@ -287,7 +288,7 @@ def timeline_chart(
     ylabels: list[str] = []
     y = 0.0
     for route in shown:
-        ax.text(mdates.date2num(lo), y + 0.1, "  " + _route_label(model, route, hi), ha="left", va="center",
+        ax.text(_num(lo), y + 0.1, "  " + _route_label(model, route, hi), ha="left", va="center",
                 fontsize=10.5, fontweight="bold", color="#111")
         y += 1
         route_segs = set(route.segments)
@@ -295,14 +296,14 @@ def timeline_chart(
             for sp in table[route.id][cls]:
                 alpha, hatch = _FILL[sp.status]
                 color = STATUS_STYLES[sp.status].color
-                ax.broken_barh([(mdates.date2num(sp.start), (sp.end - sp.start).days)], (y - 0.36, 0.72),
+                ax.broken_barh([(_num(sp.start), (sp.end - sp.start).days)], (y - 0.36, 0.72),
                                facecolors=color, alpha=alpha, hatch=hatch or None,
                                edgecolor=_HATCH_COLOR[sp.status] if hatch else color, linewidth=0)
             marks = [d for d, ps in passage_days.items()
                      if any(p["segment"] in route_segs and cls in p["traffic"] for p in ps)
                      and (segs := _in_force(route, d)) is not None and route_segs.intersection(segs)]
             if marks:
-                ax.plot([mdates.date2num(d) + 0.5 for d in marks], [y - 0.36] * len(marks), linestyle="none",
+                ax.plot([_num(d) + 0.5 for d in marks], [y - 0.36] * len(marks), linestyle="none",
                         marker="v", markersize=7, markerfacecolor=_PASSAGE_COLOR, markeredgecolor="#111",
                         markeredgewidth=0.8, zorder=4)
             yticks.append(y)
@@ -311,7 +312,7 @@ def timeline_chart(
     ax.set_ylim(y - 0.4, -0.6)
     ax.set_yticks(yticks, ylabels, fontsize=9.5)
     ax.tick_params(axis="y", length=0)
-    ax.set_xlim(mdates.date2num(lo), mdates.date2num(stop))
+    ax.set_xlim(_num(lo), _num(stop))
     locator = mdates.AutoDateLocator(minticks=6, maxticks=16)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
@@ -327,9 +328,9 @@ def timeline_chart(
     for group in _cluster(list(key), gap):
         types = sorted(set().union(*(key[d] for d in group)))
         for d in group:
-            ax.axvline(mdates.date2num(d), color="#444", linestyle=(0, (4, 3)), linewidth=0.8, zorder=3)
-            ax_ev.axvline(mdates.date2num(d), ymax=0.08, color="#333", linestyle=(0, (4, 3)), linewidth=0.9)
-        ax_ev.text(mdates.date2num(group[0]), 0.1, f"{_range_text(group)}: {', '.join(types)}", rotation=90,
+            ax.axvline(_num(d), color="#444", linestyle=(0, (4, 3)), linewidth=0.8, zorder=3)
+            ax_ev.axvline(_num(d), ymax=0.08, color="#333", linestyle=(0, (4, 3)), linewidth=0.9)
+        ax_ev.text(_num(group[0]), 0.1, f"{_range_text(group)}: {', '.join(types)}", rotation=90,
                    ha="center", va="bottom", fontsize=8.5, color="#111")
     fig.suptitle(f"Road status by route and traffic class, {lo.isoformat()} to {hi.isoformat()} (view: {v})",
                  fontsize=13, fontweight="bold", x=0.01, ha="left")

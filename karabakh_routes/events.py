@@ -20,8 +20,8 @@ import pandas as pd
 
 from ._errors import DataError, DateError, Problem, TrafficError
 from ._io import atomic_write, read_csv_rows, read_text
-from .dates import DateSpan, parse_edtf
 from .datasets import bundled_path
+from .dates import DateSpan, parse_edtf
 from .network import place_index, resolve_route
 
 __all__ = [

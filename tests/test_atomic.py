@@ -49,3 +49,18 @@ def test_cli_writes_json_file(capsys: pytest.CaptureFixture[str], fixture_files:
     assert main(["reach", "west", "east", "--on", "2021-02-01", "--json", "-o", str(target), *data_args(fixture_files)]) == 0
     assert json.loads(target.read_text(encoding="utf-8"))["answer"] == "yes"
     assert "wrote" in capsys.readouterr().out
+
+
+def test_outputs_get_normal_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        new = tmp_path / "new.txt"
+        _io.write_text_atomic(new, "x")
+        assert new.stat().st_mode & 0o777 == 0o644
+        existing = tmp_path / "existing.txt"
+        existing.write_text("old", encoding="utf-8")
+        existing.chmod(0o640)
+        _io.write_text_atomic(existing, "new")
+        assert existing.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)

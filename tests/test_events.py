@@ -6,9 +6,9 @@ import csv
 from pathlib import Path
 
 import pytest
+from conftest import EVENT_HEADER, EVENTS, write_fixture
 
 import karabakh_routes as kr
-from conftest import EVENT_HEADER, EVENTS, write_fixture
 
 
 def load_with(tmp_path: Path, events: list[list[str]]) -> kr.RoadModel:

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from .date_map import date_map
 from .style import STATUS_STYLES, style_for
+from .timeline_map import timeline_map
 
-__all__ = ["date_map", "STATUS_STYLES", "style_for"]
+__all__ = ["date_map", "timeline_map", "STATUS_STYLES", "style_for"]

@@ -15,9 +15,23 @@ __all__ = ["esc", "safe_url", "claims_html", "legend_html", "title_html", "js_st
 _SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
 
+_JS_TEMPLATE_CHARS = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+
+
 def esc(value: object) -> str:
-    """Escape text for HTML (quotes included)."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escape text for HTML (quotes included).
+
+    Backticks, ``$`` and backslashes become character references too: folium puts popup and
+    tooltip HTML inside JavaScript template literals, where they could otherwise end the
+    literal, interpolate an expression (``${...}``) or form an invalid escape sequence.
+    The page shows the same characters.
+
+    Examples
+    --------
+    >>> esc('<b title="x">`${1}`</b>')
+    '&lt;b title=&quot;x&quot;&gt;&#96;&#36;{1}&#96;&lt;/b&gt;'
+    """
+    return html.escape("" if value is None else str(value), quote=True).translate(_JS_TEMPLATE_CHARS)
 
 
 def safe_url(url: object) -> str | None:

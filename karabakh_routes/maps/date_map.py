@@ -14,13 +14,13 @@ from ..events import TRAFFIC_CLASSES
 from ..network import place_index
 from ..timeline import View, parse_view
 from ._html import claims_html, esc, js_string, legend_html, title_html
-from .offline import make_offline
+from .offline import make_offline, root_header
 from .style import STATUS_STYLES, style_for
 
 if TYPE_CHECKING:
     from ..model import RoadModel
 
-__all__ = ["date_map", "base_map", "add_overlay_box", "ATTRIBUTION"]
+__all__ = ["date_map", "base_map", "add_overlay_box", "add_places", "ATTRIBUTION"]
 
 ATTRIBUTION = ("Road status: karabakh_routes, from the sources cited in each popup. "
                "Geometry is schematic (drawn through sourced waypoints), not survey-grade.")
@@ -38,8 +38,11 @@ _CSS = """
 .kr-popup td{padding:1px 6px 1px 0}.kr-popup ul{margin:2px 0 6px;padding-left:16px}
 .kr-popup blockquote{margin:3px 0;padding-left:6px;border-left:3px solid #999;color:#222}
 .kr-note{color:#444;font-style:italic}.kr-src{color:#333}.kr-noquote{color:#555}
-.kr-disputed{background:#f6e6f0;padding:3px 5px;border-radius:4px;margin:4px 0}
-.kr-place-label{font:600 11px system-ui,sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap}
+.kr-disputed{background:#f8e8dd;padding:3px 5px;border-radius:4px;margin:4px 0}
+.leaflet-tooltip.kr-place-label{font:600 12px/1.2 system-ui,sans-serif;color:#111;background:transparent;border:0;
+ box-shadow:none;padding:0 2px;text-shadow:0 0 2px #fff,0 0 3px #fff,0 0 4px #fff;white-space:nowrap}
+.leaflet-tooltip.kr-place-label:before{display:none}
+.leaflet-tooltip.kr-place-tip{font:12px/1.3 system-ui,sans-serif;color:#111;padding:2px 6px}
 </style>
 """
 
@@ -48,7 +51,8 @@ class _Box(MacroElement):
     """A fixed HTML box on the map (title, legend); the HTML is built escaped by the caller."""
 
     _template = Template("""
-{% macro html(this, kwargs) %}<div class="kr-box {{ this.css_class }}" id="{{ this.get_name() }}">{{ this.html }}</div>{% endmacro %}
+{% macro html(this, kwargs) %}<div class="kr-box {{ this.css_class }}" id="{{ this.get_name() }}">
+{{- this.html }}</div>{% endmacro %}
 """)
 
     def __init__(self, html: str, css_class: str) -> None:
@@ -87,7 +91,7 @@ def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "Op
     fmap = folium.Map(location=[(min(ys) + max(ys)) / 2, (min(xs) + max(xs)) / 2], zoom_start=9,
                       tiles=None if offline else tiles, control_scale=True, prefer_canvas=False)
     fmap.fit_bounds([[min(ys), min(xs)], [max(ys), max(xs)]], padding=(20, 20))
-    fmap.get_root().header.add_child(Element(_CSS), name="kr_css")
+    root_header(fmap).add_child(Element(_CSS), name="kr_css")
     fmap.add_child(_Attribution(ATTRIBUTION))
     if offline:
         make_offline(fmap)
@@ -103,13 +107,36 @@ def _segment_popup(model: RoadModel, row: Any, traffic: str | None) -> str:
     parts.append("<table>" + "".join(f"<tr><td>{esc(c)}</td><td>{esc(row[c])}</td></tr>" for c in TRAFFIC_CLASSES)
                  + "</table>")
     if row["disputed"]:
-        parts.append("<div class='kr-disputed'>Sources disagree about this segment on this date; every side is listed below.</div>")
+        parts.append("<div class='kr-disputed'>Sources disagree about this segment on this date; "
+                     "every side is listed below.</div>")
     parts.append(claims_html(row["claims"], model.ledger.sources))
     if len(row["passages"]):
         parts.append(claims_html(row["passages"], model.ledger.sources, heading="Passages reported this day"))
     parts.append(f"<div class='kr-src'>Segment <code>{esc(row['segment'])}</code>, {row['length_km']:.1f} km, "
                  f"routes: {esc(', '.join(row['routes']))}</div></div>")
     return "".join(parts)
+
+
+def add_places(fmap: folium.Map, model: RoadModel) -> None:
+    """Add a ``Places`` layer: a marker per place, labelled on the map for cities and towns.
+
+    The popup lists every name of the place and where its coordinates come from.
+    """
+    places = folium.FeatureGroup(name="Places", show=True)
+    for pl in place_index(model.G).places.values():
+        names = " · ".join(pl.names)
+        permanent = pl.kind in ("city", "town")
+        folium.CircleMarker(
+            [pl.lat, pl.lon], radius=4 if pl.kind in ("junction", "checkpoint") else 5,
+            color="#222", weight=1.5, fill=True, fill_color="#fff", fill_opacity=1,
+            tooltip=folium.Tooltip(f"<span class='kr-place'>{esc(pl.name)}</span>", permanent=permanent,
+                                   className="kr-place-label" if permanent else "kr-place-tip",
+                                   direction="right" if permanent else "auto", offset=[4, 0] if permanent else [0, 0]),
+            popup=folium.Popup(f"<div class='kr-popup'><h4>{esc(pl.name)}</h4><div>Also: {esc(names)}</div>"
+                               f"<div>Kind: {esc(pl.kind)}; coordinates {esc(pl.coord_precision)}: "
+                               f"{esc(pl.coord_source)}</div></div>", parse_html=False, max_width=360),
+        ).add_to(places)
+    places.add_to(fmap)
 
 
 def date_map(
@@ -175,7 +202,7 @@ def date_map(
             style_function=lambda _f, s=style: s,
             highlight_function=lambda _f, s=style: {**s, "weight": s["weight"] + 3},
             tooltip=folium.Tooltip(f"{esc(row['name'])}: {esc(row['status'])}"),
-            popup=folium.Popup(_segment_popup(model, row, traffic), max_width=420, parse_html=False),
+            popup=folium.Popup(_segment_popup(model, row, traffic), max_width=420, parse_html=False),  # type: ignore[arg-type]
         )
         gj.add_to(groups[row["status"]] if row["status"] in groups else groups["unknown"])
     for g in groups.values():
@@ -200,7 +227,7 @@ def date_map(
 
     if path:
         r = model.reach(path[0], path[1], on=day, traffic=traffic or "civilian", view=v)
-        pg = folium.FeatureGroup(name=f"Trip {r.origin} → {r.destination}: {r.answer}", show=True)
+        pg = folium.FeatureGroup(name=esc(f"Trip {r.origin} → {r.destination}: {r.answer}"), show=True)
         segs = r.segments or r.blocked_by
         for key in segs:
             u, w, k = next((a, b, c) for a, b, c in model.G.edges(keys=True) if c == key)
@@ -213,18 +240,7 @@ def date_map(
                       'stroke-width="10" stroke-opacity="0.6"/></svg>',
                       f"trip {r.origin} → {r.destination} ({traffic or 'civilian'}): {r.answer}"))
 
-    places = folium.FeatureGroup(name="Places", show=True)
-    for pl in place_index(model.G).places.values():
-        names = " · ".join(pl.names)
-        folium.CircleMarker(
-            [pl.lat, pl.lon], radius=4 if pl.kind in ("junction", "checkpoint") else 5,
-            color="#222", weight=1.5, fill=True, fill_color="#fff", fill_opacity=1,
-            tooltip=folium.Tooltip(f"<span class='kr-place'>{esc(pl.name)}</span>", permanent=pl.kind in ("city", "town")),
-            popup=folium.Popup(f"<div class='kr-popup'><h4>{esc(pl.name)}</h4><div>Also: {esc(names)}</div>"
-                               f"<div>Kind: {esc(pl.kind)}; coordinates {esc(pl.coord_precision)}: "
-                               f"{esc(pl.coord_source)}</div></div>", parse_html=False, max_width=360),
-        ).add_to(places)
-    places.add_to(fmap)
+    add_places(fmap, model)
     add_overlay_box(fmap, legend_html(extra), "kr-legend")
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import folium
 from branca.element import Element
@@ -31,16 +32,41 @@ def leaflet_assets() -> tuple[str, str, str]:
     return str(xl.VERSION), js, css
 
 
+#: The two jQuery calls folium's own templates make (``$(`<div>...</div>`)[0]`` in
+#: ``folium.Popup`` and ``$(document).ready(f)`` in ``folium.Map``), without jQuery.
+_JQUERY_SHIM = """<script>/* karabakh_routes: stand-in for the jQuery calls in folium's templates */
+window.$ = window.$ || function (x) {
+  if (typeof x === "string") {
+    var t = document.createElement("template");
+    t.innerHTML = x.trim();
+    return Array.prototype.slice.call(t.content.childNodes);
+  }
+  return {ready: function (f) {
+    if (document.readyState !== "loading") { f(); } else { document.addEventListener("DOMContentLoaded", f); }
+  }};
+};
+</script>"""
+
+
+def root_header(fmap: folium.Map) -> Any:
+    """Return the ``<head>`` element of the map's HTML document (a branca ``Figure``)."""
+    root: Any = fmap.get_root()
+    return root.header
+
+
 def make_offline(fmap: folium.Map) -> folium.Map:
     """Inline Leaflet into ``fmap`` and drop every external script and stylesheet.
 
     Folium's defaults (jQuery, Bootstrap, Font Awesome) are not needed by the elements
-    this package adds; they are removed from this map instance only.
+    this package adds; they are removed from this map instance only. The two jQuery
+    calls that folium's own templates make (building popup content, ``$(document).ready``)
+    get a small stand-in, so popups work without jQuery.
     """
     version, js, css = leaflet_assets()
     fmap.default_js = []
     fmap.default_css = []
-    header = fmap.get_root().header
+    header = root_header(fmap)
     header.add_child(Element(f"<style>/* Leaflet {version} (xstatic-leaflet) */\n{css}</style>"), name="leaflet_css_inline")
     header.add_child(Element(f"<script>/* Leaflet {version} (xstatic-leaflet) */\n{js}</script>"), name="leaflet_js_inline")
+    header.add_child(Element(_JQUERY_SHIM), name="jquery_shim_inline")
     return fmap

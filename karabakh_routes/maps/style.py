@@ -2,7 +2,11 @@
 
 Colours come from the Okabe–Ito palette (designed to stay distinguishable under the
 common colour-vision deficiencies); each status also has its own dash pattern, so a
-map printed in greyscale still reads.
+map printed in greyscale still reads. ``disputed`` is Okabe–Ito vermillion darkened by
+20 %: the reddish purple it replaced came within 8 CAM02-UCS units of the ``unknown``
+grey under simulated deuteranopia, and plain vermillion is as close to the orange of
+``restricted``. ``tests/test_palette.py`` checks every pair under deuteranopia, protanopia
+and tritanopia.
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ class StatusStyle:
 STATUS_STYLES: dict[str, StatusStyle] = {
     "open": StatusStyle("#0072B2", None, 5, "open (all traffic)"),
     "restricted": StatusStyle("#E69F00", "12 6", 5, "restricted (some traffic)"),
-    "closed": StatusStyle("#000000", "2 7", 5, "closed"),
-    "disputed": StatusStyle("#CC79A7", "14 5 3 5", 6, "disputed (claims differ)"),
+    "closed": StatusStyle("#000000", "3 3", 6, "closed"),
+    "disputed": StatusStyle("#AA4B00", "14 5 3 5", 6, "disputed (claims differ)"),
     "unknown": StatusStyle("#8C8C8C", "1 10", 4, "unknown (no claim)"),
 }
 #: Short label per status.

@@ -1,0 +1,248 @@
+"""What a person sees: the offline maps in headless Chromium (Playwright, sync API).
+
+Every request to anything but ``file:`` is aborted and recorded; a test fails if any was
+made or if the page logged an error. Without Playwright or ``/usr/bin/chromium`` the browser
+tests are skipped locally, and fail when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import karabakh_routes as kr
+from karabakh_routes.maps import STATUS_STYLES, date_map
+from karabakh_routes.maps.timeline_map import timeline_map
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+ON = "2023-07-20"
+TRAFFIC = "humanitarian"
+SEGMENT = "hakari_bridge__kornidzor"
+
+# JavaScript run in the page: the Leaflet map, and the date map's layer for a segment.
+FIND_MAP = "Object.values(window).find(v => v instanceof L.Map)"
+FIND_LAYER = """(seg) => {
+  let found = null;
+  const map = FIND_MAP;
+  map.eachLayer(l => { if (l.feature && l.feature.properties.segment === seg && l._path) { found = l; } });
+  return found;
+}""".replace("FIND_MAP", FIND_MAP)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (pip install playwright)")
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class Page:
+    """A page with its blocked requests and console errors recorded."""
+
+    page: Any
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, html: str, folder: Path, name: str) -> None:
+        path = folder / name
+        path.write_text(html, encoding="utf-8")
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("path.leaflet-interactive")
+
+    def js(self, script: str, arg: Any = None) -> Any:
+        return self.page.evaluate(script, arg)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    pg = Page(context.new_page())
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith("file:"):
+            r.continue_()
+        else:
+            pg.blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    pg.page.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.page.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    context.close()
+    assert pg.blocked == [], "the offline page asked the network for something"
+    assert pg.errors == [], "the page logged errors"
+
+
+@pytest.fixture(scope="module")
+def expected(bundled: kr.RoadModel) -> Any:
+    return bundled.status(on=ON, traffic=TRAFFIC)
+
+
+def zoom_to(pg: Page, segment: str, layer_js: str) -> dict[str, float]:
+    """Zoom in on a segment and return a page point on its ink (not in a gap of its dashes).
+
+    ``layer_js`` is a function of the segment id returning its Leaflet layer.
+    """
+    point = pg.js(f"""(seg) => {{
+        const map = {FIND_MAP};
+        const layer = ({layer_js})(seg);
+        const ll = layer.getLatLngs();
+        map.fitBounds(layer.getBounds(), {{animate: false, padding: [200, 200]}});
+        const r = map.getContainer().getBoundingClientRect();
+        for (let i = 0; i + 1 < ll.length; i++) {{
+            const a = map.latLngToContainerPoint(ll[i]), b = map.latLngToContainerPoint(ll[i + 1]);
+            for (let t = 0.2; t <= 0.8; t += 0.02) {{
+                const x = r.left + a.x + t * (b.x - a.x), y = r.top + a.y + t * (b.y - a.y);
+                if (document.elementFromPoint(x, y) === layer._path) {{ return {{x: x, y: y}}; }}
+            }}
+        }}
+        return null;
+    }}""", segment)
+    assert point, f"{segment} is drawn and can be clicked somewhere along it"
+    return point
+
+
+# -- no browser needed ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["date", "timeline"])
+def test_offline_html_loads_no_remote_script_or_stylesheet(bundled: kr.RoadModel, which: str) -> None:
+    fmap = (date_map(bundled, on=ON, traffic=TRAFFIC, offline=True) if which == "date"
+            else timeline_map(bundled, offline=True))
+    page = fmap.get_root().render()
+    assert re.findall(r"<script[^>]*\bsrc\s*=\s*[\"']?[^\"'\s>]*", page, flags=re.I) == []
+    assert re.findall(r"<link[^>]*\bhref\s*=\s*[\"']?[^\"'\s>]*", page, flags=re.I) == []
+    assert not re.search(r"<(script|link|img|iframe)[^>]*(src|href)\s*=\s*[\"']?\s*(https?:)?//", page, flags=re.I)
+
+
+# -- date map ---------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_date_map_draws_every_segment_in_its_status_style(page: Page, bundled: kr.RoadModel, expected: Any,
+                                                           tmp_path: Path) -> None:
+    page.open(date_map(bundled, on=ON, traffic=TRAFFIC, offline=True).get_root().render(), tmp_path, "date.html")
+    paths = page.js("""() => [...document.querySelectorAll('path.leaflet-interactive')].map(p => ({
+        stroke: (p.getAttribute('stroke') || '').toUpperCase(), dash: p.getAttribute('stroke-dasharray'),
+        width: p.getAttribute('stroke-width')}))""")
+    assert len(paths) >= len(expected)
+    for status, st in STATUS_STYLES.items():
+        drawn = [p for p in paths if p["stroke"] == st.color.upper() and p["dash"] == st.dash
+                 and p["width"] == str(st.weight)]
+        assert len(drawn) == int((expected["status"] == status).sum()), status
+    # the segment of the example, looked up by its data, has the style of its computed status
+    style = STATUS_STYLES[expected.loc[SEGMENT, "status"]]
+    attrs = page.js(f"""(seg) => {{ const l = ({FIND_LAYER})(seg);
+        return {{stroke: l._path.getAttribute('stroke'), dash: l._path.getAttribute('stroke-dasharray')}}; }}""",
+                    SEGMENT)
+    assert attrs == {"stroke": style.color, "dash": style.dash}
+
+
+@pytest.mark.browser
+def test_clicking_a_segment_opens_its_claims(page: Page, bundled: kr.RoadModel, expected: Any,
+                                             tmp_path: Path) -> None:
+    page.open(date_map(bundled, on=ON, traffic=TRAFFIC, offline=True).get_root().render(), tmp_path, "date.html")
+    point = zoom_to(page, SEGMENT, FIND_LAYER)
+    page.page.mouse.click(point["x"], point["y"])
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    text = popup.inner_text()
+    claims = expected.loc[SEGMENT, "claims"]
+    assert claims, "the example date has claims for this segment"
+    for claim in claims:
+        assert claim["claimant"] in text
+    assert f"Status: {expected.loc[SEGMENT, 'status']} for {TRAFFIC}" in text
+
+
+# -- timeline map ------------------------------------------------------------------------
+
+
+def _two_steps(model: kr.RoadModel, traffic: str | None) -> tuple[str, int, int]:
+    """A segment and two change points between which its status (hence its style) changes."""
+    steps = model.timeline.change_points()
+    tables = [model.status(on=d, traffic=traffic)["status"] for d in steps]
+    for seg in [SEGMENT, *model.timeline.segments]:
+        for i in range(len(steps)):
+            for j in range(i + 1, len(steps)):
+                a, b = tables[i][seg], tables[j][seg]
+                if STATUS_STYLES[a] != STATUS_STYLES[b]:
+                    return seg, i, j
+    raise AssertionError("no segment ever changes style")
+
+
+@pytest.mark.browser
+def test_timeline_slider_restyles_segments(page: Page, bundled: kr.RoadModel, tmp_path: Path) -> None:
+    page.open(timeline_map(bundled, traffic=TRAFFIC, offline=True).get_root().render(), tmp_path, "timeline.html")
+    steps = bundled.timeline.change_points()
+    seg, i, j = _two_steps(bundled, TRAFFIC)
+    assert page.page.locator("#kr-slider").get_attribute("max") == str(len(steps) - 1)
+    for k in (i, j):
+        day = steps[k]
+        page.page.locator("#kr-slider").fill(str(k))  # moves the slider and fires its input event
+        assert page.page.locator("#kr-date").inner_text() == day.isoformat()
+        status = bundled.status(on=day, traffic=TRAFFIC).loc[seg, "status"]
+        st = STATUS_STYLES[status]
+        got = page.js("""(seg) => { const p = window.krTimeline.layers[seg]._path;
+            return {stroke: p.getAttribute('stroke'), dash: p.getAttribute('stroke-dasharray'),
+                    width: p.getAttribute('stroke-width'), status: window.krTimeline.statusOf(seg)}; }""", seg)
+        assert got == {"stroke": st.color, "dash": st.dash, "width": str(st.weight), "status": status}, day
+
+
+@pytest.mark.browser
+def test_timeline_popup_follows_the_slider(page: Page, bundled: kr.RoadModel, tmp_path: Path) -> None:
+    page.open(timeline_map(bundled, traffic=TRAFFIC, offline=True).get_root().render(), tmp_path, "timeline.html")
+    steps = bundled.timeline.change_points()
+    day = dt.date.fromisoformat(ON)
+    k = max(i for i, d in enumerate(steps) if d <= day)
+    page.page.locator("#kr-slider").fill(str(k))
+    point = zoom_to(page, SEGMENT, "(seg) => window.krTimeline.layers[seg]")
+    page.page.mouse.click(point["x"], point["y"])
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    text = popup.inner_text()
+    row = bundled.status(on=steps[k], traffic=TRAFFIC).loc[SEGMENT]
+    assert row["claims"]
+    assert f"Status: {row['status']} for {TRAFFIC}" in text
+    for claim in row["claims"]:
+        assert claim["claimant"] in text
+
+
+@pytest.mark.browser
+def test_timeline_play_button_advances_and_stops(page: Page, bundled: kr.RoadModel, tmp_path: Path) -> None:
+    page.open(timeline_map(bundled, start="2023-09-20", end="2023-09-25", offline=True).get_root().render(),
+              tmp_path, "timeline.html")
+    n = int(page.page.locator("#kr-slider").get_attribute("max")) + 1
+    play = page.page.locator("#kr-play")
+    play.click()
+    assert play.get_attribute("aria-pressed") == "true"
+    page.page.wait_for_function("() => window.krTimeline.step() >= 1", timeout=5000)
+    page.page.wait_for_function(f"() => window.krTimeline.step() === {n - 1}", timeout=2000 * n)
+    page.page.wait_for_function("() => document.getElementById('kr-play').getAttribute('aria-pressed') === 'false'")
+    last = page.page.locator("#kr-date").inner_text()
+    assert last == bundled.timeline.change_points("2023-09-20", "2023-09-25")[-1].isoformat()

@@ -1,0 +1,332 @@
+"""Date map and timeline map HTML (no browser; see test_browser.py for what a person sees)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import json
+import re
+from pathlib import Path
+
+import folium
+import pytest
+from conftest import EVENT_HEADER, SOURCES, write_fixture
+
+import karabakh_routes as kr
+from karabakh_routes.events import Source
+from karabakh_routes.maps import STATUS_STYLES, date_map
+from karabakh_routes.maps._html import claims_html, esc, js_string, safe_url
+from karabakh_routes.maps.date_map import ATTRIBUTION
+from karabakh_routes.maps.timeline_map import json_for_script, timeline_map, timeline_steps
+
+EVIL_SCRIPT = "<script>alert(1)</script>"
+EVIL_ATTR = '"><img src=x onerror=alert(1)>'
+EVIL_TEMPLATE = "`+alert(2)+` ${alert(3)} \\u00zz </script><!--"
+EVIL_URL = 'https://example.org/"><img src=x onerror=alert(4)>'
+
+
+def render(fmap: folium.Map) -> str:
+    return fmap.get_root().render()
+
+
+def norm(text: str) -> str:
+    """Collapse whitespace, so assertions do not depend on folium's template layout."""
+    return re.sub(r"\s+", " ", text)
+
+
+def timeline_data(page: str) -> dict:
+    match = re.search(r"var D = (\{.*?\});\n", page)
+    assert match, "the timeline data is embedded as one JSON object"
+    return json.loads(match.group(1))
+
+
+def popup(data: dict, step: int, segment: str) -> str:
+    k = data["segments"].index(segment)
+    return "".join(data["html"][f] for f in data["popup_parts"][data["popups"][step][k]])
+
+
+@pytest.fixture
+def evil_model(tmp_path: Path) -> kr.RoadModel:
+    """The fixture network, with markup and script in every data string that reaches a map."""
+    events = [
+        ["E1", "2020-01-01", "", "corridor", "opening", "open", "", "", "", EVIL_SCRIPT, "S1", EVIL_ATTR, EVIL_TEMPLATE],
+        ["E2", "2021-03-05", "", "mid__east", "closure", "closed", "civilian", "", "", EVIL_ATTR, "S2",
+         EVIL_SCRIPT, EVIL_SCRIPT],
+        ["E3", "2021-03-20", "", "mid__east", "passage", "", "", "humanitarian", "", EVIL_TEMPLATE, "S2",
+         EVIL_TEMPLATE, ""],
+    ]
+    files = write_fixture(tmp_path, events=events)
+    sources = [dict(s) for s in SOURCES]
+    sources[0].update(title=EVIL_SCRIPT, publisher=EVIL_TEMPLATE)
+    sources[1].update(title=EVIL_ATTR, url=EVIL_URL)
+    with open(files["sources"], "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(SOURCES[0]))
+        w.writeheader()
+        w.writerows(sources)
+    places = json.loads(files["places"].read_text(encoding="utf-8"))
+    places["features"][2]["properties"]["name"] = "East City " + EVIL_ATTR
+    files["places"].write_text(json.dumps(places), encoding="utf-8")
+    segs = json.loads(files["segments"].read_text(encoding="utf-8"))
+    segs["features"][1]["properties"]["name"] = "mid-east " + EVIL_TEMPLATE
+    files["segments"].write_text(json.dumps(segs), encoding="utf-8")
+    return kr.load(**{k: str(v) for k, v in files.items()})
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def test_esc_neutralises_html_and_js_template_syntax() -> None:
+    out = esc(EVIL_TEMPLATE + EVIL_ATTR)
+    for ch in "<>\"'`$\\":
+        assert ch not in out
+    assert html.unescape(out) == EVIL_TEMPLATE + EVIL_ATTR
+
+
+def test_json_for_script_cannot_close_the_script_element() -> None:
+    text = json_for_script({"a": EVIL_TEMPLATE, "b": ["&", EVIL_SCRIPT]})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"a": EVIL_TEMPLATE, "b": ["&", EVIL_SCRIPT]}
+    assert json.loads(js_string(EVIL_SCRIPT)) == EVIL_SCRIPT
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,x", "//evil.org/x",
+                                 "ftp://x.org/a", EVIL_URL, " javascript:x", ""])
+def test_safe_url_keeps_only_plain_http_links(url: str) -> None:
+    assert safe_url(url) is None
+
+
+def test_claims_html_links_only_http_sources() -> None:
+    claim = {"claimant": "C", "start": "2021-01-01", "end": "", "status": "closed", "traffic": [], "event": "E1",
+             "quote": "q", "note": "", "source": "S1", "url": "javascript:alert(1)"}
+    out = claims_html([claim], {"S1": Source("S1", "Title", "Pub", "", "javascript:alert(1)")})
+    assert "href" not in out and "javascript:" not in out
+    ok = claims_html([{**claim, "url": "https://example.org/a?b=1&c=2"}], {"S1": Source("S1", "Title")})
+    assert 'href="https://example.org/a?b=1&amp;c=2"' in ok
+    assert 'rel="noopener noreferrer"' in ok
+
+
+# -- date map --------------------------------------------------------------------------
+
+
+def test_date_map_returns_folium_map_with_title(fixture_model: kr.RoadModel) -> None:
+    fmap = date_map(fixture_model, on="2021-03-07", traffic="humanitarian", view="strict")
+    assert isinstance(fmap, folium.Map)
+    page = norm(render(fmap))
+    assert "Roads into Nagorno-Karabakh on 2021-03-07" in page
+    assert "Traffic: humanitarian · view: strict" in page
+
+
+def test_date_map_title_names_all_classes_without_traffic(fixture_model: kr.RoadModel) -> None:
+    page = norm(render(date_map(fixture_model, on=dt.date(2021, 3, 7))))
+    assert "Traffic: all classes · view: consensus" in page
+
+
+@pytest.mark.parametrize("factory", ["date", "timeline"])
+def test_legend_lists_every_status_with_its_colour_and_dash(fixture_model: kr.RoadModel, factory: str) -> None:
+    fmap = (date_map(fixture_model, on="2021-03-07") if factory == "date" else timeline_map(fixture_model))
+    page = render(fmap)
+    legend = page[page.index("Road status</div>"):]
+    for status, st in STATUS_STYLES.items():
+        row = re.search(rf"data-status='{status}'>(.*?)</div>", legend)
+        assert row, status
+        assert esc(st.label) in row.group(1)
+        assert f'stroke="{st.color}"' in row.group(1)
+        if st.dash:
+            assert f'stroke-dasharray="{st.dash}"' in row.group(1)
+
+
+def test_popups_list_the_claims_in_force(fixture_model: kr.RoadModel) -> None:
+    assert fixture_model.status(on="2021-03-12", traffic="civilian").loc["mid__east", "status"] == "disputed"
+    page = norm(render(date_map(fixture_model, on="2021-03-12", traffic="civilian")))
+    assert "Sources disagree about this segment on this date" in page
+    assert "<div class='kr-claimant'><b>X</b>" in page
+    assert "<div class='kr-claimant'><b>Y</b>" in page
+    assert "“the road was closed to all traffic”" in page
+    assert 'href="https://example.org/1"' in page  # X cites S1
+    assert "bundled article <code>a1.txt</code>" in page  # Y cites a seed article without URL
+
+
+def test_popups_say_when_nobody_makes_a_claim(fixture_model: kr.RoadModel) -> None:
+    page = norm(render(date_map(fixture_model, on="2019-06-01")))
+    assert "none — no source makes a claim about this date" in page
+
+
+def test_passages_of_the_day_are_drawn(fixture_model: kr.RoadModel) -> None:
+    page = norm(render(date_map(fixture_model, on="2021-03-20")))
+    assert "Convoy passages this day" in page
+    assert "Passage: humanitarian (Y)" in page
+    assert "Convoy passages this day" not in norm(render(date_map(fixture_model, on="2021-03-21")))
+
+
+def test_path_highlight_layer(fixture_model: kr.RoadModel) -> None:
+    page = norm(render(date_map(fixture_model, on="2020-06-01", path=("West", "East"))))
+    assert "Trip west → east: yes" in page
+    assert '"color": "#F0E442"' in page
+    assert "trip west → east (civilian): yes" in page  # legend row
+    assert "Trip " not in norm(render(date_map(fixture_model, on="2020-06-01")))
+
+
+def test_attribution_and_tiles_online(fixture_model: kr.RoadModel) -> None:
+    page = render(date_map(fixture_model, on="2021-03-07"))
+    assert f"addAttribution({js_string(ATTRIBUTION)})" in page
+    assert "tile.openstreetmap.org" in page
+    assert "OpenStreetMap" in page and "contributors" in page
+
+
+@pytest.mark.parametrize("factory", ["date", "timeline"])
+def test_offline_has_no_tiles_and_inlines_leaflet(fixture_model: kr.RoadModel, factory: str) -> None:
+    fmap = (date_map(fixture_model, on="2021-03-07", offline=True) if factory == "date"
+            else timeline_map(fixture_model, offline=True))
+    page = render(fmap)
+    assert "tile.openstreetmap.org" not in page
+    assert "L.tileLayer" not in page
+    assert "(xstatic-leaflet)" in page
+    assert not re.search(r"<script[^>]*\bsrc=", page)
+    assert not re.search(r"<link[^>]*\bhref=", page)
+    assert f"addAttribution({js_string(ATTRIBUTION)})" in page
+    # folium's popups call $(...) — the offline page brings its own stand-in for it
+    assert "window.$ = window.$ ||" in page
+
+
+def test_date_map_escapes_every_data_string(evil_model: kr.RoadModel) -> None:
+    for day in ("2021-03-06", "2021-03-20"):
+        page = render(date_map(evil_model, on=day, traffic="civilian" if day == "2021-03-06" else None))
+        for raw in (EVIL_SCRIPT, EVIL_ATTR, EVIL_TEMPLATE, "<img", "${alert", "`+alert"):
+            assert raw not in page
+        assert esc(EVIL_SCRIPT) in page
+        assert esc(EVIL_ATTR) in page
+        assert esc(EVIL_TEMPLATE) in page
+        assert page.count("</script>") == len(re.findall(r"<script[\s>]", page))
+        assert "onerror=alert" not in page.replace(esc(EVIL_ATTR), "").replace(esc(EVIL_URL), "")
+
+
+def test_date_map_links_only_http_urls(evil_model: kr.RoadModel) -> None:
+    page = render(date_map(evil_model, on="2021-03-06"))
+    # S2's URL passes the loader (it starts with https://) but has a quote in it: no link
+    assert "example.org/&quot;" not in page and 'href="https://example.org/"' not in page
+    # a Source built in code with a javascript: URL is never linked either
+    evil_model.ledger.sources["S1"] = Source("S1", "Title", "Pub", "", "javascript:alert(5)")  # type: ignore[index]
+    page = render(date_map(evil_model, on="2021-03-06"))
+    assert "javascript:alert(5)" not in page
+    hrefs = re.findall(r'href=\\?"([^"\\]*)', page)
+    assert all(h.startswith(("http://", "https://")) for h in hrefs), hrefs
+
+
+# -- timeline map ----------------------------------------------------------------------
+
+
+def test_timeline_steps_default_to_every_change_point(fixture_model: kr.RoadModel) -> None:
+    assert timeline_steps(fixture_model) == fixture_model.timeline.change_points()
+
+
+def test_timeline_steps_start_with_the_range_start(fixture_model: kr.RoadModel) -> None:
+    steps = timeline_steps(fixture_model, start="2021-03-03", end="2021-03-20")
+    assert steps[0] == dt.date(2021, 3, 3)
+    assert steps[1:] == fixture_model.timeline.change_points("2021-03-03", "2021-03-20")
+    assert timeline_steps(fixture_model, start="2021-03-05")[0] == dt.date(2021, 3, 5)  # a change point, once
+    assert timeline_steps(fixture_model, start="2021-03-05").count(dt.date(2021, 3, 5)) == 1
+
+
+def test_timeline_steps_reject_bad_ranges(fixture_model: kr.RoadModel) -> None:
+    with pytest.raises(kr.DateError, match="after"):
+        timeline_steps(fixture_model, start="2021-05-01", end="2021-04-01")
+    with pytest.raises(kr.DateError, match="No change point"):
+        timeline_steps(fixture_model, end="2019-01-01")
+    assert timeline_steps(fixture_model, start="2019-01-01", end="2019-02-01") == [dt.date(2019, 1, 1)]
+
+
+def test_timeline_map_has_slider_play_button_and_date_label(fixture_model: kr.RoadModel) -> None:
+    fmap = timeline_map(fixture_model, traffic="civilian")
+    assert isinstance(fmap, folium.Map)
+    page = norm(render(fmap))
+    n = len(fixture_model.timeline.change_points())
+    assert f'<input type="range" id="kr-slider" min="0" max="{n - 1}" step="1" value="0"' in page
+    assert '<button type="button" id="kr-play"' in page
+    assert '<span class="kr-date" id="kr-date" aria-live="polite">2020-01-01</span>' in page
+    assert "Roads into Nagorno-Karabakh, 2020-01-01 to 2021-07-01" in page
+    assert f"Traffic: civilian · view: consensus · {n} dates where a status changes" in page
+    assert "window.krTimeline = {" in page
+
+
+def test_timeline_map_stores_geometry_once(fixture_model: kr.RoadModel) -> None:
+    page = render(timeline_map(fixture_model))
+    datasets = re.findall(r"_add\((\{\"features\".*?\})\);", page)
+    assert len(datasets) == 1
+    features = json.loads(datasets[0])["features"]
+    assert sorted(f["properties"]["segment"] for f in features) == sorted(fixture_model.timeline.segments)
+    first = features[0]["geometry"]["coordinates"]
+    assert page.count(json.dumps(first)) == 1
+
+
+@pytest.mark.parametrize("traffic", [None, "civilian", "humanitarian"])
+def test_timeline_status_table_matches_the_engine(fixture_model: kr.RoadModel, traffic: str | None) -> None:
+    data = timeline_data(render(timeline_map(fixture_model, traffic=traffic)))
+    steps = fixture_model.timeline.change_points()
+    assert data["dates"] == [d.isoformat() for d in steps]
+    assert len(data["codes"]) == len(steps)
+    for i, day in enumerate(steps):
+        expected = fixture_model.status(on=day, traffic=traffic)["status"].to_dict()
+        got = {s: data["statuses"][int(c)] for s, c in zip(data["segments"], data["codes"][i])}
+        assert got == expected, day
+
+
+def test_timeline_popups_equal_the_date_map_popups(fixture_model: kr.RoadModel) -> None:
+    data = timeline_data(render(timeline_map(fixture_model, traffic="civilian")))
+    for i in (1, 2, 4):
+        day = data["dates"][i]
+        page = render(date_map(fixture_model, on=day, traffic="civilian"))
+        for seg in data["segments"]:
+            assert popup(data, i, seg) in page, (day, seg)
+
+
+def test_timeline_popups_are_stored_once(fixture_model: kr.RoadModel) -> None:
+    data = timeline_data(render(timeline_map(fixture_model)))
+    assert len(set(data["html"])) == len(data["html"])
+    assert len({tuple(p) for p in data["popup_parts"]}) == len(data["popup_parts"])
+    assert len(data["popup_parts"]) < len(data["dates"]) * len(data["segments"])
+
+
+def test_timeline_passages_and_until_labels(fixture_model: kr.RoadModel) -> None:
+    data = timeline_data(render(timeline_map(fixture_model, traffic="humanitarian", end="2021-06-30")))
+    i = data["dates"].index("2021-03-20")
+    assert [data["segments"][k] for k in data["passages"][i]] == ["mid__east"]
+    assert data["passages"][i + 1] == []
+    assert data["until"][i] == "(this day only)"
+    assert data["until"][0] == "until 2021-02-28"
+    assert data["until"][-1] == "until 2021-06-30"
+    assert timeline_data(render(timeline_map(fixture_model)))["until"][-1] == "onwards"
+    civilian = timeline_data(render(timeline_map(fixture_model, traffic="civilian")))
+    assert civilian["passages"][civilian["dates"].index("2021-03-20")] == []
+
+
+def test_timeline_map_escapes_every_data_string(evil_model: kr.RoadModel) -> None:
+    page = render(timeline_map(evil_model))
+    for raw in (EVIL_SCRIPT, EVIL_ATTR, EVIL_TEMPLATE, "<img", "${alert", "`+alert"):
+        assert raw not in page
+    assert page.count("</script>") == len(re.findall(r"<script[\s>]", page))
+    data = timeline_data(page)
+    popups = "".join(data["html"])
+    for raw in (EVIL_SCRIPT, EVIL_ATTR, EVIL_TEMPLATE):
+        assert esc(raw) in popups
+        assert raw not in popups
+    assert esc("mid-east " + EVIL_TEMPLATE) in data["names"]
+    assert "onerror=alert" not in popups.replace(esc(EVIL_ATTR), "").replace(esc(EVIL_URL), "")
+
+
+def test_timeline_map_checks_its_options(fixture_model: kr.RoadModel) -> None:
+    with pytest.raises(kr.TrafficError, match="Valid classes"):
+        timeline_map(fixture_model, traffic="tanks")
+    with pytest.raises(kr.ViewError):
+        timeline_map(fixture_model, view="nobody-at-all")
+
+
+def test_timeline_map_online_uses_osm_tiles(fixture_model: kr.RoadModel) -> None:
+    page = render(timeline_map(fixture_model))
+    assert "tile.openstreetmap.org" in page
+    assert f"addAttribution({js_string(ATTRIBUTION)})" in page
+
+
+def test_event_header_is_the_one_the_fixture_uses() -> None:
+    # the evil fixture rows above are written in this column order
+    assert EVENT_HEADER[:4] == ["id", "start", "end", "target"]
