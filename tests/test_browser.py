@@ -246,3 +246,77 @@ def test_timeline_play_button_advances_and_stops(page: Page, bundled: kr.RoadMod
     page.page.wait_for_function("() => document.getElementById('kr-play').getAttribute('aria-pressed') === 'false'")
     last = page.page.locator("#kr-date").inner_text()
     assert last == bundled.timeline.change_points("2023-09-20", "2023-09-25")[-1].isoformat()
+
+
+# -- hostile text in the data -------------------------------------------------------------
+
+HOSTILE = {
+    "claimant": "<script>window.__xss = 'claimant'</script>Evil & Co",
+    "quote": "\"><img src=x onerror=\"window.__xss='quote'\"> it's `${window.__xss='tpl'}` \\u0027",
+    "note": "</div></script><script>window.__xss='note'</script><b onmouseover=\"window.__xss='b'\">hover</b>",
+    "place": "<img src=x onerror=window.__xss='place'>ville",
+    "segment": "Road \"</a><svg onload=window.__xss='svg'>",
+}
+
+
+def _hostile_model(folder: Path) -> kr.RoadModel:
+    import json
+
+    from conftest import EVENTS, write_fixture
+    events = [list(r) for r in EVENTS]
+    for r in events:
+        r[9] = HOSTILE["claimant"] if r[9] == "X" else r[9]
+        r[12] = HOSTILE["note"]
+    events[2][11] = ""  # the Y claim keeps no quote; E1 gets the hostile quote (S1 is not a bundled article)
+    events[0][11] = HOSTILE["quote"]
+    files = write_fixture(folder, events)
+    places = json.loads(files["places"].read_text(encoding="utf-8"))
+    places["features"][0]["properties"]["aliases"].append(HOSTILE["place"])
+    places["features"][0]["properties"]["name"] = HOSTILE["place"] + " / West"
+    files["places"].write_text(json.dumps(places), encoding="utf-8")
+    segs = json.loads(files["segments"].read_text(encoding="utf-8"))
+    for f in segs["features"]:
+        f["properties"]["name"] = HOSTILE["segment"]
+    files["segments"].write_text(json.dumps(segs), encoding="utf-8")
+    return kr.load(**{k: str(v) for k, v in files.items()})
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("which", ["date", "timeline"])
+def test_hostile_text_is_shown_literally_and_never_runs(page: Page, tmp_path: Path, which: str) -> None:
+    m = _hostile_model(tmp_path)
+    on = "2021-03-11"  # E1 (hostile claimant and quote) and E3 are both in force on mid__east
+    if which == "date":
+        html = date_map(m, on=on, offline=True).get_root().render()
+        layer_js = FIND_LAYER
+    else:
+        html = timeline_map(m, start=on, end="2021-03-12", offline=True).get_root().render()
+        layer_js = "(seg) => window.krTimeline.layers[seg]"
+    page.open(html, tmp_path, f"{which}.html")
+    texts = []
+    for seg in m.timeline.segments:
+        # Leaflet's own click/hover events on each segment layer (the real-mouse path is covered
+        # by the tests above): popups and tooltips are inserted into the page exactly as on a click.
+        texts.append(page.js(f"""(seg) => {{
+            const map = {FIND_MAP};
+            const layer = ({layer_js})(seg);
+            const at = layer.getBounds().getCenter();
+            layer.fire('click', {{latlng: at}}, true);  // propagate to the GeoJson group that holds the popup
+            const box = document.querySelector('.leaflet-popup-content');
+            const text = box ? box.innerText : '';
+            if (layer.getTooltip && layer.getTooltip()) {{ layer.openTooltip(at); }}
+            map.closePopup();
+            return text;
+        }}""", seg))
+    assert all(texts), "every segment opened a popup"
+    # every place popup, and the layer control
+    page.js(f"""() => {{ const map = {FIND_MAP};
+        map.eachLayer(l => {{ if (l.getLatLng && l.getPopup && l.getPopup()) {{ l.openPopup(); }} }}); }}""")
+    page.page.locator(".leaflet-control-layers").hover()
+    assert page.js("() => window.__xss") is None, "script from the data ran"
+    assert page.js("() => document.querySelectorAll('.leaflet-popup-content img, .kr-box img, svg[onload]').length") == 0
+    joined = "\n".join(texts)
+    assert HOSTILE["claimant"] in joined
+    assert "\"><img src=x onerror=\"window.__xss='quote'\"> it's `${window.__xss='tpl'}` \\u0027" in joined
+    assert "<b onmouseover=" in joined
+    assert HOSTILE["segment"] in joined
