@@ -112,6 +112,18 @@ def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _unique_id(value: object, seen: set[str], problems: list[Problem], file: str, where: str) -> bool:
+    """Check a feature id (non-empty text, not seen before); record it; report a problem if not."""
+    if not isinstance(value, str) or not value.strip():
+        problems.append(Problem(file, where, "id", str(value), "a non-empty text id"))
+        return False
+    if value in seen:
+        problems.append(Problem(file, where, "id", value, "ids must be unique; this one is used twice"))
+        return False
+    seen.add(value)
+    return True
+
+
 def _where(i: int, fid: object) -> str:
     return f"feature {i}" + (f" (id={fid})" if fid not in (None, "") else "")
 
@@ -159,15 +171,7 @@ def read_places(path: PathLike | None = None) -> dict[str, Place]:
         pid = props.get("id")
         where = _where(i, pid)
         geom = _dict(f.get("geometry"))
-        bad = False
-        if not isinstance(pid, str) or not pid.strip():
-            problems.append(Problem(str(p), where, "id", str(pid), "a non-empty text id"))
-            bad = True
-        elif pid in seen_ids:
-            problems.append(Problem(str(p), where, "id", pid, "ids must be unique; this one is used twice"))
-            bad = True
-        else:
-            seen_ids.add(pid)
+        bad = not _unique_id(pid, seen_ids, problems, str(p), where)
         name = props.get("name")
         if not isinstance(name, str) or not name.strip():
             problems.append(Problem(str(p), where, "name", str(name), "a non-empty display name"))
@@ -243,13 +247,7 @@ def _read_segments(path: PathLike, places: Mapping[str, Place]) -> list[dict[str
         sid = props.get("id")
         where = _where(i, sid)
         geom = _dict(f.get("geometry"))
-        bad = False
-        if not isinstance(sid, str) or not sid.strip():
-            problems.append(Problem(str(path), where, "id", str(sid), "a non-empty text id"))
-            bad = True
-        elif sid in ids:
-            problems.append(Problem(str(path), where, "id", sid, "ids must be unique; this one is used twice"))
-            bad = True
+        bad = not _unique_id(sid, ids, problems, str(path), where)
         for end in ("u", "v"):
             val = props.get(end)
             if val not in places:
@@ -278,7 +276,6 @@ def _read_segments(path: PathLike, places: Mapping[str, Place]) -> list[dict[str
                 problems.append(Problem(str(path), where, "geometry.coordinates", f"{pos}",
                                         f"the line's {'first' if end == 'u' else 'last'} point must be at place "
                                         f"{pl.id!r} ({pl.lon}, {pl.lat}); it is {gap:.1f} km away"))
-        ids.add(str(sid))
         out.append({
             "id": sid, "u": props["u"], "v": props["v"], "name": str(props.get("name") or sid),
             "geometry": line,
