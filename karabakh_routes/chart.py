@@ -289,7 +289,7 @@ def timeline_chart(
     y = 0.0
     for route in shown:
         ax.text(_num(lo), y + 0.1, "  " + _route_label(model, route, hi), ha="left", va="center",
-                fontsize=10.5, fontweight="bold", color="#111")
+                fontsize=10.5, fontweight="bold", color="#111", parse_math=False)  # data text shown literally
         y += 1
         route_segs = set(route.segments)
         for cls in TRAFFIC_CLASSES:
@@ -333,10 +333,10 @@ def timeline_chart(
         ax_ev.text(_num(group[0]), 0.1, f"{_range_text(group)}: {', '.join(types)}", rotation=90,
                    ha="center", va="bottom", fontsize=8.5, color="#111")
     fig.suptitle(f"Road status by route and traffic class, {lo.isoformat()} to {hi.isoformat()} (view: {v})",
-                 fontsize=13, fontweight="bold", x=0.01, ha="left")
+                 fontsize=13, fontweight="bold", x=0.01, ha="left", parse_math=False)
     if silent:
         ax_ev.set_title("Not shown (no claim in this range): " + ", ".join(r.name for r in silent),
-                        fontsize=9.5, color="#333", loc="left")
+                        fontsize=9.5, color="#333", loc="left", parse_math=False)
 
     handles: list[Patch | Line2D] = []
     for status, (alpha, hatch) in _FILL.items():

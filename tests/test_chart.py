@@ -189,3 +189,19 @@ def test_failed_save_leaves_existing_file_untouched(fixture_model: kr.RoadModel,
         save_chart(fig, path)
     assert path.read_bytes() == b"the old chart"
     assert [p.name for p in out.iterdir()] == ["chart.png"]  # no temporary file left behind
+
+
+def test_data_text_is_literal_not_mathtext(tmp_path: Path) -> None:
+    import json
+
+    from conftest import write_fixture
+    files = write_fixture(tmp_path)
+    routes = json.loads(files["routes"].read_text(encoding="utf-8"))
+    routes[0]["name"] = "Toll $5 road $x^{2}$ <b>"
+    files["routes"].write_text(json.dumps(routes), encoding="utf-8")
+    m = kr.load(**{k: str(v) for k, v in files.items()})
+    fig = timeline_chart(m)
+    labels = [t for ax in fig.axes for t in ax.texts if "Toll" in t.get_text()]
+    assert labels and all(not t.get_parse_math() for t in labels)
+    assert "Toll $5 road $x^{2}$ <b>" in labels[0].get_text()
+    save_chart(fig, tmp_path / "c.png")  # renders without a mathtext error
