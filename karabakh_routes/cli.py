@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print JSON")
     _data_options(s)
 
+    s = sub.add_parser("segments", help="list road segments with their routes and lengths")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    _data_options(s)
+
     s = sub.add_parser("status", help="status of every segment on a date")
     s.add_argument("--on", required=True, metavar="DATE", help="ISO date, e.g. 2023-07-20")
     _query_options(s, traffic_default=None)
@@ -138,6 +142,27 @@ def _cmd_places(args: argparse.Namespace) -> int:
         return 0
     for p in places:
         print(f"{p.id:<24} {p.name:<34} {p.kind:<15} {p.lat:8.4f} {p.lon:8.4f}  also: {', '.join(p.aliases)}")
+    return 0
+
+
+def _cmd_segments(args: argparse.Namespace) -> int:
+    from .network import graph_from_geodata, graph_to_gdfs
+    G = graph_from_geodata(args.places, args.segments, args.routes)
+    _, gdf_edges = graph_to_gdfs(G)
+    records = [{"segment": r["id"], "name": r["name"], "u": r["u"], "v": r["v"], "routes": list(r["routes"]),
+                "length_km": round(float(r["length_km"]), 2)} for _, r in gdf_edges.iterrows()]
+    if args.json:
+        _print_json({"segments": records, "routes": [
+            {"id": r.id, "name": r.name, "aliases": list(r.aliases),
+             "alignments": [{"start": a.start.text, "end": a.end.text if a.end else "", "segments": list(a.segments)}
+                            for a in r.alignments]}
+            for r in G.graph["routes"].values()]})
+        return 0
+    for r in records:
+        print(f"{r['segment']:<42} {r['length_km']:7.1f} km  {r['name']}  [{', '.join(r['routes'])}]")
+    print("\nroutes (events may target these by id or any alias):")
+    for route in G.graph["routes"].values():
+        print(f"  {route.id:<22} {route.name}" + (f"  (also: {', '.join(route.aliases)})" if route.aliases else ""))
     return 0
 
 
@@ -287,9 +312,9 @@ def _cmd_chart(args: argparse.Namespace) -> int:
     return 0
 
 
-_TO_FILE = {"places", "status", "reach", "periods", "events", "validate"}
+_TO_FILE = {"places", "segments", "status", "reach", "periods", "events", "validate"}
 _COMMANDS = {
-    "places": _cmd_places, "status": _cmd_status, "reach": _cmd_reach, "periods": _cmd_periods,
+    "places": _cmd_places, "segments": _cmd_segments, "status": _cmd_status, "reach": _cmd_reach, "periods": _cmd_periods,
     "events": _cmd_events, "validate": _cmd_validate, "map": _cmd_map,
     "timeline-map": _cmd_timeline_map, "chart": _cmd_chart,
 }

@@ -147,3 +147,14 @@ def test_map_writes_html(capsys: pytest.CaptureFixture[str], fixture_files: dict
 def test_map_to_missing_folder_exit_2(capsys: pytest.CaptureFixture[str], fixture_files: dict[str, Path], tmp_path: Path) -> None:
     code, _, err = run(capsys, "map", "--on", "2021-03-11", "-o", str(tmp_path / "no" / "m.html"), *data_args(fixture_files))
     assert code == 2 and "Traceback" not in err
+
+
+def test_segments_lists_segments_and_routes(capsys: pytest.CaptureFixture[str], fixture_files: dict[str, Path]) -> None:
+    code, out, _ = run(capsys, "segments", "--json", *data_args(fixture_files))
+    doc = json.loads(out)
+    assert code == 0
+    assert [s["segment"] for s in doc["segments"]][:2] == ["west__mid", "west__south"]
+    assert doc["segments"][0]["routes"] == ["corridor"] and doc["segments"][0]["length_km"] > 0
+    assert doc["routes"][0]["aliases"] == ["corridor road", "Koridor"]
+    code, out, _ = run(capsys, "segments", *data_args(fixture_files))
+    assert "corridor" in out and "Koridor" in out
