@@ -206,6 +206,10 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         print(f"  path: {' -> '.join(r.path)} ({r.length_km:.1f} km)")
     if r.blocked_by:
         print(f"  blocked by: {', '.join(r.blocked_by)}")
+    if r.disputed:
+        print(f"  claims disagree on: {', '.join(r.disputed)}")
+    if r.unknown:
+        print(f"  no claim about: {', '.join(r.unknown)}")
     if r.claims:
         print("  claims behind the answer:")
     for c in r.claims:

@@ -21,6 +21,9 @@ __all__ = ["Reach", "Period", "ANSWERS", "reach", "periods"]
 ANSWERS = ("yes", "no", "disputed", "unknown")
 _TIERS = (("yes", {"open"}), ("disputed", {"open", "disputed"}), ("unknown", {"open", "disputed", "unknown"}))
 _BLOCKED = 1e7  # km penalty per closed segment when naming what blocks a trip
+# Within a tier, prefer paths with as few unknown, then disputed, segments as possible:
+# a trip over one segment nobody reports on beats a shorter one over six.
+_PENALTY = {"open": 0.0, "disputed": 1e3, "unknown": 1e5, "closed": _BLOCKED}
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,9 @@ class Reach:
     """The answer to "could TRAFFIC get from ORIGIN to DESTINATION on DATE?".
 
     ``answer`` is ``yes`` (a path of open segments), ``disputed`` (a path exists only
-    through disputed segments), ``unknown`` (only through segments nobody reports on) or
-    ``no`` (every path crosses a closed segment; ``blocked_by`` names them).
+    through disputed segments, listed in ``disputed``), ``unknown`` (only through segments
+    nobody reports on, listed in ``unknown``) or ``no`` (every path crosses a closed segment;
+    ``blocked_by`` names them).
     """
 
     origin: str
@@ -44,6 +48,8 @@ class Reach:
     blocked_by: list[str]
     claims: list[dict[str, Any]] = field(default_factory=list)
     uncertain: bool = False
+    disputed: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return self.answer == "yes"
@@ -55,7 +61,8 @@ class Reach:
             "traffic": self.traffic, "view": self.view, "answer": self.answer, "path": self.path,
             "segments": self.segments,
             "length_km": round(self.length_km, 2) if self.length_km is not None else None,
-            "blocked_by": self.blocked_by, "claims": self.claims, "uncertain": self.uncertain,
+            "blocked_by": self.blocked_by, "disputed": self.disputed, "unknown": self.unknown,
+            "claims": self.claims, "uncertain": self.uncertain,
         }
 
 
@@ -111,12 +118,9 @@ def _weight(allowed: set[str] | None) -> Callable[[Any, Any, Any], float | None]
         best: float | None = None
         for attrs in data.values():
             st = attrs["status"]
-            if allowed is None:
-                w = attrs["length_km"] + (_BLOCKED if st == "closed" else 0.0)
-            elif st in allowed:
-                w = attrs["length_km"]
-            else:
+            if allowed is not None and st not in allowed:
                 continue
+            w = attrs["length_km"] + _PENALTY.get(st, 0.0)
             best = w if best is None or w < best else best
         return best
     return weight
@@ -126,7 +130,7 @@ def _edges_on(D: nx.MultiDiGraph, nodes: list[str], allowed: set[str] | None) ->
     out = []
     for a, b in zip(nodes, nodes[1:]):
         keys = [k for k, d in D[a][b].items() if allowed is None or d["status"] in allowed]
-        out.append(min(keys, key=lambda k: D[a][b][k]["length_km"] + (_BLOCKED if D[a][b][k]["status"] == "closed" else 0)))
+        out.append(min(keys, key=lambda k: D[a][b][k]["length_km"] + _PENALTY.get(D[a][b][k]["status"], 0.0)))
     return out
 
 
@@ -194,8 +198,11 @@ def reach(
             continue
         segs = _edges_on(D, nodes, allowed)
         length = sum(D[x][y][k]["length_km"] for x, y, k in zip(nodes, nodes[1:], segs))
+        way = [D[x][y][k]["status"] for x, y, k in zip(nodes, nodes[1:], segs)]
         return Reach(a, b, day, traffic, str(v), answer, nodes, segs, length, [],
-                     _claims(segs, statuses), any(statuses[s].uncertain for s in segs))
+                     _claims(segs, statuses), any(statuses[s].uncertain for s in segs),
+                     disputed=[s for s, st in zip(segs, way) if st == "disputed"],
+                     unknown=[s for s, st in zip(segs, way) if st == "unknown"])
     try:
         nodes = nx.shortest_path(D, a, b, weight=_weight(None))
     except nx.NetworkXNoPath:

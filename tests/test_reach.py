@@ -24,6 +24,7 @@ def test_no_names_blocking_segments_and_claims(fixture_model: kr.RoadModel) -> N
     r = fixture_model.reach("west", "east", on="2021-03-05", view="claimant:X")
     # with one claimant only the southern route is unknown
     assert r.answer == "unknown"
+    assert r.unknown == ["west__south", "south__east"] and r.path == ["west", "south", "east"]
     r2 = fixture_model.reach("west", "far", on="2021-05-12", traffic="humanitarian")
     assert r2.answer == "no"
     assert r2.path is None and r2.length_km is None
@@ -34,6 +35,7 @@ def test_no_names_blocking_segments_and_claims(fixture_model: kr.RoadModel) -> N
 def test_disputed_answer(fixture_model: kr.RoadModel) -> None:
     r = fixture_model.reach("west", "east", on="2021-03-11")
     assert r.answer == "disputed"
+    assert r.disputed == ["mid__east"] and r.unknown == []
     assert {c["claimant"] for c in r.claims if "mid__east" in c["segments"]} == {"X", "Y"}
 
 
@@ -98,3 +100,15 @@ def test_one_way_claims_only_count_in_their_direction(tmp_path) -> None:  # type
     # a passage towards 'east' opens that direction on its day only, for its class
     assert m.reach("mid", "east", on="2021-02-01", traffic="humanitarian").answer == "yes"
     assert m.reach("mid", "east", on="2021-02-02", traffic="humanitarian").answer == "no"
+
+
+def test_path_prefers_fewest_unknown_segments(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import write_fixture
+    # the short northern route has no claims at all; the long southern one is open except one unknown segment
+    rows = [["E1", "2021-01-01", "", "west__south", "opening", "open", "", "", "", "X", "S1", "", ""]]
+    m = kr.load(**{k: str(v) for k, v in write_fixture(tmp_path, rows).items()})
+    r = m.reach("west", "east", on="2021-02-01")
+    assert r.answer == "unknown"
+    north = m.G.edges["west", "mid", "west__mid"]["length_km"] + m.G.edges["mid", "east", "mid__east"]["length_km"]
+    assert r.path == ["west", "south", "east"] and r.length_km > north  # longer, but only one unknown segment
+    assert r.unknown == ["south__east"]
