@@ -161,9 +161,9 @@ def test_passages_of_the_day_are_drawn(fixture_model: kr.RoadModel) -> None:
 
 def test_path_highlight_layer(fixture_model: kr.RoadModel) -> None:
     page = norm(render(date_map(fixture_model, on="2020-06-01", path=("West", "East"))))
-    assert "Trip west → east: yes" in page
+    assert "Trip West Town / Batı → East City / Şərq: yes" in page
     assert '"color": "#F0E442"' in page
-    assert "trip west → east (civilian): yes" in page  # legend row
+    assert "trip West Town / Batı → East City / Şərq (civilian): yes" in page  # legend row
     assert "Trip " not in norm(render(date_map(fixture_model, on="2020-06-01")))
 
 

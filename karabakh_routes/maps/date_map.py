@@ -227,18 +227,20 @@ def date_map(
 
     if path:
         r = model.reach(path[0], path[1], on=day, traffic=traffic or "civilian", view=v)
-        pg = folium.FeatureGroup(name=esc(f"Trip {r.origin} → {r.destination}: {r.answer}"), show=True)
+        names = place_index(model.G).places
+        a_name, b_name = names[r.origin].name, names[r.destination].name
+        pg = folium.FeatureGroup(name=esc(f"Trip {a_name} → {b_name}: {r.answer}"), show=True)
         segs = r.segments or r.blocked_by
         for key in segs:
             u, w, k = next((a, b, c) for a, b, c in model.G.edges(keys=True) if c == key)
             coords = [(y, x) for x, y in model.G.edges[u, w, k]["geometry"].coords]
             folium.PolyLine(coords, color="#F0E442", weight=14, opacity=0.6,
-                            tooltip=folium.Tooltip(f"Trip {esc(r.origin)} → {esc(r.destination)}: {esc(r.answer)}"),
+                            tooltip=folium.Tooltip(f"Trip {esc(a_name)} → {esc(b_name)}: {esc(r.answer)}"),
                             ).add_to(pg)
         pg.add_to(fmap)
         extra.append(('<svg width="46" height="12"><line x1="2" y1="6" x2="44" y2="6" stroke="#F0E442" '
                       'stroke-width="10" stroke-opacity="0.6"/></svg>',
-                      f"trip {r.origin} → {r.destination} ({traffic or 'civilian'}): {r.answer}"))
+                      f"trip {a_name} → {b_name} ({traffic or 'civilian'}): {r.answer}"))
 
     add_places(fmap, model)
     add_overlay_box(fmap, legend_html(extra), "kr-legend")
