@@ -380,6 +380,12 @@ def read_ledger(
         evs = read_events(events, sources=srcs, G=G, sources_path=src_path)
     except DataError as exc:
         problems.extend(exc.problems)
+    if G is not None and srcs is not None:
+        for i, route in enumerate(G.graph.get("routes", {}).values()):
+            for j, al in enumerate(route.alignments):
+                if al.source and al.source not in srcs:
+                    problems.append(Problem(G.graph.get("routes_file") or "routes", f"route {i} (id={route.id}), alignment {j}",
+                                            "source", al.source, f"a source id from {src_path}"))
     if problems:
         raise DataError(problems)
     assert srcs is not None

@@ -390,7 +390,8 @@ def graph_from_geodata(
         route_map: dict[str, Route] = {}
     else:
         route_map = read_routes(routes, [s["id"] for s in segs])
-    G = nx.MultiGraph(crs=CRS, routes=route_map)
+    routes_file = str(routes if routes is not None else ("" if segments is not None else bundled_path("routes")))
+    G = nx.MultiGraph(crs=CRS, routes=route_map, routes_file=routes_file)
     for pl in place_map.values():
         G.add_node(pl.id, x=pl.lon, y=pl.lat, name=pl.name, aliases=pl.aliases, kind=pl.kind,
                    coord_source=pl.coord_source, coord_precision=pl.coord_precision, note=pl.note)

@@ -95,3 +95,13 @@ def test_frames_are_text(fixture_model: kr.RoadModel) -> None:
     assert df.loc[4, "start"] == "2021-05-10~"
     assert str(df["start"].dtype) == "string"
     assert list(fixture_model.ledger.sources_frame()["id"]) == ["S1", "S2", "A1"]
+
+
+def test_route_alignment_source_must_exist(tmp_path: Path) -> None:
+    import json
+    files = write_fixture(tmp_path)
+    routes = json.loads(files["routes"].read_text(encoding="utf-8"))
+    routes[0]["alignments"][1]["source"] = "S99"
+    files["routes"].write_text(json.dumps(routes), encoding="utf-8")
+    with pytest.raises(kr.DataError, match=r"routes.json, route 0 \(id=corridor\), alignment 1, field 'source': 'S99'"):
+        kr.load(**{k: str(v) for k, v in files.items()})
