@@ -46,8 +46,9 @@ def test_first_command_renders_the_map(tmp_path: Path) -> None:
     html = (cwd / "map.html").read_text(encoding="utf-8")
     assert "Roads into Nagorno-Karabakh on 2023-07-20" in html
     # the installed copy (not the checkout) was used: the venv has the bundled data inside the package
-    res2 = run(". .venv/bin/activate && cd / && karabakh-routes places --json", cwd)
+    res2 = run(". .venv/bin/activate && cd / && karabakh-routes places --json && karabakh-routes validate", cwd)
     assert res2.returncode == 0 and "khankendi_stepanakert" in res2.stdout
+    assert "All files valid." in res2.stdout  # the bundled articles (quote checks) ship in the package too
 
 
 def test_second_command_installs_and_runs_tests(tmp_path: Path) -> None:
