@@ -14,6 +14,7 @@ OUT = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 
 
 def render() -> str:
+    """Return the markdown text of the API reference."""
     lines = ["# API reference", "", "Every public name of `karabakh_routes` (`import karabakh_routes as kr`), with its",
              "one-line summary. Full documentation is in each docstring (`help(kr.load)`).", ""]
     groups: dict[str, list[str]] = {"Functions": [], "Classes": [], "Constants": []}
