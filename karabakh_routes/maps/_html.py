@@ -10,7 +10,7 @@ from typing import Any
 
 from .style import STATUS_STYLES
 
-__all__ = ["esc", "safe_url", "claims_html", "legend_html", "title_html", "js_string"]
+__all__ = ["esc", "safe_url", "claims_html", "legend_html", "title_html", "js_string", "json_for_script"]
 
 _SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
@@ -40,9 +40,24 @@ def safe_url(url: object) -> str | None:
     return text if _SAFE_URL.match(text) else None
 
 
+def json_for_script(obj: Any) -> str:
+    r"""Return compact JSON that is also safe inside a ``<script>`` element.
+
+    ``<``, ``>`` and ``&`` are written as ``\u`` escapes, so no data string can close the
+    script element or open a comment, whatever it contains.
+
+    Examples
+    --------
+    >>> print(json_for_script({"a": "</script>"}))
+    {"a":"\u003c/script\u003e"}
+    """
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def js_string(text: str) -> str:
     """Return a JavaScript string literal that is also safe inside a <script> element."""
-    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return json_for_script(text)
 
 
 def _source_html(claim: Mapping[str, Any], sources: Mapping[str, Any]) -> str:

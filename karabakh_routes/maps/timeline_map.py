@@ -10,7 +10,6 @@ Nothing is loaded from anywhere but Leaflet itself; with ``offline=True`` not ev
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,7 +21,7 @@ from .._errors import DateError
 from ..dates import DateLike, to_date
 from ..events import check_traffic
 from ..timeline import View, parse_view
-from ._html import esc, legend_html, title_html
+from ._html import esc, json_for_script, legend_html, title_html
 from .date_map import _segment_popup, add_overlay_box, add_places, base_map
 from .style import STATUS_STYLES
 
@@ -48,21 +47,6 @@ _CSS = """
 .kr-until{font-size:12px;color:#333}
 </style>
 """
-
-
-def json_for_script(obj: Any) -> str:
-    r"""Return compact JSON that is also safe inside a ``<script>`` element.
-
-    ``<``, ``>`` and ``&`` are written as ``\u`` escapes, so no data string can close the
-    script element or open a comment, whatever it contains.
-
-    Examples
-    --------
-    >>> print(json_for_script({"a": "</script>"}))
-    {"a":"\u003c/script\u003e"}
-    """
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def timeline_steps(
