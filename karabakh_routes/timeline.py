@@ -174,6 +174,15 @@ class _KeyTimeline:
         return self.states[i] if i >= 0 else (None, ())
 
 
+def _in_view(ev: Event, view: View) -> bool:
+    """Whether a view that selects one claimant or source keeps this event."""
+    if view.kind == "claimant":
+        return ev.claimant == view.value
+    if view.kind == "source":
+        return ev.source == view.value
+    return True
+
+
 def combine_statuses(values: Iterable[str], view: str = "consensus") -> str:
     """Combine claimants' ``open``/``closed`` statuses under a view kind.
 
@@ -391,7 +400,7 @@ class Timeline:
         status = combine_statuses(by_claimant.values(), v.kind)
         passages = []
         for ev in self._passages.get((segment, traffic), {}).get(day, []):
-            if (v.kind == "claimant" and ev.claimant != v.value) or (v.kind == "source" and ev.source != v.value):
+            if not _in_view(ev, v):
                 continue
             passages.append(self._claim(ev, "passage", ev.start.uncertain))
             uncertain = uncertain or ev.start.uncertain
@@ -477,7 +486,7 @@ class Timeline:
         out: dict[tuple[str, str], dict[str, Any]] = {}
         for (seg, cls), by_day in self._passages.items():
             for ev in by_day.get(day, []):
-                if (v.kind == "claimant" and ev.claimant != v.value) or (v.kind == "source" and ev.source != v.value):
+                if not _in_view(ev, v):
                     continue
                 entry = out.setdefault((ev.id, seg), {**self._claim(ev, "passage").to_dict(), "segment": seg, "traffic": []})
                 entry["traffic"].append(cls)

@@ -10,7 +10,7 @@ from typing import Any
 
 from .style import STATUS_STYLES
 
-__all__ = ["esc", "safe_url", "claims_html", "legend_html", "title_html", "js_string", "json_for_script"]
+__all__ = ["esc", "safe_url", "claims_html", "legend_html", "title_html", "js_string", "json_for_script", "swatch"]
 
 _SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
@@ -96,15 +96,17 @@ def claims_html(claims: Iterable[Mapping[str, Any]], sources: Mapping[str, Any],
     return "".join(parts)
 
 
-def _swatch(color: str, dash: str | None, weight: int) -> str:
+def swatch(color: str, dash: str | None, weight: float, opacity: float | None = None) -> str:
+    """Return a small SVG line sample for a legend row."""
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    opacity_attr = f' stroke-opacity="{opacity}"' if opacity is not None else ""
     return (f'<svg width="46" height="12" aria-hidden="true"><line x1="2" y1="6" x2="44" y2="6" stroke="{color}" '
-            f'stroke-width="{weight}"{dash_attr}/></svg>')
+            f'stroke-width="{weight}"{dash_attr}{opacity_attr}/></svg>')
 
 
 def legend_html(extra: Iterable[tuple[str, str]] = ()) -> str:
     """Return the legend: one row per status (colour and dash), plus extra (swatch html, label) rows."""
-    rows = [f"<div class='kr-legend-row' data-status='{k}'>{_swatch(s.color, s.dash, s.weight)} {esc(s.label)}</div>"
+    rows = [f"<div class='kr-legend-row' data-status='{k}'>{swatch(s.color, s.dash, s.weight)} {esc(s.label)}</div>"
             for k, s in STATUS_STYLES.items()]
     rows += [f"<div class='kr-legend-row'>{sw} {esc(label)}</div>" for sw, label in extra]
     return "<div class='kr-legend-title'>Road status</div>" + "".join(rows)

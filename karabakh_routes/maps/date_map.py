@@ -13,9 +13,9 @@ from ..dates import DateLike, to_date
 from ..events import TRAFFIC_CLASSES
 from ..network import place_index
 from ..timeline import View, parse_view
-from ._html import claims_html, esc, js_string, legend_html, title_html
+from ._html import claims_html, esc, js_string, legend_html, swatch, title_html
 from .offline import make_offline, root_header
-from .style import STATUS_STYLES, style_for
+from .style import PASSAGE_OVERLAY, STATUS_STYLES, TRIP_OVERLAY, style_for
 
 if TYPE_CHECKING:
     from ..model import RoadModel
@@ -194,13 +194,13 @@ def date_map(
         groups[status] = folium.FeatureGroup(name=f"Roads: {st.label}", show=True)
     for _, row in gdf.iterrows():
         st = style_for(row["status"])
-        style = {"color": st.color, "weight": st.weight, "opacity": 0.95, "dashArray": st.dash, "lineCap": "butt"}
+        style = st.leaflet()
         feature = {"type": "Feature", "geometry": row.geometry.__geo_interface__,
                    "properties": {"segment": row["segment"], "status": row["status"]}}
         gj = folium.GeoJson(
             feature, name=row["segment"],
             style_function=lambda _f, s=style: s,
-            highlight_function=lambda _f, s=style: {**s, "weight": s["weight"] + 3},
+            highlight_function=lambda _f, s=style, w=st.weight: {**s, "weight": w + 3},
             tooltip=folium.Tooltip(f"{esc(row['name'])}: {esc(row['status'])}"),
             popup=folium.Popup(_segment_popup(model, row, traffic), max_width=420, parse_html=False),  # type: ignore[arg-type]
         )
@@ -208,39 +208,35 @@ def date_map(
     for g in groups.values():
         g.add_to(fmap)
 
+    def line(segment: str) -> list[tuple[float, float]]:
+        return [(y, x) for x, y in gdf.loc[segment, "geometry"].coords]
+
     passages = model.timeline.passages(on=day, view=v)
     extra: list[tuple[str, str]] = []
     if passages:
+        color, weight, opacity = PASSAGE_OVERLAY
         pg = folium.FeatureGroup(name="Convoy passages this day", show=True)
         for p in passages:
-            u, w, k = next((a, b, c) for a, b, c in model.G.edges(keys=True) if c == p["segment"])
-            geom = model.G.edges[u, w, k]["geometry"]
-            coords = [(y, x) for x, y in geom.coords]
             html = claims_html([p], model.ledger.sources, heading="Passage reported")
-            folium.PolyLine(coords, color="#56B4E9", weight=12, opacity=0.45,
+            folium.PolyLine(line(p["segment"]), color=color, weight=weight, opacity=opacity,
                             popup=folium.Popup(f"<div class='kr-popup'>{html}</div>", parse_html=False, max_width=420),
                             tooltip=folium.Tooltip(f"Passage: {esc(', '.join(p['traffic']))} ({esc(p['claimant'])})"),
                             ).add_to(pg)
         pg.add_to(fmap)
-        extra.append(('<svg width="46" height="12"><line x1="2" y1="6" x2="44" y2="6" stroke="#56B4E9" '
-                      'stroke-width="10" stroke-opacity="0.45"/></svg>', "convoy passage reported this day"))
+        extra.append((swatch(color, None, 10, opacity), "convoy passage reported this day"))
 
     if path:
         r = model.reach(path[0], path[1], on=day, traffic=traffic or "civilian", view=v)
         names = place_index(model.G).places
         a_name, b_name = names[r.origin].name, names[r.destination].name
+        color, weight, opacity = TRIP_OVERLAY
         pg = folium.FeatureGroup(name=esc(f"Trip {a_name} → {b_name}: {r.answer}"), show=True)
-        segs = r.segments or r.blocked_by
-        for key in segs:
-            u, w, k = next((a, b, c) for a, b, c in model.G.edges(keys=True) if c == key)
-            coords = [(y, x) for x, y in model.G.edges[u, w, k]["geometry"].coords]
-            folium.PolyLine(coords, color="#F0E442", weight=14, opacity=0.6,
+        for key in r.segments or r.blocked_by:
+            folium.PolyLine(line(key), color=color, weight=weight, opacity=opacity,
                             tooltip=folium.Tooltip(f"Trip {esc(a_name)} → {esc(b_name)}: {esc(r.answer)}"),
                             ).add_to(pg)
         pg.add_to(fmap)
-        extra.append(('<svg width="46" height="12"><line x1="2" y1="6" x2="44" y2="6" stroke="#F0E442" '
-                      'stroke-width="10" stroke-opacity="0.6"/></svg>',
-                      f"trip {a_name} → {b_name} ({traffic or 'civilian'}): {r.answer}"))
+        extra.append((swatch(color, None, 10, opacity), f"trip {a_name} → {b_name} ({traffic or 'civilian'}): {r.answer}"))
 
     add_places(fmap, model)
     add_overlay_box(fmap, legend_html(extra), "kr-legend")

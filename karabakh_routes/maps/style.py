@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["StatusStyle", "STATUS_STYLES", "STATUS_LABELS", "style_for"]
+__all__ = ["StatusStyle", "STATUS_STYLES", "STATUS_LABELS", "PASSAGE_OVERLAY", "TRIP_OVERLAY", "style_for"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,10 @@ class StatusStyle:
     weight: int
     label: str
 
+    def leaflet(self) -> dict[str, object]:
+        """Return the Leaflet path options that draw this style."""
+        return {"color": self.color, "weight": self.weight, "opacity": 0.95, "dashArray": self.dash, "lineCap": "butt"}
+
 
 #: Style per segment status.
 STATUS_STYLES: dict[str, StatusStyle] = {
@@ -34,6 +38,10 @@ STATUS_STYLES: dict[str, StatusStyle] = {
     "disputed": StatusStyle("#AA4B00", "14 5 3 5", 6, "disputed (claims differ)"),
     "unknown": StatusStyle("#8C8C8C", "1 10", 4, "unknown (no claim)"),
 }
+#: Translucent overlays drawn under/over the roads: (colour, weight, opacity).
+PASSAGE_OVERLAY = ("#56B4E9", 12, 0.45)  # a convoy passage reported that day
+TRIP_OVERLAY = ("#F0E442", 14, 0.6)  # the highlighted reachability path
+
 #: Short label per status.
 STATUS_LABELS = {k: v.label for k, v in STATUS_STYLES.items()}
 

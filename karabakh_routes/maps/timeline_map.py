@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import folium
-from branca.element import Element, Figure, MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from .._errors import DateError
 from ..dates import DateLike, to_date
 from ..events import check_traffic
 from ..timeline import View, parse_view
-from ._html import esc, json_for_script, legend_html, title_html
+from ._html import esc, json_for_script, legend_html, swatch, title_html
 from .date_map import _segment_popup, add_overlay_box, add_places, base_map
-from .style import STATUS_STYLES
+from .offline import root_header
+from .style import PASSAGE_OVERLAY, STATUS_STYLES
 
 if TYPE_CHECKING:
     from ..model import RoadModel
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["timeline_map", "timeline_steps"]
 
 _ONE_DAY = dt.timedelta(days=1)
-_PASSAGE_COLOR = "#56B4E9"
 #: Where popup HTML is cut into fragments that are stored once each (joining the pieces
 #: gives the popup back exactly; the cut points only decide how much is shared).
 _FRAGMENT_BOUNDARY = re.compile(r"(?=<li>)|(?=<div )|(?=</ul>)|(?=<table>)|(?=<p>)")
@@ -112,7 +112,7 @@ class _TimelineScript(MacroElement):
   function styleOf(feature) {
     var i = index[feature.properties.segment];
     var st = D.styles[+D.codes[cur].charAt(i)];
-    return {color: st.color, weight: st.weight, opacity: 0.95, dashArray: st.dash, lineCap: "butt"};
+    return st;
   }
   roads.options.style = styleOf;  /* so resetStyle() keeps the slider's date */
   var slider = document.getElementById("kr-slider");
@@ -134,7 +134,8 @@ class _TimelineScript(MacroElement):
     D.passages[i].forEach(function (k) {
       var l = layers[D.segments[k]];
       if (!l) { return; }
-      L.polyline(l.getLatLngs(), {color: D.passage_color, weight: 12, opacity: 0.45, interactive: false})
+      L.polyline(l.getLatLngs(), {color: D.passage_color, weight: D.passage_weight, opacity: D.passage_opacity,
+                                  interactive: false})
         .addTo(passageGroup).bringToBack();
     });
     slider.value = String(i);
@@ -301,16 +302,16 @@ def timeline_map(
     data = {
         "segments": segments, "names": names, "statuses": statuses,
         "labels": [esc(STATUS_STYLES[s].label) for s in statuses],
-        "styles": [{"color": STATUS_STYLES[s].color, "weight": STATUS_STYLES[s].weight,
-                    "dash": STATUS_STYLES[s].dash} for s in statuses],
+        "styles": [STATUS_STYLES[s].leaflet() for s in statuses],
         "dates": [d.isoformat() for d in steps], "until": until,
         "codes": codes, "popups": popups, "popup_parts": popup_parts, "html": list(fragment_index),
         "passages": passages,
-        "passage_color": _PASSAGE_COLOR,
+        "passage_color": PASSAGE_OVERLAY[0], "passage_weight": PASSAGE_OVERLAY[1],
+        "passage_opacity": PASSAGE_OVERLAY[2],
     }
 
     fmap = base_map(model, offline=offline, tiles=tiles)
-    cast(Figure, fmap.get_root()).header.add_child(Element(_CSS), name="kr_timeline_css")
+    root_header(fmap).add_child(Element(_CSS), name="kr_timeline_css")
     range_text = f"{steps[0].isoformat()} to {last.isoformat() if last else steps[-1].isoformat()}"
     title = f"Roads into Nagorno-Karabakh, {range_text}"
     subtitle = (f"Traffic: {traffic or 'all classes'} · view: {v} · {len(steps)} dates where a status changes"
@@ -325,16 +326,12 @@ def timeline_map(
     roads = folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name="Roads (status on the slider's date)",
-        style_function=lambda f: {"color": first[f["properties"]["segment"]].color,
-                                  "weight": first[f["properties"]["segment"]].weight,
-                                  "dashArray": first[f["properties"]["segment"]].dash,
-                                  "opacity": 0.95, "lineCap": "butt"},
+        style_function=lambda f: first[f["properties"]["segment"]].leaflet(),
     )
     roads.add_to(fmap)
     add_places(fmap, model)
     fmap.add_child(_TimelineScript(roads, passage_group, data))
-    swatch = (f'<svg width="46" height="12" aria-hidden="true"><line x1="2" y1="6" x2="44" y2="6" '
-              f'stroke="{_PASSAGE_COLOR}" stroke-width="10" stroke-opacity="0.45"/></svg>')
-    add_overlay_box(fmap, legend_html([(swatch, "convoy passage reported that day")]), "kr-legend")
+    passage_swatch = swatch(PASSAGE_OVERLAY[0], None, 10, PASSAGE_OVERLAY[2])
+    add_overlay_box(fmap, legend_html([(passage_swatch, "convoy passage reported that day")]), "kr-legend")
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
