@@ -320,3 +320,52 @@ def test_hostile_text_is_shown_literally_and_never_runs(page: Page, tmp_path: Pa
     assert "\"><img src=x onerror=\"window.__xss='quote'\"> it's `${window.__xss='tpl'}` \\u0027" in joined
     assert "<b onmouseover=" in joined
     assert HOSTILE["segment"] in joined
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("which", ["date", "timeline"])
+def test_template_syntax_in_data_is_shown_literally_and_never_runs(page: Page, tmp_path: Path, which: str) -> None:
+    """Jinja syntax in every text field (test_template_injection.py) reaches the reader as written."""
+    from test_template_injection import EVALUATED, t, template_files
+
+    (tmp_path / "data").mkdir()
+    files = template_files(tmp_path / "data")
+    m = kr.load(**{k: str(v) for k, v in files.items()})
+    on = "2021-03-20"
+    if which == "date":
+        far = [n for n in m.G.nodes if n.startswith("far")][0]
+        html = date_map(m, on=on, offline=True, path=(next(iter(m.G.nodes)), far)).get_root().render()
+        layer_js = FIND_LAYER
+    else:
+        html = timeline_map(m, start=on, offline=True).get_root().render()
+        layer_js = "(seg) => window.krTimeline.layers[seg]"
+    page.open(html, tmp_path, f"{which}.html")
+    texts = []
+    for seg in m.timeline.segments:
+        texts.append(page.js(f"""(seg) => {{
+            const map = {FIND_MAP};
+            const layer = ({layer_js})(seg);
+            const at = layer.getBounds().getCenter();
+            layer.fire('click', {{latlng: at}}, true);
+            const box = document.querySelector('.leaflet-popup-content');
+            const text = box ? box.innerText : '';
+            let tip = '';
+            if (layer.getTooltip && layer.getTooltip()) {{
+                layer.openTooltip(at); tip = layer.getTooltip().getElement().innerText; }}
+            map.closePopup();
+            return text + '\\n' + tip;
+        }}""", seg))
+    texts.append(page.js(f"""() => {{ const map = {FIND_MAP}; const out = [];
+        map.eachLayer(l => {{ if (l.getLatLng && l.getPopup && l.getPopup()) {{
+            l.openPopup(); const b = l.getPopup().getElement(); out.push(b ? b.innerText : '');
+            l.closePopup(); }} }});
+        return out.join('\\n'); }}"""))
+    page.page.locator(".leaflet-control-layers").hover()
+    texts.append(page.js("() => document.body.innerText"))
+    joined = "\n".join(texts)
+    assert page.js("() => window.__xss") is None, "script built by template syntax in the data ran"
+    assert page.js("() => document.querySelectorAll('img').length") == 0
+    assert not any(trace in joined for trace in EVALUATED)
+    for text in (t("claimant X"), t("note E1"), t("segment name mid__east"), t("place name west"), t("place alias west"),
+                 t("source title S1")):
+        assert " ".join(text.split()) in " ".join(joined.split()), f"{text[:30]!r} is shown as written"

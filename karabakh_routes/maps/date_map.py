@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import folium
-from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from ..dates import DateLike, to_date
 from ..events import TRAFFIC_CLASSES
 from ..network import place_index
 from ..timeline import View, parse_view
+from . import _elements as el
 from ._html import claims_html, esc, js_string, legend_html, swatch, title_html
 from .offline import make_offline, root_header
 from .style import PASSAGE_OVERLAY, STATUS_STYLES, TRIP_OVERLAY, style_for
@@ -47,7 +47,7 @@ _CSS = """
 """
 
 
-class _Box(MacroElement):
+class _Box(el.RenderOnce):
     """A fixed HTML box on the map (title, legend); the HTML is built escaped by the caller."""
 
     _template = Template("""
@@ -62,7 +62,7 @@ class _Box(MacroElement):
         self.css_class = css_class
 
 
-class _Attribution(MacroElement):
+class _Attribution(el.RenderOnce):
     _template = Template("""
 {% macro script(this, kwargs) %}
 {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text }});
@@ -88,10 +88,12 @@ def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "Op
     G = model.G
     xs = [d["x"] for _, d in G.nodes(data=True)]
     ys = [d["y"] for _, d in G.nodes(data=True)]
-    fmap = folium.Map(location=[(min(ys) + max(ys)) / 2, (min(xs) + max(xs)) / 2], zoom_start=9,
-                      tiles=None if offline else tiles, control_scale=True, prefer_canvas=False)
-    fmap.fit_bounds([[min(ys), min(xs)], [max(ys), max(xs)]], padding=(20, 20))
-    root_header(fmap).add_child(Element(_CSS), name="kr_css")
+    fmap = el.Map(location=[(min(ys) + max(ys)) / 2, (min(xs) + max(xs)) / 2], zoom_start=9,
+                  tiles=None, control_scale=True, prefer_canvas=False)
+    if tiles and not offline:
+        el.TileLayer(tiles).add_to(fmap)
+    fmap.add_child(el.FitBounds([[min(ys), min(xs)], [max(ys), max(xs)]], padding=(20, 20)))
+    root_header(fmap).add_child(el.Raw(_CSS), name="kr_css")
     fmap.add_child(_Attribution(ATTRIBUTION))
     if offline:
         make_offline(fmap)
@@ -122,17 +124,17 @@ def add_places(fmap: folium.Map, model: RoadModel) -> None:
 
     The popup lists every name of the place and where its coordinates come from.
     """
-    places = folium.FeatureGroup(name="Places", show=True)
+    places = el.FeatureGroup(name="Places", show=True)
     for pl in place_index(model.G).places.values():
         names = " · ".join(pl.names)
         permanent = pl.kind in ("city", "town")
-        folium.CircleMarker(
+        el.CircleMarker(
             [pl.lat, pl.lon], radius=4 if pl.kind in ("junction", "checkpoint") else 5,
             color="#222", weight=1.5, fill=True, fill_color="#fff", fill_opacity=1,
-            tooltip=folium.Tooltip(f"<span class='kr-place'>{esc(pl.name)}</span>", permanent=permanent,
+            tooltip=el.Tooltip(f"<span class='kr-place'>{esc(pl.name)}</span>", permanent=permanent,
                                    className="kr-place-label" if permanent else "kr-place-tip",
                                    direction="right" if permanent else "auto", offset=[4, 0] if permanent else [0, 0]),
-            popup=folium.Popup(f"<div class='kr-popup'><h4>{esc(pl.name)}</h4><div>Also: {esc(names)}</div>"
+            popup=el.Popup(f"<div class='kr-popup'><h4>{esc(pl.name)}</h4><div>Also: {esc(names)}</div>"
                                f"<div>Kind: {esc(pl.kind)}; coordinates {esc(pl.coord_precision)}: "
                                f"{esc(pl.coord_source)}</div></div>", parse_html=False, max_width=360),
         ).add_to(places)
@@ -191,18 +193,18 @@ def date_map(
 
     groups: dict[str, folium.FeatureGroup] = {}
     for status, st in STATUS_STYLES.items():
-        groups[status] = folium.FeatureGroup(name=f"Roads: {st.label}", show=True)
+        groups[status] = el.FeatureGroup(name=f"Roads: {st.label}", show=True)
     for _, row in gdf.iterrows():
         st = style_for(row["status"])
         style = st.leaflet()
         feature = {"type": "Feature", "geometry": row.geometry.__geo_interface__,
                    "properties": {"segment": row["segment"], "status": row["status"]}}
-        gj = folium.GeoJson(
+        gj = el.GeoJson(
             feature, name=row["segment"],
             style_function=lambda _f, s=style: s,
             highlight_function=lambda _f, s=style, w=st.weight: {**s, "weight": w + 3},
-            tooltip=folium.Tooltip(f"{esc(row['name'])}: {esc(row['status'])}"),
-            popup=folium.Popup(_segment_popup(model, row, traffic), max_width=420, parse_html=False),  # type: ignore[arg-type]
+            tooltip=el.Tooltip(f"{esc(row['name'])}: {esc(row['status'])}"),
+            popup=el.Popup(_segment_popup(model, row, traffic), max_width=420, parse_html=False),  # type: ignore[arg-type]
         )
         gj.add_to(groups[row["status"]] if row["status"] in groups else groups["unknown"])
     for g in groups.values():
@@ -215,12 +217,12 @@ def date_map(
     extra: list[tuple[str, str]] = []
     if passages:
         color, weight, opacity = PASSAGE_OVERLAY
-        pg = folium.FeatureGroup(name="Convoy passages this day", show=True)
+        pg = el.FeatureGroup(name="Convoy passages this day", show=True)
         for p in passages:
             html = claims_html([p], model.ledger.sources, heading="Passage reported")
-            folium.PolyLine(line(p["segment"]), color=color, weight=weight, opacity=opacity,
-                            popup=folium.Popup(f"<div class='kr-popup'>{html}</div>", parse_html=False, max_width=420),
-                            tooltip=folium.Tooltip(f"Passage: {esc(', '.join(p['traffic']))} ({esc(p['claimant'])})"),
+            el.PolyLine(line(p["segment"]), color=color, weight=weight, opacity=opacity,
+                            popup=el.Popup(f"<div class='kr-popup'>{html}</div>", parse_html=False, max_width=420),
+                            tooltip=el.Tooltip(f"Passage: {esc(', '.join(p['traffic']))} ({esc(p['claimant'])})"),
                             ).add_to(pg)
         pg.add_to(fmap)
         extra.append((swatch(color, None, 10, opacity), "convoy passage reported this day"))
@@ -230,15 +232,15 @@ def date_map(
         names = place_index(model.G).places
         a_name, b_name = names[r.origin].name, names[r.destination].name
         color, weight, opacity = TRIP_OVERLAY
-        pg = folium.FeatureGroup(name=esc(f"Trip {a_name} → {b_name}: {r.answer}"), show=True)
+        pg = el.FeatureGroup(name=esc(f"Trip {a_name} → {b_name}: {r.answer}"), show=True)
         for key in r.segments or r.blocked_by:
-            folium.PolyLine(line(key), color=color, weight=weight, opacity=opacity,
-                            tooltip=folium.Tooltip(f"Trip {esc(a_name)} → {esc(b_name)}: {esc(r.answer)}"),
+            el.PolyLine(line(key), color=color, weight=weight, opacity=opacity,
+                            tooltip=el.Tooltip(f"Trip {esc(a_name)} → {esc(b_name)}: {esc(r.answer)}"),
                             ).add_to(pg)
         pg.add_to(fmap)
         extra.append((swatch(color, None, 10, opacity), f"trip {a_name} → {b_name} ({traffic or 'civilian'}): {r.answer}"))
 
     add_places(fmap, model)
     add_overlay_box(fmap, legend_html(extra), "kr-legend")
-    folium.LayerControl(collapsed=True).add_to(fmap)
+    el.LayerControl(collapsed=True).add_to(fmap)
     return fmap

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import folium
-from branca.element import Element
+
+from ._elements import Raw
 
 __all__ = ["make_offline", "leaflet_assets"]
 
@@ -66,7 +67,7 @@ def make_offline(fmap: folium.Map) -> folium.Map:
     fmap.default_js = []
     fmap.default_css = []
     header = root_header(fmap)
-    header.add_child(Element(f"<style>/* Leaflet {version} (xstatic-leaflet) */\n{css}</style>"), name="leaflet_css_inline")
-    header.add_child(Element(f"<script>/* Leaflet {version} (xstatic-leaflet) */\n{js}</script>"), name="leaflet_js_inline")
-    header.add_child(Element(_JQUERY_SHIM), name="jquery_shim_inline")
+    header.add_child(Raw(f"<style>/* Leaflet {version} (xstatic-leaflet) */\n{css}</style>"), name="leaflet_css_inline")
+    header.add_child(Raw(f"<script>/* Leaflet {version} (xstatic-leaflet) */\n{js}</script>"), name="leaflet_js_inline")
+    header.add_child(Raw(_JQUERY_SHIM), name="jquery_shim_inline")
     return fmap

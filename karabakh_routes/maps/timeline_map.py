@@ -14,13 +14,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import folium
-from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from .._errors import DateError
 from ..dates import DateLike, to_date
 from ..events import check_traffic
 from ..timeline import View, parse_view
+from . import _elements as el
 from ._html import esc, json_for_script, legend_html, swatch, title_html
 from .date_map import _segment_popup, add_overlay_box, add_places, base_map
 from .offline import root_header
@@ -86,7 +86,7 @@ def timeline_steps(
     return steps
 
 
-class _TimelineScript(MacroElement):
+class _TimelineScript(el.RenderOnce):
     """The slider logic and the compact status table, embedded as JSON."""
 
     _template = Template("""
@@ -311,19 +311,19 @@ def timeline_map(
     }
 
     fmap = base_map(model, offline=offline, tiles=tiles)
-    root_header(fmap).add_child(Element(_CSS), name="kr_timeline_css")
+    root_header(fmap).add_child(el.Raw(_CSS), name="kr_timeline_css")
     range_text = f"{steps[0].isoformat()} to {last.isoformat() if last else steps[-1].isoformat()}"
     title = f"Roads into Nagorno-Karabakh, {range_text}"
     subtitle = (f"Traffic: {traffic or 'all classes'} · view: {v} · {len(steps)} dates where a status changes"
                 " · geometry schematic")
     add_overlay_box(fmap, _controls_html(title, subtitle, steps[0].isoformat(), len(steps)), "kr-title kr-timeline")
 
-    passage_group = folium.FeatureGroup(name="Convoy passages on the slider's date", show=True)
+    passage_group = el.FeatureGroup(name="Convoy passages on the slider's date", show=True)
     passage_group.add_to(fmap)
     first = {s: STATUS_STYLES[statuses[int(c)]] for s, c in zip(segments, codes[0])}
     features = [{"type": "Feature", "geometry": d["geometry"].__geo_interface__, "properties": {"segment": k}}
                 for *_, k, d in model.G.edges(keys=True, data=True)]
-    roads = folium.GeoJson(
+    roads = el.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name="Roads (status on the slider's date)",
         style_function=lambda f: first[f["properties"]["segment"]].leaflet(),
@@ -333,5 +333,5 @@ def timeline_map(
     fmap.add_child(_TimelineScript(roads, passage_group, data))
     passage_swatch = swatch(PASSAGE_OVERLAY[0], None, 10, PASSAGE_OVERLAY[2])
     add_overlay_box(fmap, legend_html([(passage_swatch, "convoy passage reported that day")]), "kr-legend")
-    folium.LayerControl(collapsed=True).add_to(fmap)
+    el.LayerControl(collapsed=True).add_to(fmap)
     return fmap
