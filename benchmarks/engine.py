@@ -1,22 +1,34 @@
 """Benchmark the status engine against a naive per-day baseline.
 
-Run:  python benchmarks/engine.py
+Run:  python benchmarks/engine.py                 (everything)
+      python benchmarks/engine.py --only compile  (the compile scaling table only)
+      python benchmarks/engine.py --old-max 8000  (also time the old compile on 8,000 claims, ~3 min)
 
-Two comparisons, each checked to give the same answers:
+Three comparisons, each checked to give the same answers:
 
 * periods: ``periods()`` (one reachability evaluation per change point) against a per-day
   loop of ``reach()`` over the same range;
 * status queries: the compiled, binary-searched ``class_status()`` against a naive scan of
-  every claim for each query (no compilation).
+  every claim for each query (no compilation);
+* compile scaling: N claims by one claimant on one segment, compiled by the sweep in
+  ``timeline._compile`` (O(N log N) per key) against the original implementation kept in
+  ``tests/test_compile.py`` as ``_compile_reference`` (the active set rebuilt at every change
+  point, O(N^2) per key).
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import datetime as dt
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import karabakh_routes as kr
+from karabakh_routes import timeline as _timeline
+from karabakh_routes.dates import parse_edtf
 from karabakh_routes.timeline import _windows, combine_statuses
 
 
@@ -58,7 +70,59 @@ def timed(fn, repeat: int = 3) -> tuple[float, object]:  # type: ignore[no-untyp
     return statistics.median(times), result
 
 
+def one_key_ledger(m: kr.RoadModel, n: int, segment: str = "hakari_bridge__kornidzor") -> kr.Ledger:
+    """N claims by one claimant on one segment: closures and openings on consecutive days, every
+    third one with an end, so that many claims are in force at once (the reference's worst case)."""
+    base = m.ledger.events[0]
+    d0 = dt.date(2000, 1, 1)
+    events = []
+    for i in range(n):
+        day = d0 + dt.timedelta(days=i)
+        end = parse_edtf((day + dt.timedelta(days=(i * 7919) % 365)).isoformat()) if i % 3 == 0 else None
+        events.append(dataclasses.replace(
+            base, id=f"N{i}", start=parse_edtf(day.isoformat()), end=end, targets=(segment,),
+            type="closure" if i % 2 else "opening", status="closed" if i % 2 else "open", traffic=(), allowed=(),
+            direction="", claimant="One claimant", source=base.source, row=i, raw={}))
+    return kr.Ledger(tuple(events), m.ledger.sources)
+
+
+def compile_scaling(m: kr.RoadModel, sizes: tuple[int, ...] = (1_000, 2_000, 4_000, 8_000), old_max: int = 4_000) -> None:
+    """Print old (reference) vs new compile time of a Timeline over N claims on one key."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_compile import _compile_reference  # the original implementation, kept for the tests
+
+    new_compile = _timeline._compile
+    print("compile: N claims by one claimant on one segment (all 4 traffic classes -> 4 keys of N items), "
+          "Timeline construction")
+    print(f"{'N':>7}  {'old (reference)':>16}  {'new (sweep)':>12}  {'ratio':>8}  same answers")
+    for n in sizes:
+        ledger = one_key_ledger(m, n)
+        new_s, new = timed(lambda ledger=ledger: kr.Timeline(m.G, ledger))
+        if n > old_max:
+            print(f"{n:>7,}  {'not run':>16}  {new_s:>11.3f}s  {'':>8}  (old one skipped above N={old_max:,}; "
+                  "--old-max to run it)")
+            continue
+        _timeline._compile = _compile_reference
+        try:
+            old_s, old = timed(lambda ledger=ledger: kr.Timeline(m.G, ledger), repeat=1)
+        finally:
+            _timeline._compile = new_compile
+        days = sorted({d for tl in (new, old) for d in tl.change_points()})  # type: ignore[attr-defined]
+        same = all(new.class_status("hakari_bridge__kornidzor", "civilian", on=d)  # type: ignore[attr-defined]
+                   == old.class_status("hakari_bridge__kornidzor", "civilian", on=d)  # type: ignore[attr-defined]
+                   for d in days)
+        print(f"{n:>7,}  {old_s:>15.3f}s  {new_s:>11.3f}s  {old_s / new_s:>7.0f}x  {same}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=["compile"], help="run one comparison only")
+    parser.add_argument("--old-max", type=int, default=4_000,
+                        help="largest N the old quadratic compile is timed on (default 4000; 8000 takes ~3 min)")
+    args = parser.parse_args()
+    if args.only == "compile":
+        compile_scaling(kr.load(), old_max=args.old_max)
+        return
     t0 = time.perf_counter()
     m = kr.load()
     load_s = time.perf_counter() - t0
@@ -83,7 +147,6 @@ def main() -> None:
     # The same comparison on a ledger 30 times larger (the bundled claims repeated under 30
     # claimant names, dates shifted by i days): the naive scan grows with the ledger, the
     # compiled lookup with the number of claimants per key only.
-    import dataclasses
     big_events = []
     for i in range(30):
         for ev in m.ledger.events:
@@ -103,6 +166,7 @@ def main() -> None:
           f"same answers: {fast == slow}")
     s_s, _ = timed(lambda: m.status(on="2023-07-20"))
     print(f"status GeoDataFrame for one date: {s_s * 1000:.1f} ms")
+    compile_scaling(m, old_max=args.old_max)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,32 @@ __all__ = [
 ]
 
 
+def has_lone_surrogate(text: str) -> bool:
+    """Return whether ``text`` holds a lone surrogate (U+D800-U+DFFF), which is not valid Unicode text.
+
+    Examples
+    --------
+    >>> has_lone_surrogate("Goris"), has_lone_surrogate("Goris" + chr(0xD800))
+    (False, True)
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def escape_surrogates(text: str) -> str:
+    r"""Return ``text`` with every lone surrogate written as a backslash escape (``\ud800``).
+
+    Examples
+    --------
+    >>> print(escape_surrogates("Go" + chr(0xD800) + "ris"))
+    Go\ud800ris
+    """
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in an input file.
@@ -46,6 +72,14 @@ class Problem:
     value: str
     expected: str
     severity: str = "error"
+
+    def __post_init__(self) -> None:
+        # A lone surrogate (from a JSON escape such as "\ud800") cannot be printed or written
+        # as UTF-8: keep every field printable by showing such characters as escapes.
+        for name in ("file", "where", "field", "value", "expected"):
+            text = getattr(self, name)
+            if isinstance(text, str) and has_lone_surrogate(text):
+                object.__setattr__(self, name, escape_surrogates(text))
 
     def __str__(self) -> str:
         value = self.value if len(self.value) <= 80 else self.value[:77] + "..."

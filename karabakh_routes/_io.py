@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import os
+import signal
+import stat
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from types import FrameType
+from typing import IO, Any
 
 from ._errors import DataError, Problem
 
@@ -31,6 +36,10 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise DataError([Problem(str(p), "file", "-", "", "file not found")]) from None
     except IsADirectoryError:
         raise DataError([Problem(str(p), "file", "-", "", "a file, not a folder")]) from None
+    except OSError as exc:  # permission denied, a broken link, ...
+        raise DataError([Problem(str(p), "file", "-", "", f"a readable file ({exc.strerror or exc})")]) from None
+    except ValueError:  # a NUL in the path
+        raise DataError([Problem(str(p), "file", "-", "", "a file name without NUL characters")]) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -44,6 +53,40 @@ def read_text(path: str | os.PathLike[str]) -> str:
     return text
 
 
+#: Longest CSV cell accepted (characters); a longer cell is reported with its row and column.
+MAX_CELL_CHARS = 128 * 1024
+_CSV_LIMIT_LOCK = threading.Lock()
+
+
+def _parse_csv(file: str, text: str) -> tuple[list[str], list[list[str]]]:
+    """Split CSV text into a stripped header and body rows (row numbers count the header as row 1).
+
+    The csv module's own cell limit (global, 128 KiB) would refuse a long cell without naming
+    it; it is raised while this file is parsed, and :data:`MAX_CELL_CHARS` is checked per cell
+    by the caller instead.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    with _CSV_LIMIT_LOCK:
+        old_limit = csv.field_size_limit()
+        csv.field_size_limit(max(old_limit, len(text) + 1))
+        try:
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    where = f"row {len(rows) + 1} (line {reader.line_num})"
+                    raise DataError([Problem(file, where, "-", "", f"not valid CSV: {exc}")]) from None
+                rows.append(cells)
+        finally:
+            csv.field_size_limit(old_limit)
+    if not rows:
+        raise DataError([Problem(file, "file", "-", "", "the file is empty")])
+    return [h.strip() for h in rows[0]], rows[1:]
+
+
 def read_csv_rows(
     path: str | os.PathLike[str], *, required: Sequence[str], optional: Sequence[str] = ()
 ) -> list[dict[str, str]]:
@@ -53,12 +96,7 @@ def read_csv_rows(
     unknown columns are reported together.
     """
     text = read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-        body = list(reader)
-    except csv.Error as exc:
-        raise DataError([Problem(str(path), "file", "-", "", f"not valid CSV: {exc}")]) from None
+    header, body = _parse_csv(str(path), text)
     problems: list[Problem] = []
     missing = [c for c in required if c not in header]
     known = set(required) | set(optional)
@@ -81,6 +119,12 @@ def read_csv_rows(
             problems.append(Problem(str(path), f"row {n}", "-", ",".join(cells)[:80],
                                     f"{len(cells)} cells, expected {len(header)} (one per column)"))
             continue
+        long_cells = [(col, cell) for col, cell in zip(header, cells) if len(cell) > MAX_CELL_CHARS]
+        for col, cell in long_cells:
+            problems.append(Problem(str(path), f"row {n}", col, cell[:40] + "...",
+                                    f"at most {MAX_CELL_CHARS:,} characters in a cell; this one has {len(cell):,}"))
+        if long_cells:
+            continue
         row = dict(zip(header, cells))
         row["__row__"] = str(n)
         for col in optional:
@@ -91,33 +135,139 @@ def read_csv_rows(
     return rows
 
 
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[str]]:
-    """Open a temporary file beside ``path`` and rename it into place on success.
+def _relabel(exc: OSError, shown: str) -> OSError:
+    """The same error (same errno, so the same subclass), naming the path the caller gave."""
+    return OSError(exc.errno, exc.strerror or str(exc), shown)
 
-    On any failure the temporary file is removed and an existing ``path`` is untouched.
+
+@contextlib.contextmanager
+def _cleanup_on_signals(tmp: str) -> Iterator[None]:
+    """While writing ``tmp``: on SIGTERM or SIGHUP remove it, then die of the signal.
+
+    A signal whose handler is a Python function is passed on to that function first; if
+    it returns, the write goes on. A signal that is ignored stays ignored. Handlers are
+    only installed from the main thread (Python allows no other) and are restored after.
     """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous: dict[int, Any] = {}
+    fired: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        prev = previous.get(signum)
+        if callable(prev):
+            prev(signum, frame)  # may raise (SystemExit, KeyboardInterrupt): the write is abandoned
+            return
+        if not fired:  # a second signal must not interrupt the clean-up of the first
+            fired.append(signum)
+            raise _Killed(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is None:  # pragma: no cover - not on Windows
+            continue
+        prev = signal.getsignal(signum)
+        if prev in (signal.SIG_IGN, None):  # ignored (nohup), or set outside Python: leave it
+            continue
+        previous[signum] = prev
+        signal.signal(signum, handler)
     try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8", newline=None if "b" in mode else "") as fh:
-            yield fh
-        # mkstemp creates 0600 files; give the output the permissions a plain open() would
-        try:
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
+        yield
+    except _Killed as killed:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        for signum, prev in previous.items():
+            signal.signal(signum, prev)
+        previous.clear()
+        os.kill(os.getpid(), killed.signum)  # the default action: the process dies of the signal
+        raise SystemExit(128 + killed.signum) from None  # pragma: no cover - not reached
+    finally:
+        for signum, prev in previous.items():
+            signal.signal(signum, prev)
+
+
+class _Killed(BaseException):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
+    """Open ``path`` for writing so that a failure never leaves a half-written file.
+
+    * A missing path or a regular file: write a temporary file beside it, then rename it
+      into place. On any failure -- including SIGTERM or SIGHUP -- the temporary file is
+      removed and an existing file is untouched. An existing file keeps its permissions.
+    * A symbolic link to a regular file: the same, for the file the link points to; the
+      link stays.
+    * Anything else that exists and is not a folder (``/dev/null``, ``/dev/stdout``, a FIFO,
+      a terminal): written to directly, never replaced.
+
+    Raises
+    ------
+    OSError
+        Every error names ``path`` as given (never the temporary file); a folder raises
+        :class:`IsADirectoryError`, an empty path :class:`FileNotFoundError`.
+    """
+    shown = os.fspath(path)
+    binary = "b" in mode
+    encoding = None if binary else "utf-8"
+    newline = None if binary else ""
+    if not shown:
+        raise FileNotFoundError(errno.ENOENT, "the file name is empty", shown)
+    try:
+        st: os.stat_result | None = os.stat(shown)
+    except FileNotFoundError:
+        st = None  # missing, or a link to a missing file: created below
+    except OSError as exc:
+        raise _relabel(exc, shown) from exc
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory (give a file name)", shown)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        try:
+            fh = open(shown, mode, encoding=encoding, newline=newline)  # noqa: SIM115
+        except OSError as exc:
+            raise _relabel(exc, shown) from exc
+        try:
+            with fh:
+                yield fh
+        except OSError as exc:
+            if exc.filename is None:
+                raise _relabel(exc, shown) from exc
+            raise
+        return
+    target = Path(os.path.realpath(shown))  # through symbolic links: replace the file, keep the link
+    try:
+        # the name is cut so that a long (valid) file name does not give a too-long temporary name
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _relabel(exc, shown) from exc
+    try:
+        with _cleanup_on_signals(tmp):
+            try:
+                with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
+                    yield fh
+                # mkstemp creates 0600 files; give the output the permissions a plain open() would
+                try:
+                    os.chmod(tmp, target.stat().st_mode & 0o7777)
+                except FileNotFoundError:
+                    umask = os.umask(0)
+                    os.umask(umask)
+                    os.chmod(tmp, 0o666 & ~umask)
+                os.replace(tmp, target)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                raise
+    except OSError as exc:
+        if exc.filename is None or exc.filename in (tmp, str(target), shown) or exc.filename2 == str(target):
+            raise _relabel(exc, shown) from exc
         raise
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (UTF-8)."""
+    """Write ``text`` to ``path`` as UTF-8, atomically where ``path`` is a file (see :func:`atomic_write`)."""
     with atomic_write(path) as fh:
         fh.write(text)

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from ._errors import PlaceNotFoundError
 
-__all__ = ["Place", "PLACE_KINDS", "normalize_name", "name_keys", "PlaceIndex"]
+__all__ = ["Place", "PLACE_KINDS", "normalize_name", "name_keys", "mixed_script_words", "PlaceIndex"]
 
 #: Allowed values of a place's ``kind``.
 PLACE_KINDS = ("city", "town", "village", "checkpoint", "junction", "border_crossing")
@@ -53,6 +53,66 @@ def normalize_name(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", folded)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return "".join(ch for ch in stripped.casefold() if ch.isalnum())
+
+
+#: Scripts whose letters look like Latin ones: a word mixing Latin with one of them is suspect.
+_LOOKALIKE_SCRIPTS = frozenset({"CYRILLIC", "GREEK"})
+
+
+def _script(ch: str) -> str:
+    """Return the script of a letter as the first word of its Unicode name (``LATIN``, ``CYRILLIC``, ...)."""
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else ""
+
+
+def _words(text: str) -> list[str]:
+    """Split text into words: runs of letters (with any combining marks on them)."""
+    words: list[str] = []
+    current: list[str] = []
+    for ch in text:
+        if ch.isalpha() or (current and unicodedata.category(ch).startswith("M")):
+            current.append(ch)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def mixed_script_words(text: str) -> list[str]:
+    """Return the words of ``text`` whose letters mix Latin with Cyrillic or Greek.
+
+    Such a word looks like another (a Cyrillic ``а`` in ``Stepаnakert``) but matches
+    nothing; names in different scripts side by side (``Khankendi / Ханкенди``) are fine.
+
+    Examples
+    --------
+    >>> mixed_script_words("Step" + chr(0x430) + "nakert")
+    ['Stepаnakert']
+    >>> mixed_script_words("Khankendi / Ханкенди"), mixed_script_words("Xankəndi")
+    ([], [])
+    """
+    out: list[str] = []
+    for word in _words(text):
+        scripts = {_script(ch) for ch in word if ch.isalpha()}
+        if "LATIN" in scripts and scripts & _LOOKALIKE_SCRIPTS:
+            out.append(word)
+    return out
+
+
+def mixed_script_note(text: str) -> str:
+    """Describe the mixed-script words of ``text`` for a warning (empty when there are none)."""
+    words = mixed_script_words(text)
+    if not words:
+        return ""
+    details = []
+    for word in words:
+        odd = sorted({f"{ch!r} ({unicodedata.name(ch, '?').title()})" for ch in word
+                      if ch.isalpha() and _script(ch) in _LOOKALIKE_SCRIPTS})
+        details.append(f"{word!r} mixes Latin letters with {', '.join(odd)}")
+    return ("each word in one script: " + "; ".join(details)
+            + " — it looks like a Latin name but matches nothing typed in Latin; retype it")
 
 
 @dataclass(frozen=True)
