@@ -35,3 +35,7 @@ m = kr.load(events=work / "events.csv", sources=work / "sources.csv")
 before = base.reach("Goris", "Khankendi", on="2023-07-19", traffic="humanitarian").answer
 after = m.reach("Goris", "Khankendi", on="2023-07-19", traffic="humanitarian").answer
 print(f"humanitarian Goris -> Khankendi on 2023-07-19: bundled data says {before!r}; with my claim {after!r}")
+# A passage joins the other claims of its day: against the standing closures it makes the day
+# 'disputed' (both sides listed), never 'yes' in silence. One claimant's view shows it alone:
+mine_only = m.reach("Goris", "Khankendi", on="2023-07-19", traffic="humanitarian", view="claimant:My organisation")
+print(f"in my organisation's view alone: {mine_only.answer!r}, basis: {[b['event'] for b in mine_only.basis]}")

@@ -40,7 +40,7 @@ from .model import RoadModel, load
 from .network import Route, graph_from_gdfs, graph_from_geodata, graph_to_gdfs, read_places, read_routes
 from .places import Place, normalize_name
 from .reach import Period, Reach, periods, reach
-from .timeline import Claim, ClassStatus, Timeline, View, overall_status, parse_view
+from .timeline import DEFAULT_HORIZON, Claim, ClassStatus, Timeline, View, overall_status, parse_horizon, parse_view
 
 try:
     __version__ = version("karabakh_routes")
@@ -52,6 +52,7 @@ __all__ = [
     "ClassStatus",
     "DataError",
     "DateError",
+    "DEFAULT_HORIZON",
     "DateSpan",
     "EVENT_TYPES",
     "Event",
@@ -79,6 +80,7 @@ __all__ = [
     "normalize_name",
     "overall_status",
     "parse_edtf",
+    "parse_horizon",
     "parse_view",
     "periods",
     "reach",

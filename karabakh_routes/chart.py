@@ -24,7 +24,7 @@ from .dates import DATE_MAX, DateLike, to_date
 from .events import TRAFFIC_CLASSES
 from .maps.style import STATUS_STYLES
 from .network import Route
-from .timeline import View, parse_view
+from .timeline import Horizon, View, _next_day, parse_view
 
 if TYPE_CHECKING:
     from .model import RoadModel
@@ -50,6 +50,20 @@ _LABELS = {
     "disputed": "disputed (claims differ)",
     "unknown": "unknown (no claim)",
 }
+
+#: How far right of its start the last day of the calendar is drawn: matplotlib dates end
+#: with 9999-12-31 (10000-01-01 has no date), so that day is drawn a minute short.
+_LAST_DAY_WIDTH = 1 - 1 / 1440
+
+
+def _x_after(day: dt.date) -> float:
+    """Return the x coordinate where ``day`` ends (the start of the next day, when there is one)."""
+    return _num(day) + (1 if day < DATE_MAX else _LAST_DAY_WIDTH)
+
+
+def _add_days(day: dt.date, days: int) -> dt.date:
+    """Return ``day`` plus ``days`` days, saturating at ``DATE_MAX``."""
+    return day + dt.timedelta(days=days) if (DATE_MAX - day).days >= days else DATE_MAX
 
 
 def route_status(statuses: Iterable[str]) -> str:
@@ -130,23 +144,24 @@ def _route_label(model: RoadModel, route: Route, day: dt.date) -> str:
 @dataclass(frozen=True)
 class _Span:
     start: dt.date
-    end: dt.date  # exclusive
+    last: dt.date  # inclusive (an exclusive end would not exist for a span ending on DATE_MAX)
     status: str
 
 
-def _spans(model: RoadModel, route: Route, traffic: str, days: Sequence[dt.date], stop: dt.date,
+def _spans(model: RoadModel, route: Route, traffic: str, days: Sequence[dt.date], hi: dt.date,
            view: View) -> list[_Span]:
     out: list[_Span] = []
     for i, day in enumerate(days):
-        nxt = days[i + 1] if i + 1 < len(days) else stop
+        last = days[i + 1] - _ONE_DAY if i + 1 < len(days) else hi
         segs = _in_force(route, day)
         if segs is None:
             continue
         st = route_status(model.timeline.class_status(s, traffic, on=day, view=view).status for s in segs)
-        if out and out[-1].status == st and out[-1].end == day:
-            out[-1] = _Span(out[-1].start, nxt, st)
+        # out is not empty only after the first day, so day > DATE_MIN here
+        if out and out[-1].status == st and out[-1].last == day - _ONE_DAY:
+            out[-1] = _Span(out[-1].start, last, st)
         else:
-            out.append(_Span(day, nxt, st))
+            out.append(_Span(day, last, st))
     return out
 
 
@@ -187,6 +202,7 @@ def timeline_chart(
     start: DateLike | None = None,
     end: DateLike | None = None,
     view: str | View = "consensus",
+    horizon: Horizon = "default",
     routes: Sequence[str] | None = None,
 ) -> Figure:
     """Return a chart of each route's status over time, one row per route and traffic class.
@@ -209,11 +225,14 @@ def timeline_chart(
     model
         From :func:`karabakh_routes.load`.
     start, end
-        The range (inclusive). By default from the later of the first change point and the
-        first alignment of a shown route, to one month after the last change point (so the
-        last state is visible).
+        The range (inclusive), up to 9999-12-31 at most. By default from the later of the
+        first change point and the first alignment of a shown route, to one month after the
+        last change point or the start, whichever is later (so the last state is visible).
     view
         How claimants are combined.
+    horizon
+        Days an open-ended claim is carried past its as-of date (default 30); None = no bound.
+        Past it a claim is no longer drawn: the row shows what the sources say, not more.
     routes
         Route ids, top to bottom; by default :func:`default_routes` (every route that is not
         part of another one), in file order, leaving out routes with no claim at all in the
@@ -242,7 +261,7 @@ def timeline_chart(
     >>> len(fig.axes[1].get_yticks()) % 4
     0
     """
-    v = parse_view(view, model.ledger)
+    v = parse_view(view, model.ledger, horizon=horizon)
     all_routes: dict[str, Route] = model.G.graph.get("routes", {})
     ids = list(routes) if routes is not None else default_routes(model)
     unknown = [r for r in ids if r not in all_routes]
@@ -250,7 +269,7 @@ def timeline_chart(
         msg = f"Unknown route(s) {', '.join(map(repr, unknown))}. Known routes: {', '.join(all_routes)}."
         raise KeyError(msg)
     shown = [all_routes[r] for r in ids]
-    points = model.timeline.change_points()
+    points = model.timeline.change_points(horizon=v.horizon)
     first_alignment = min((al.start.lower for r in shown for al in r.alignments), default=None)
     if start is not None:
         lo = to_date(start, what="start")
@@ -260,17 +279,17 @@ def timeline_chart(
     if end is not None:
         hi = to_date(end, what="end")
     else:
-        hi = (points[-1] if points else lo) + dt.timedelta(days=31)
+        hi = _add_days(max(points[-1], lo) if points else lo, 31)
     if lo > hi:
         msg = f"start {lo.isoformat()} is after end {hi.isoformat()}; give a start on or before the end."
         raise DateError(msg)
-    stop = hi + _ONE_DAY
     bounds = {al.start.lower for r in shown for al in r.alignments}
-    bounds |= {al.end.upper + _ONE_DAY for r in shown for al in r.alignments if al.end is not None}
-    days = sorted({lo} | set(model.timeline.change_points(lo, hi)) | {d for d in bounds if lo < d <= hi})
+    bounds |= {_next_day(al.end.upper) for r in shown for al in r.alignments if al.end is not None}
+    days = sorted({lo} | set(model.timeline.change_points(lo, hi, horizon=v.horizon))
+                  | {d for d in bounds if lo < d <= hi})
     passage_days = {d: model.timeline.passages(on=d, view=v) for d in days}
 
-    table = {r.id: {cls: _spans(model, r, cls, days, stop, v) for cls in TRAFFIC_CLASSES} for r in shown}
+    table = {r.id: {cls: _spans(model, r, cls, days, hi, v) for cls in TRAFFIC_CLASSES} for r in shown}
     silent = [r for r in shown if all(sp.status == "unknown" for spans in table[r.id].values() for sp in spans)]
     if routes is None and len(silent) < len(shown):
         shown = [r for r in shown if r not in silent]
@@ -296,7 +315,7 @@ def timeline_chart(
             for sp in table[route.id][cls]:
                 alpha, hatch = _FILL[sp.status]
                 color = STATUS_STYLES[sp.status].color
-                ax.broken_barh([(_num(sp.start), (sp.end - sp.start).days)], (y - 0.36, 0.72),
+                ax.broken_barh([(_num(sp.start), _x_after(sp.last) - _num(sp.start))], (y - 0.36, 0.72),
                                facecolors=color, alpha=alpha, hatch=hatch or None,
                                edgecolor=_HATCH_COLOR[sp.status] if hatch else color, linewidth=0)
             marks = [d for d, ps in passage_days.items()
@@ -312,7 +331,7 @@ def timeline_chart(
     ax.set_ylim(y - 0.4, -0.6)
     ax.set_yticks(yticks, ylabels, fontsize=9.5)
     ax.tick_params(axis="y", length=0)
-    ax.set_xlim(_num(lo), _num(stop))
+    ax.set_xlim(_num(lo), _x_after(hi))
     locator = mdates.AutoDateLocator(minticks=6, maxticks=16)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
@@ -322,7 +341,7 @@ def timeline_chart(
         ax.spines[side].set_visible(False)
 
     key = _key_events(model, shown, lo, hi)
-    gap = dt.timedelta(days=max(1, round((stop - lo).days * 0.015)))
+    gap = dt.timedelta(days=max(1, round(((hi - lo).days + 1) * 0.015)))
     ax_ev.set_ylim(0, 1)
     ax_ev.axis("off")
     for group in _cluster(list(key), gap):
@@ -332,7 +351,8 @@ def timeline_chart(
             ax_ev.axvline(_num(d), ymax=0.08, color="#333", linestyle=(0, (4, 3)), linewidth=0.9)
         ax_ev.text(_num(group[0]), 0.1, f"{_range_text(group)}: {', '.join(types)}", rotation=90,
                    ha="center", va="bottom", fontsize=8.5, color="#111")
-    fig.suptitle(f"Road status by route and traffic class, {lo.isoformat()} to {hi.isoformat()} (view: {v})",
+    fig.suptitle(f"Road status by route and traffic class, {lo.isoformat()} to {hi.isoformat()} "
+                 f"(view: {v}; claims carried up to {v.horizon_text})",
                  fontsize=13, fontweight="bold", x=0.01, ha="left", parse_math=False)
     if silent:
         ax_ev.set_title("Not shown (no claim in this range): " + ", ".join(r.name for r in silent),

@@ -1,7 +1,13 @@
-"""The ``karabakh-routes`` command.
+r"""The ``karabakh-routes`` command.
 
 Exit codes: 0 when the command ran (a "no" is an answer, not an error); 2 for bad usage or
 bad input, with a message that names what to fix; 1 only for an unexpected failure.
+
+Outputs (``-o FILE``): a regular file is replaced atomically (a symbolic link keeps pointing
+to it), a device or FIFO such as ``/dev/stdout`` is written to, never replaced; an empty
+name, a folder, or one of the command's own input files is refused (exit 2). Text output
+shows control codes and bidi controls from the data as escapes (``\x1b``, ``\u202e``); JSON
+escapes them as ``\uXXXX``; CSV (``events --csv``) stays lossless unless ``--excel-safe``.
 """
 
 from __future__ import annotations
@@ -11,29 +17,57 @@ import contextlib
 import io
 import json
 import os
+import stat
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from ._errors import DataError, DateError, PlaceNotFoundError, Problem, TrafficError, ViewError
 from ._io import write_text_atomic
-from .events import TRAFFIC_CLASSES
+from ._text import escape_json, escape_terminal
+from .datasets import BUNDLED_FILES, bundled_path
+from .events import EVENT_COLUMNS, TRAFFIC_CLASSES, _csv_text
 
 __all__ = ["main"]
 
-_USER_ERRORS = (DataError, DateError, PlaceNotFoundError, TrafficError, ViewError)
+class _UsageError(Exception):
+    """A problem with the command line itself (exit 2)."""
+
+
+#: Every error class in ``_errors`` (all of them mean bad input: exit 2), and the CLI's own.
+_USER_ERRORS = (DataError, DateError, PlaceNotFoundError, TrafficError, ViewError, _UsageError)
+_INPUTS = tuple(BUNDLED_FILES)  # the data options: --places --segments --routes --events --sources
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse exits 2 already; keep its format
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {escape_terminal(message)}\n")
+
+
+def _error(message: str) -> None:
+    """Print an error message on stderr, control codes from data shown escaped."""
+    print(f"karabakh-routes: error: {escape_terminal(message)}", file=sys.stderr)
+
+
+def _emit(text: str) -> None:
+    """Write to stdout; characters the terminal's encoding lacks become escapes, not a crash."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        enc = sys.stdout.encoding or "utf-8"
+        sys.stdout.write(text.encode(enc, "backslashreplace").decode(enc))
+
+
+_OUTPUT_HELP = ("write the output to FILE instead of printing it: a file is replaced atomically, a device or FIFO "
+                "(/dev/stdout) is written to; FILE may not be one of the input files")
 
 
 def _data_options(p: argparse.ArgumentParser, *, output: bool = True) -> None:
     if output:
-        p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE (atomically) instead of printing it")
+        p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
     g = p.add_argument_group("data files (default: the bundled data)")
     g.add_argument("--events", metavar="CSV", help="events file")
     g.add_argument("--sources", metavar="CSV", help="sources file")
@@ -47,6 +81,13 @@ def _query_options(p: argparse.ArgumentParser, *, traffic_default: str | None = 
                    help=f"traffic class (default: {traffic_default or 'all classes'})")
     p.add_argument("--view", default="consensus",
                    help="consensus (default), strict, lenient, claimant:NAME or source:ID")
+    _horizon_option(p)
+
+
+def _horizon_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--horizon", default="30", metavar="DAYS|none",
+                   help="days an open-ended claim is carried past its source's date (default 30; "
+                        "'none' = carry until the claimant speaks again)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,7 +132,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--claimant", help="only this claimant")
     s.add_argument("--source", help="only this source id")
     s.add_argument("--target", help="only claims about this route or segment")
-    s.add_argument("--json", action="store_true")
+    fmt = s.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true",
+                     help="print the events as CSV in the events.csv format (the default for -o FILE.csv)")
+    s.add_argument("--excel-safe", action="store_true",
+                   help="with CSV output: prefix cells starting with = + - @ (tab, CR) with ' so spreadsheets show "
+                        "them as text instead of running them as formulas; the file no longer reads back the same")
     _data_options(s)
 
     s = sub.add_parser("validate", help="check data files and report every problem")
@@ -103,7 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     _query_options(s, traffic_default=None)
     s.add_argument("--path", nargs=2, metavar=("ORIGIN", "DESTINATION"), help="highlight the reachability path")
     s.add_argument("--offline", action="store_true", help="self-contained file: Leaflet inlined, no tiles")
-    s.add_argument("-o", "--output", required=True, metavar="FILE.html")
+    s.add_argument("-o", "--output", required=True, metavar="FILE.html", help=_OUTPUT_HELP)
     _data_options(s, output=False)
 
     s = sub.add_parser("timeline-map", help="write one HTML map with a date slider over every change point")
@@ -111,14 +158,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--to", dest="end", metavar="DATE")
     _query_options(s, traffic_default=None)
     s.add_argument("--offline", action="store_true", help="self-contained file: Leaflet inlined, no tiles")
-    s.add_argument("-o", "--output", required=True, metavar="FILE.html")
+    s.add_argument("-o", "--output", required=True, metavar="FILE.html", help=_OUTPUT_HELP)
     _data_options(s, output=False)
 
     s = sub.add_parser("chart", help="write a timeline chart (PNG or SVG) of each route's status per traffic class")
     s.add_argument("--from", dest="start", metavar="DATE")
     s.add_argument("--to", dest="end", metavar="DATE")
     s.add_argument("--view", default="consensus", help="consensus (default), strict, lenient, claimant:NAME or source:ID")
-    s.add_argument("-o", "--output", required=True, metavar="FILE.png|FILE.svg")
+    _horizon_option(s)
+    s.add_argument("-o", "--output", required=True, metavar="FILE.png|FILE.svg", help=_OUTPUT_HELP)
     _data_options(s, output=False)
     return p
 
@@ -130,7 +178,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=2))
+    print(escape_json(json.dumps(obj, ensure_ascii=False, indent=2)))
 
 
 def _cmd_places(args: argparse.Namespace) -> int:
@@ -174,34 +222,62 @@ def _status_records(gdf: Any) -> list[dict[str, Any]]:
             "classes": {c: row[c] for c in TRAFFIC_CLASSES}, "disputed": bool(row["disputed"]),
             "uncertain": bool(row["uncertain"]), "length_km": round(float(row["length_km"]), 2),
             "claims": row["claims"], "passages": row["passages"],
+            "basis": row["basis"], "carried": bool(row["carried"]),
+            "evidence_age_days": row["evidence_age_days"],
+            "assumptions": list(row["assumptions"]),
         })
     return out
 
 
+def _basis_lines(basis: list[dict[str, Any]], indent: str) -> list[str]:
+    """Text lines for the claims, passages and baselines behind an answer, with their flags."""
+    lines = []
+    for c in basis:
+        flag = ""
+        if c["kind"] == "baseline":
+            flag = " (assumed: dataset baseline, no claim in force)"
+        elif c["carried"]:
+            flag = f" (carried {c['age_days']} day(s) past its source's date {c['as_of']})"
+        elif c["forecast"]:
+            flag = f" (stated in advance; {c['age_days']} day(s) past its source's date {c['as_of']})"
+        way = f" (one-way towards {c['direction']})" if c.get("direction") else ""
+        where = f" on {len(c['segments'])} segment(s): {', '.join(c['segments'])}" if "segments" in c else ""
+        quote = f'\n{indent}    "{c["quote"]}"' if c["quote"] else ""
+        lines.append(f"{indent}- {c['claimant']} [{c['source']}, {c['event']}, from {c['start']}]: {c['status']}{way}"
+                     f"{flag}{where}{quote}")
+    return lines
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     m = _load(args)
-    gdf = m.status(on=args.on, traffic=args.traffic, view=args.view)
+    gdf = m.status(on=args.on, traffic=args.traffic, view=args.view, horizon=args.horizon)
     records = _status_records(gdf)
     if args.json:
         _print_json(records)
         return 0
-    print(f"Status on {gdf.attrs['on']} — traffic: {gdf.attrs['traffic']}, view: {gdf.attrs['view']}")
+    print(f"Status on {gdf.attrs['on']} — traffic: {gdf.attrs['traffic']}, view: {gdf.attrs['view']}, "
+          f"claims carried up to {gdf.attrs['horizon']}")
     for r in records:
         flags = " (uncertain date)" if r["uncertain"] else ""
-        print(f"  {r['segment']:<42} {r['status']:<10}{flags}")
-        for c in r["claims"]:
-            print(f"      {c['claimant']} [{c['source']}, {c['start']}]: {c['status']}")
+        if r["evidence_age_days"]:
+            flags += f" (newest evidence {r['evidence_age_days']} day(s) old)"
+        print(f"  {r['segment']:<42} {r['status']:<13}{flags}")
+        for line in _basis_lines(r["basis"], "      "):
+            print(line)
     return 0
 
 
 def _cmd_reach(args: argparse.Namespace) -> int:
     m = _load(args)
-    r = m.reach(args.origin, args.destination, on=args.on, traffic=args.traffic, view=args.view)
+    r = m.reach(args.origin, args.destination, on=args.on, traffic=args.traffic, view=args.view, horizon=args.horizon)
     if args.json:
         _print_json(r.to_dict())
         return 0
     print(f"{r.origin} -> {r.destination} on {r.on} for {r.traffic} traffic (view {r.view}): {r.answer.upper()}"
           + (" (an event date is uncertain)" if r.uncertain else ""))
+    if r.carried:
+        print(f"  rests on claims carried past their sources' dates (oldest link: {r.evidence_age_days} day(s); "
+              f"horizon {r.horizon})")
     if r.path:
         print(f"  path: {' -> '.join(r.path)} ({r.length_km:.1f} km)")
     if r.blocked_by:
@@ -210,24 +286,25 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         print(f"  claims disagree on: {', '.join(r.disputed)}")
     if r.unknown:
         print(f"  no claim about: {', '.join(r.unknown)}")
-    if r.claims:
-        print("  claims behind the answer:")
-    for c in r.claims:
-        quote = f'\n      "{c["quote"]}"' if c["quote"] else ""
-        way = f" (one-way towards {c['direction']})" if c.get("direction") else ""
-        print(f"  - {c['claimant']} [{c['source']}, {c['event']}, from {c['start']}]: {c['status']}{way} "
-              f"on {len(c['segments'])} segment(s): {', '.join(c['segments'])}{quote}")
+    if r.basis:
+        print("  basis (claims, passages and assumptions behind the answer):")
+    for line in _basis_lines(r.basis, "  "):
+        print(line)
     return 0
 
 
 def _cmd_periods(args: argparse.Namespace) -> int:
     m = _load(args)
-    ps = m.periods(args.origin, args.destination, start=args.start, end=args.end, traffic=args.traffic, view=args.view)
+    ps = m.periods(args.origin, args.destination, start=args.start, end=args.end, traffic=args.traffic, view=args.view,
+                   horizon=args.horizon)
     if args.json:
         _print_json([p.to_dict() for p in ps])
         return 0
     for p in ps:
-        print(f"{p.start} .. {p.end}  {p.answer}" + ("  (uncertain)" if p.uncertain else ""))
+        flags = ("  (uncertain)" if p.uncertain else "") + (
+            f"  (carried; evidence up to {p.evidence_age_days} day(s) old)" if p.carried else "")
+        events = ", ".join(b["event"] for b in p.basis)
+        print(f"{p.start} .. {p.end}  {p.answer}{flags}" + (f"  [{events}]" if events else ""))
     return 0
 
 
@@ -243,6 +320,9 @@ def _cmd_events(args: argparse.Namespace) -> int:
         t = resolve_route(m.G, args.target) or args.target
         df = df[df["target"].str.split("|").apply(lambda ts: t in ts or args.target in ts)]
     records = df.fillna("").to_dict(orient="records")
+    if args.csv_out:
+        sys.stdout.write(_csv_text(EVENT_COLUMNS, records, excel_safe=args.excel_safe))
+        return 0
     if args.json:
         _print_json(records)
         return 0
@@ -287,33 +367,112 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_map(args: argparse.Namespace) -> int:
     m = _load(args)
     from .maps import date_map
-    fmap = date_map(m, on=args.on, traffic=args.traffic, view=args.view, path=tuple(args.path) if args.path else None,
+    fmap = date_map(m, on=args.on, traffic=args.traffic, view=args.view, horizon=args.horizon,
+                    path=tuple(args.path) if args.path else None,
                     offline=args.offline)
-    write_text_atomic(args.output, fmap.get_root().render())
-    print(f"wrote {args.output}")
+    _write_output(args.output, fmap.get_root().render())
     return 0
 
 
 def _cmd_timeline_map(args: argparse.Namespace) -> int:
     m = _load(args)
     from .maps.timeline_map import timeline_map
-    fmap = timeline_map(m, start=args.start, end=args.end, traffic=args.traffic, view=args.view, offline=args.offline)
-    write_text_atomic(args.output, fmap.get_root().render())
-    print(f"wrote {args.output}")
+    fmap = timeline_map(m, start=args.start, end=args.end, traffic=args.traffic, view=args.view, horizon=args.horizon,
+                        offline=args.offline)
+    _write_output(args.output, fmap.get_root().render())
     return 0
 
 
 def _cmd_chart(args: argparse.Namespace) -> int:
     suffix = os.path.splitext(args.output)[1].lower()
     if suffix not in (".png", ".svg"):
-        print(f"karabakh-routes: error: output {args.output!r} must end in .png or .svg", file=sys.stderr)
-        return 2
+        raise _UsageError(f"output {args.output!r} must end in .png or .svg")
     m = _load(args)
     from .chart import save_chart, timeline_chart
-    fig = timeline_chart(m, start=args.start, end=args.end, view=args.view)
-    save_chart(fig, args.output)
-    print(f"wrote {args.output}")
+    fig = timeline_chart(m, start=args.start, end=args.end, view=args.view, horizon=args.horizon)
+    with _writing(args.output):
+        save_chart(fig, args.output)
+    _wrote(args.output)
     return 0
+
+
+@contextlib.contextmanager
+def _writing(path: str) -> Iterator[None]:
+    """Report any error while writing ``path`` as ``cannot write PATH: reason`` (exit 2)."""
+    try:
+        yield
+    except OSError as exc:
+        raise _UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _wrote(path: str) -> None:
+    # Not after writing to /dev/stdout, a FIFO or a device: the line would land in the data.
+    if os.path.isfile(path):
+        print(f"wrote {path}")
+
+
+def _write_output(path: str, text: str) -> None:
+    with _writing(path):
+        write_text_atomic(path, text)
+    _wrote(path)
+
+
+def _same_file(out: str, out_stat: os.stat_result | None, other: str | os.PathLike[str]) -> bool:
+    if out_stat is not None:
+        try:
+            st = os.stat(other)
+        except (OSError, ValueError):  # missing or unreadable (reported when it is read), a NUL in the name
+            pass
+        else:  # the same inode: the same path, a symbolic link or a hard link
+            return (st.st_dev, st.st_ino) == (out_stat.st_dev, out_stat.st_ino)
+    try:
+        return os.path.realpath(out) == os.path.realpath(other)
+    except (OSError, ValueError):
+        return False
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse an output that is empty, a folder, or one of the command's own input files."""
+    out = getattr(args, "output", None)
+    if out is None:
+        return
+    if out == "":
+        raise _UsageError("-o/--output needs a file name (it was empty)")
+    if "\x00" in out:
+        raise _UsageError(f"-o {out!r}: a file name cannot contain a NUL character")
+    try:
+        out_stat: os.stat_result | None = os.stat(out)
+    except OSError:
+        out_stat = None
+    if out_stat is not None and stat.S_ISDIR(out_stat.st_mode):
+        raise _UsageError(f"-o {out} is a folder; give a file name")
+    if out_stat is not None and not stat.S_ISREG(out_stat.st_mode):
+        return  # /dev/null, /dev/stdout, a FIFO: written to, never replaced
+    for kind in _INPUTS:
+        given = getattr(args, kind, None)
+        path = given if given is not None else bundled_path(kind)
+        if _same_file(out, out_stat, path):
+            what = f"--{kind} {given}" if given is not None else f"the bundled {kind} file ({path})"
+            raise _UsageError(f"-o {out} is the same file as {what}: writing it would replace an input. "
+                              "Choose another output file.")
+    sources = getattr(args, "sources", None)
+    seeds = Path(sources if sources is not None else bundled_path("sources")).parent / "seeds"
+    if seeds.is_dir():
+        real_seeds = os.path.realpath(seeds)
+        inside = os.path.dirname(os.path.realpath(out)) == real_seeds
+        if inside or (out_stat is not None and any(_same_file(out, out_stat, f) for f in seeds.iterdir())):
+            raise _UsageError(f"-o {out} is in (or the same file as one in) {seeds}, the folder of source articles "
+                              "that quotes are checked against. Choose another output file.")
+
+
+def _check_usage(args: argparse.Namespace) -> None:
+    _check_output(args)
+    args.csv_out = False
+    if args.command == "events":
+        by_suffix = bool(args.output) and args.output.lower().endswith(".csv") and not args.json
+        args.csv_out = args.csv or by_suffix
+        if args.excel_safe and not args.csv_out:
+            raise _UsageError("--excel-safe applies to CSV output: add --csv or write to a .csv file with -o")
 
 
 _TO_FILE = {"places", "segments", "status", "reach", "periods", "events", "validate"}
@@ -325,33 +484,42 @@ _COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    Whatever a command prints is collected, then shown with terminal control codes and
+    bidi controls escaped (JSON and CSV excepted: JSON escapes them itself, CSV stays
+    lossless), and written to ``-o`` or stdout.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
-    capture = args.command in _TO_FILE and getattr(args, "output", None)
     try:
+        _check_usage(args)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # data warnings are reported by `validate`
-            if not capture:
-                return _COMMANDS[args.command](args)
             buffer = io.StringIO()
             with contextlib.redirect_stdout(buffer):
                 code = _COMMANDS[args.command](args)
-            write_text_atomic(args.output, buffer.getvalue())
-            print(f"wrote {args.output}")
-            return code
+        text = buffer.getvalue()
+        if not (getattr(args, "json", False) or args.csv_out):
+            text = escape_terminal(text)
+        if args.command in _TO_FILE and args.output is not None:
+            with contextlib.redirect_stdout(buffer := io.StringIO()):
+                _write_output(args.output, text)
+            text = escape_terminal(buffer.getvalue())
+        _emit(text)
+        return code
     except _USER_ERRORS as exc:
-        print(f"karabakh-routes: error: {exc}", file=sys.stderr)
+        _error(str(exc))
         return 2
     except OSError as exc:
-        print(f"karabakh-routes: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        _error(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc.strerror or exc))
         return 2
     except KeyboardInterrupt:  # pragma: no cover
         return 130
     except Exception as exc:  # pragma: no cover - unexpected
         if os.environ.get("KARABAKH_ROUTES_DEBUG"):
             raise
-        print(f"karabakh-routes: unexpected error: {type(exc).__name__}: {exc}\n"
+        print(f"karabakh-routes: unexpected error: {type(exc).__name__}: {escape_terminal(str(exc))}\n"
               "Set KARABAKH_ROUTES_DEBUG=1 for a traceback and please report it.", file=sys.stderr)
         return 1
 

@@ -22,9 +22,11 @@ from ._errors import DataError, DateError, Problem, TrafficError
 from ._io import atomic_write, read_csv_rows, read_text
 from .datasets import bundled_path
 from .dates import DateSpan, parse_edtf
-from .network import place_index, resolve_route
+from .network import _raise_or_warn, place_index, resolve_route
+from .places import mixed_script_note
 
 __all__ = [
+    "BASELINE_CLAIMANT",
     "TRAFFIC_CLASSES",
     "EVENT_TYPES",
     "STATUSES",
@@ -43,7 +45,9 @@ TrafficClass = Literal["civilian", "humanitarian", "medical", "peacekeepers"]
 #: The fixed vocabulary of traffic classes.
 TRAFFIC_CLASSES: tuple[str, ...] = ("civilian", "humanitarian", "medical", "peacekeepers")
 #: Event types.
-EVENT_TYPES: tuple[str, ...] = ("closure", "opening", "restriction", "passage", "report")
+EVENT_TYPES: tuple[str, ...] = ("closure", "opening", "restriction", "passage", "report", "baseline")
+#: The claimant of every ``baseline`` row (a status no source contests; see docs/semantics.md).
+BASELINE_CLAIMANT = "dataset baseline"
 #: Statuses an event can claim.
 STATUSES: tuple[str, ...] = ("open", "restricted", "closed")
 _TYPE_STATUSES = {
@@ -52,10 +56,11 @@ _TYPE_STATUSES = {
     "restriction": ("restricted",),
     "report": STATUSES,
     "passage": ("",),
+    "baseline": STATUSES,
 }
 
 EVENT_COLUMNS = ("id", "start", "end", "target", "type", "status", "traffic", "allowed",
-                 "direction", "claimant", "source", "quote", "note")
+                 "direction", "claimant", "source", "quote", "note", "as_of")
 _EVENT_REQUIRED = ("id", "start", "target", "type", "claimant", "source")
 SOURCE_COLUMNS = ("id", "title", "publisher", "published", "url", "seed")
 PathLike = str | os.PathLike[str]
@@ -113,6 +118,7 @@ class Event:
     note: str = ""
     row: int = 0
     raw: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    as_of: DateSpan | None = None
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -136,7 +142,7 @@ class Event:
             "target": "|".join(self.targets), "type": self.type, "status": self.status,
             "traffic": "|".join(self.traffic), "allowed": "|".join(self.allowed),
             "direction": self.direction, "claimant": self.claimant, "source": self.source,
-            "quote": self.quote, "note": self.note,
+            "quote": self.quote, "note": self.note, "as_of": self.as_of.text if self.as_of else "",
         }
 
 
@@ -145,6 +151,8 @@ def _split(cell: str) -> tuple[str, ...]:
 
 
 _WS = re.compile(r"\s+")
+# URL schemes are case-insensitive (RFC 3986); the same rule as the maps' links (maps/_html.safe_url).
+_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
 
 def _norm_ws(text: str) -> str:
@@ -174,29 +182,46 @@ def read_sources(path: PathLike | None = None) -> dict[str, Source]:
             problems.append(Problem(str(p), where, "id", sid, "ids must be unique; this one is used twice"))
             continue
         url = row["url"].strip()
-        if url and not re.match(r"^https?://", url):
-            problems.append(Problem(str(p), where, "url", url, "an http:// or https:// address (or empty)"))
+        if url and not _URL.match(url):
+            problems.append(Problem(str(p), where, "url", url, "an http:// or https:// address (any letter case) "
+                                    "without spaces, quotes or angle brackets, or empty"))
         if row["published"].strip():
             try:
                 parse_edtf(row["published"])
             except DateError as exc:
                 problems.append(Problem(str(p), where, "published", row["published"], str(exc)))
         if row["seed"].strip():
+            seeds = Path(p).parent / "seeds"
             seed_file = _seed_path(Path(p), row["seed"].strip())
-            if not seed_file.is_file():
+            if seed_file is None:
                 problems.append(Problem(str(p), where, "seed", row["seed"],
-                                        f"a file in {seed_file.parent} (the article the quotes come from)"))
+                                        f"a plain file name inside {seeds} (no folder, no '..'; "
+                                        "the article the quotes come from)"))
+            elif not seed_file.is_file():
+                problems.append(Problem(str(p), where, "seed", row["seed"],
+                                        f"a file in {seeds} (the article the quotes come from)"))
         out[sid] = Source(sid, row["title"], row["publisher"], row["published"], url, row["seed"].strip())
     if problems:
         raise DataError(problems)
     return out
 
 
-def _seed_path(sources_path: Path, seed: str) -> Path:
-    candidate = Path(seed)
-    if candidate.is_absolute():
-        return candidate
-    return sources_path.parent / "seeds" / seed
+def _seed_path(sources_path: Path, seed: str) -> Path | None:
+    """Return the bundled article ``seed`` in the ``seeds/`` folder next to ``sources_path``.
+
+    Only a plain file name that stays inside that folder is accepted (None otherwise): no
+    path separator, not ``.`` or ``..``, no NUL, and no symbolic link leading out of it.
+    """
+    if (not seed or seed in (".", "..") or "\x00" in seed or "/" in seed or "\\" in seed
+            or (os.sep in seed) or (os.altsep is not None and os.altsep in seed)):
+        return None
+    folder = sources_path.parent / "seeds"
+    candidate = folder / seed
+    try:
+        inside = candidate.resolve().parent == folder.resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, an unreadable folder
+        return None
+    return candidate if inside else None
 
 
 def read_events(
@@ -232,6 +257,8 @@ def read_events(
     events: list[Event] = []
     seen: set[str] = set()
     seed_texts: dict[str, str] = {}
+    warns: list[Problem] = []  # warnings only: they never drop a row
+    claimants_seen: set[str] = set()
     src_base = Path(sources_path) if sources_path is not None else bundled_path("sources")
     segment_ids = {k for *_, k in G.edges(keys=True)} if G is not None else set()
     pidx = place_index(G) if G is not None else None
@@ -271,6 +298,18 @@ def read_events(
             bad("status", status, f"for type {etype!r}: {valid}")
         if etype == "passage" and end is not None:
             bad("end", row["end"], "empty: a passage is a one-off crossing on its start day")
+        as_of: DateSpan | None = None
+        if row["as_of"].strip():
+            try:
+                as_of = parse_edtf(row["as_of"])
+            except DateError as exc:
+                bad("as_of", row["as_of"], str(exc))
+        if (etype == "baseline") != (row["claimant"].strip() == BASELINE_CLAIMANT):
+            if etype == "baseline":
+                bad("claimant", row["claimant"], f"{BASELINE_CLAIMANT!r} for a baseline row")
+            else:
+                bad("claimant", row["claimant"], f"a claimant other than {BASELINE_CLAIMANT!r} "
+                    "(reserved for rows of type baseline)")
         traffic = _split(row["traffic"])
         allowed = _split(row["allowed"])
         for col, values in (("traffic", traffic), ("allowed", allowed)):
@@ -309,6 +348,11 @@ def read_events(
         claimant = row["claimant"].strip()
         if not claimant:
             bad("claimant", "", "who makes the claim (e.g. 'ICRC')")
+        elif claimant not in claimants_seen:
+            claimants_seen.add(claimant)
+            note = mixed_script_note(claimant)
+            if note:
+                warns.append(Problem(f, where, "claimant", claimant, note, "warning"))
         src = row["source"].strip()
         quote = row["quote"]
         if sources is not None:
@@ -317,8 +361,9 @@ def read_events(
             elif sources[src].seed and quote.strip():
                 seed = sources[src].seed
                 if seed not in seed_texts:
+                    seed_file = _seed_path(src_base, seed)
                     try:
-                        seed_texts[seed] = _norm_ws(read_text(_seed_path(src_base, seed)))
+                        seed_texts[seed] = _norm_ws(read_text(seed_file)) if seed_file is not None else ""
                     except DataError:
                         seed_texts[seed] = ""
                 if _norm_ws(quote) not in seed_texts[seed]:
@@ -329,10 +374,11 @@ def read_events(
             id=eid, start=start, end=end, targets=tuple(resolved), type=etype, status=status,
             traffic=traffic, allowed=allowed, direction=direction, claimant=claimant, source=src,
             quote=quote, note=row["note"], row=int(row["__row__"]),
-            raw={c: row.get(c, "") for c in EVENT_COLUMNS},
+            raw={c: row.get(c, "") for c in EVENT_COLUMNS}, as_of=as_of,
         ))
     if problems:
-        raise DataError(problems)
+        raise DataError(problems + warns)
+    _raise_or_warn(warns)
     return events
 
 
@@ -392,8 +438,21 @@ def read_ledger(
     return Ledger(tuple(evs), srcs)
 
 
-def _write_csv(path: PathLike, columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> None:
+#: First characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell
+#: as a formula -- the OWASP "CSV injection" list, plus the full-width forms some
+#: spreadsheets also accept.
+EXCEL_RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def _excel_safe(cell: str) -> str:
+    return "'" + cell if cell.startswith(EXCEL_RISKY_STARTS) else cell
+
+
+def _csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, str]], *, excel_safe: bool = False) -> str:
+    """Return the CSV text (header and rows) that :func:`write_events` and :func:`write_sources` write."""
     records = [{c: r.get(c, "") for c in columns} for r in rows]
+    if excel_safe:
+        records = [{c: _excel_safe(v) for c, v in rec.items()} for rec in records]
     # A lone carriage return in a cell is not quoted by QUOTE_MINIMAL with "\n" line ends and
     # would read back as a line break: quote every cell in that (rare) case so nothing is lost.
     has_cr = any("\r" in v for rec in records for v in rec.values())
@@ -402,15 +461,70 @@ def _write_csv(path: PathLike, columns: Sequence[str], rows: Iterable[Mapping[st
                             quoting=csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL)
     writer.writeheader()
     writer.writerows(records)
+    return buf.getvalue()
+
+
+def _write_csv(path: PathLike, columns: Sequence[str], rows: Iterable[Mapping[str, str]], *, excel_safe: bool = False) -> None:
+    text = _csv_text(columns, rows, excel_safe=excel_safe)
     with atomic_write(path) as fh:
-        fh.write(buf.getvalue())
+        fh.write(text)
 
 
-def write_events(events: Iterable[Event], path: PathLike) -> None:
-    """Write events to CSV (atomically); reading the file back gives equal events."""
-    _write_csv(path, EVENT_COLUMNS, (e.to_row() for e in events))
+def write_events(events: Iterable[Event], path: PathLike, *, excel_safe: bool = False) -> None:
+    """Write events to CSV (atomically); reading the file back gives equal events.
+
+    Parameters
+    ----------
+    events
+        The events, written in this order with their text as read.
+    path
+        The file. A symbolic link keeps pointing to it; a device or FIFO is written to, not replaced.
+    excel_safe
+        Prefix cells a spreadsheet would run as a formula with ``'`` (not lossless).
+
+    Notes
+    -----
+    Cells are written exactly as they are, so reading the file back gives equal data. A
+    spreadsheet, though, runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab,
+    a carriage return, or a full-width ``＝＋－＠``) as a formula ("CSV injection"); data from
+    untrusted sources can use that. With ``excel_safe=True`` such cells get a leading ``'``, which spreadsheets show as
+    text; the file is then for viewing only: reading it back does not give the same data.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, karabakh_routes as kr
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> events = kr.read_events()
+    >>> write_events(events, folder / "events.csv")
+    >>> kr.read_events(folder / "events.csv") == events
+    True
+    """
+    rows = [e.to_row() for e in events]
+    # ``as_of`` is the one optional column a file may lack: write it only when a row uses it,
+    # so a file read without it is written back the same.
+    columns = EVENT_COLUMNS if any(r.get("as_of") for r in rows) else EVENT_COLUMNS[:-1]
+    _write_csv(path, columns, rows, excel_safe=excel_safe)
 
 
-def write_sources(sources: Iterable[Source], path: PathLike) -> None:
-    """Write sources to CSV (atomically)."""
-    _write_csv(path, SOURCE_COLUMNS, (s.to_dict() for s in sources))
+def write_sources(sources: Iterable[Source], path: PathLike, *, excel_safe: bool = False) -> None:
+    """Write sources to CSV (atomically).
+
+    Parameters
+    ----------
+    sources
+        The sources, e.g. ``read_sources().values()``.
+    path
+        The file.
+    excel_safe
+        Prefix cells a spreadsheet would run as a formula with ``'`` (not lossless).
+
+    Notes
+    -----
+    Cells are written exactly as they are, so reading the file back gives equal data. A
+    spreadsheet, though, runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab,
+    a carriage return, or a full-width ``＝＋－＠``) as a formula ("CSV injection"); data from
+    untrusted sources can use that. With ``excel_safe=True`` such cells get a leading ``'``, which spreadsheets show as
+    text; the file is then for viewing only: reading it back does not give the same data.
+    """
+    _write_csv(path, SOURCE_COLUMNS, (s.to_dict() for s in sources), excel_safe=excel_safe)
+

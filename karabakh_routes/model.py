@@ -15,7 +15,7 @@ from .events import Ledger, read_ledger
 from .network import graph_from_geodata, place_index
 from .places import Place
 from .reach import Period, Reach, periods, reach
-from .timeline import Timeline, View
+from .timeline import Horizon, Timeline, View
 
 __all__ = ["RoadModel", "load"]
 
@@ -46,25 +46,28 @@ class RoadModel:
         idx = place_index(self.G)
         return idx.places[idx.resolve(name)]
 
-    def status(self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus") -> gpd.GeoDataFrame:
+    def status(self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus",
+               horizon: Horizon = "default") -> gpd.GeoDataFrame:
         """Return every segment's status on a date; see :meth:`Timeline.status`."""
-        return self.timeline.status(on=on, traffic=traffic, view=view)
+        return self.timeline.status(on=on, traffic=traffic, view=view, horizon=horizon)
 
     def reach(self, origin: str, destination: str, *, on: DateLike, traffic: str = "civilian",
-              view: str | View = "consensus") -> Reach:
+              view: str | View = "consensus", horizon: Horizon = "default") -> Reach:
         """Answer a reachability question; see :func:`karabakh_routes.reach.reach`."""
-        return reach(self.timeline, origin, destination, on=on, traffic=traffic, view=view)
+        return reach(self.timeline, origin, destination, on=on, traffic=traffic, view=view, horizon=horizon)
 
     def periods(self, origin: str, destination: str, *, start: DateLike | None = None, end: DateLike | None = None,
-                traffic: str = "civilian", view: str | View = "consensus") -> list[Period]:
+                traffic: str = "civilian", view: str | View = "consensus", horizon: Horizon = "default") -> list[Period]:
         """Return reachability periods; see :func:`karabakh_routes.reach.periods`."""
-        return periods(self.timeline, origin, destination, start=start, end=end, traffic=traffic, view=view)
+        return periods(self.timeline, origin, destination, start=start, end=end, traffic=traffic, view=view,
+                       horizon=horizon)
 
-    def map(self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus", **kwargs: Any) -> Any:
+    def map(self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus",
+            horizon: Horizon = "default", **kwargs: Any) -> Any:
         """Return a :class:`folium.Map` of the date; see :func:`karabakh_routes.maps.date_map`."""
         from .maps import date_map
 
-        return date_map(self, on=on, traffic=traffic, view=view, **kwargs)
+        return date_map(self, on=on, traffic=traffic, view=view, horizon=horizon, **kwargs)
 
 
 def load(

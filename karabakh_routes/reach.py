@@ -6,14 +6,14 @@ import datetime as dt
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import networkx as nx
 
 from .dates import DateLike, to_date
 from .events import check_traffic
 from .network import place_index
-from .timeline import ClassStatus, Timeline, View, parse_view
+from .timeline import ClassStatus, Horizon, Timeline, View, parse_view
 
 __all__ = ["Reach", "Period", "ANSWERS", "reach", "periods"]
 
@@ -34,6 +34,13 @@ class Reach:
     through disputed segments, listed in ``disputed``), ``unknown`` (only through segments
     nobody reports on, listed in ``unknown``) or ``no`` (every path crosses a closed segment;
     ``blocked_by`` names them).
+
+    ``basis`` lists every claim, passage and baseline that decided the answer (one entry per
+    event, with the ``segments`` it decided and its ``kind``, ``as_of``, ``carried``,
+    ``forecast``, ``age_days``); ``carried`` says whether any of them was carried past (or
+    forecast beyond) its as-of date; ``evidence_age_days`` is the largest, over the segments
+    that decided the answer, of the age of each segment's newest evidence (the weakest link);
+    ``assumptions`` names every baseline used and every claim carried.
     """
 
     origin: str
@@ -46,57 +53,93 @@ class Reach:
     segments: list[str] | None
     length_km: float | None
     blocked_by: list[str]
-    claims: list[dict[str, Any]] = field(default_factory=list)
+    basis: list[dict[str, Any]] = field(default_factory=list)
     uncertain: bool = False
     disputed: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    carried: bool = False
+    evidence_age_days: int | None = None
+    assumptions: list[str] = field(default_factory=list)
+    horizon: str = "30 days"
 
     def __bool__(self) -> bool:
         return self.answer == "yes"
+
+    @property
+    def claims(self) -> list[dict[str, Any]]:
+        """The same as :attr:`basis` (the name used before basis carried baselines too)."""
+        return self.basis
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON contract form."""
         return {
             "origin": self.origin, "destination": self.destination, "on": self.on.isoformat(),
-            "traffic": self.traffic, "view": self.view, "answer": self.answer, "path": self.path,
-            "segments": self.segments,
+            "traffic": self.traffic, "view": self.view, "horizon": self.horizon, "answer": self.answer,
+            "path": self.path, "segments": self.segments,
             "length_km": round(self.length_km, 2) if self.length_km is not None else None,
             "blocked_by": self.blocked_by, "disputed": self.disputed, "unknown": self.unknown,
-            "claims": self.claims, "uncertain": self.uncertain,
+            "basis": self.basis, "carried": self.carried, "evidence_age_days": self.evidence_age_days,
+            "assumptions": self.assumptions, "uncertain": self.uncertain,
         }
 
 
 @dataclass(frozen=True)
 class Period:
-    """A maximal run of days with the same answer (dates inclusive)."""
+    """A maximal run of days with the same answer (dates inclusive).
+
+    ``basis`` is the union of the bases of the answers in the period (events with the
+    segments they decided); ``carried`` whether any was carried; ``evidence_age_days`` the
+    largest evidence age over the period (reached on its last day).
+    """
 
     start: dt.date
     end: dt.date
     answer: str
     uncertain: bool = False
+    basis: list[dict[str, Any]] = field(default_factory=list)
+    carried: bool = False
+    evidence_age_days: int | None = None
+    assumptions: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON contract form."""
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "answer": self.answer,
-                "uncertain": self.uncertain}
+                "uncertain": self.uncertain, "basis": self.basis, "carried": self.carried,
+                "evidence_age_days": self.evidence_age_days, "assumptions": self.assumptions}
 
 
-_DISTANCES: weakref.WeakKeyDictionary[nx.MultiGraph, dict[str, dict[str, float]]] = weakref.WeakKeyDictionary()
+_DISTANCES: weakref.WeakKeyDictionary[nx.MultiGraph, dict[tuple[str, frozenset[str]], dict[str, float]]] = (
+    weakref.WeakKeyDictionary())
 
 
-def _distances(G: nx.MultiGraph, place: str) -> dict[str, float]:
+def _distances(G: nx.MultiGraph, place: str, closed: frozenset[str] = frozenset()) -> dict[str, float]:
+    """Road distances (km) from every node to ``place``, over the segments not in ``closed``.
+
+    Falls back to the whole graph when ``place`` cannot be reached from anywhere else
+    without closed segments.
+    """
     cache = _DISTANCES.setdefault(G, {})
-    if place not in cache:
-        cache[place] = nx.single_source_dijkstra_path_length(G, place, weight="length_km") if place in G else {}
-    return cache[place]
+    key = (place, closed)
+    if key not in cache:
+        if place not in G:
+            cache[key] = {}
+        else:
+            def weight(u: Any, v: Any, data: Mapping[str, Mapping[str, Any]]) -> float | None:
+                lengths = [d["length_km"] for k, d in data.items() if k not in closed]
+                return min(lengths) if lengths else None
+            dist = nx.single_source_dijkstra_path_length(G, place, weight=weight)
+            cache[key] = dist if len(dist) > 1 or not closed else _distances(G, place)
+    return cache[key]
 
 
 def _directed(G: nx.MultiGraph, statuses: Mapping[str, ClassStatus]) -> nx.MultiDiGraph:
-    """Return a new directed graph whose edges carry the status for each direction of travel.
+    """Return a new directed graph whose edges carry the decision for each direction of travel.
 
-    A one-way claim (``direction`` = a place) is open only for movement towards that place,
-    i.e. to a node closer (by road) to it. The base graph is not modified.
+    A one-way claim (``direction`` = a place) counts only for movement towards that place,
+    i.e. to a node closer to it by road, measured over the segments that are not closed that
+    day (so a road out of use does not turn a corridor round). The base graph is not modified.
     """
+    closed = frozenset(k for k, cs in statuses.items() if cs.status == "closed")
     D = nx.MultiDiGraph()
     D.add_nodes_from(G.nodes)
     for u, v, k, d in G.edges(keys=True, data=True):
@@ -104,12 +147,12 @@ def _directed(G: nx.MultiGraph, statuses: Mapping[str, ClassStatus]) -> nx.Multi
         for a, b in ((u, v), (v, u)):
             if cs.one_way:
                 def toward(place: str, a: str = a, b: str = b) -> bool:
-                    dist = _distances(G, place)
+                    dist = _distances(G, place, closed)
                     return dist.get(b, float("inf")) < dist.get(a, float("inf"))
-                st = cs.towards(toward)
+                decision = cs.towards_decision(toward)
             else:
-                st = cs.status
-            D.add_edge(a, b, key=k, status=st, length_km=d["length_km"])
+                decision = cs.decision
+            D.add_edge(a, b, key=k, status=decision.status, decision=decision, length_km=d["length_km"])
     return D
 
 
@@ -134,14 +177,46 @@ def _edges_on(D: nx.MultiDiGraph, nodes: list[str], allowed: set[str] | None) ->
     return out
 
 
-def _claims(segments: list[str], statuses: Mapping[str, ClassStatus]) -> list[dict[str, Any]]:
-    """Return the claims behind segments, one entry per event with the segments it covers."""
-    out: dict[str, dict[str, Any]] = {}
-    for s in segments:
-        for cl in (*statuses[s].claims, *statuses[s].passages):
-            entry = out.setdefault(cl.event, {**cl.to_dict(), "segments": []})
-            entry["segments"].append(s)
+def _merge_basis(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the union of two bases: one entry per event, its segments merged (ages: the largest)."""
+    out = {e["event"]: {**e, "segments": list(e.get("segments", []))} for e in a}
+    for e in b:
+        if e["event"] not in out:
+            out[e["event"]] = {**e, "segments": list(e.get("segments", []))}
+            continue
+        entry = out[e["event"]]
+        entry["segments"] += [s for s in e.get("segments", []) if s not in entry["segments"]]
+        entry["carried"] = entry["carried"] or e["carried"]
+        entry["forecast"] = entry["forecast"] or e["forecast"]
+        if e.get("age_days") is not None:
+            entry["age_days"] = max(entry.get("age_days") or 0, e["age_days"])
     return list(out.values())
+
+
+class _BasisFields(TypedDict):
+    basis: list[dict[str, Any]]
+    carried: bool
+    evidence_age_days: int | None
+    assumptions: list[str]
+    uncertain: bool
+
+
+def _basis(D: nx.MultiDiGraph, edges: list[tuple[str, str, str]], statuses: Mapping[str, ClassStatus]) -> _BasisFields:
+    """Return the basis fields of an answer decided by the directed ``edges`` (see :class:`Reach`)."""
+    out: dict[str, dict[str, Any]] = {}
+    decisions = [(k, D[a][b][k]["decision"]) for a, b, k in edges]
+    for k, dec in decisions:
+        for cl in dec.basis:
+            entry = out.setdefault(cl.event, {**cl.to_dict(), "segments": []})
+            entry["segments"].append(k)
+    ages = [a for _, dec in decisions if (a := dec.evidence_age_days) is not None]
+    return {
+        "basis": list(out.values()),
+        "carried": any(dec.carried for _, dec in decisions),
+        "evidence_age_days": max(ages) if ages else None,
+        "assumptions": sorted({line for _, dec in decisions for cl in dec.basis if (line := cl.assumption())}),
+        "uncertain": any(statuses[k].uncertain for k, _ in decisions),
+    }
 
 
 def reach(
@@ -152,6 +227,7 @@ def reach(
     on: DateLike,
     traffic: str = "civilian",
     view: str | View = "consensus",
+    horizon: Horizon = "default",
 ) -> Reach:
     """Answer whether ``traffic`` could travel from ``origin`` to ``destination`` on a date.
 
@@ -167,6 +243,8 @@ def reach(
         A traffic class (default ``civilian``).
     view
         ``consensus`` (default), ``strict``, ``lenient``, ``claimant:NAME`` or ``source:ID``.
+    horizon
+        Days an open-ended claim is carried past its as-of date (default 30); None = no bound.
 
     Returns
     -------
@@ -178,7 +256,7 @@ def reach(
     --------
     >>> from karabakh_routes import load
     >>> r = reach(load().timeline, "Goris", "Stepanakert", on="2023-07-20", traffic="humanitarian")
-    >>> r.answer, "hakari_bridge__kornidzor" in r.blocked_by
+    >>> r.answer, "hakari_bridge__lachin_checkpoint" in r.blocked_by
     ('no', True)
     """
     G = timeline.G
@@ -186,10 +264,11 @@ def reach(
     a, b = idx.resolve(origin), idx.resolve(destination)
     check_traffic(traffic)
     day = to_date(on)
-    v = parse_view(view, timeline.ledger)
+    v = parse_view(view, timeline.ledger, horizon=horizon)
     statuses = {s: timeline.class_status(s, traffic, on=day, view=v) for s in timeline.segments}
+    hz = v.horizon_text
     if a == b:
-        return Reach(a, b, day, traffic, str(v), "yes", [a], [], 0.0, [], [], False)
+        return Reach(a, b, day, traffic, str(v), "yes", [a], [], 0.0, [], horizon=hz)
     D = _directed(G, statuses)
     for answer, allowed in _TIERS:
         try:
@@ -200,17 +279,17 @@ def reach(
         length = sum(D[x][y][k]["length_km"] for x, y, k in zip(nodes, nodes[1:], segs))
         way = [D[x][y][k]["status"] for x, y, k in zip(nodes, nodes[1:], segs)]
         return Reach(a, b, day, traffic, str(v), answer, nodes, segs, length, [],
-                     _claims(segs, statuses), any(statuses[s].uncertain for s in segs),
                      disputed=[s for s, st in zip(segs, way) if st == "disputed"],
-                     unknown=[s for s, st in zip(segs, way) if st == "unknown"])
+                     unknown=[s for s, st in zip(segs, way) if st == "unknown"],
+                     **_basis(D, list(zip(nodes, nodes[1:], segs)), statuses), horizon=hz)
     try:
         nodes = nx.shortest_path(D, a, b, weight=_weight(None))
     except nx.NetworkXNoPath:
-        return Reach(a, b, day, traffic, str(v), "no", None, None, None, [], [], False)
+        return Reach(a, b, day, traffic, str(v), "no", None, None, None, [], horizon=hz)
     segs = _edges_on(D, nodes, None)
-    blocked = [k for x, y, k in zip(nodes, nodes[1:], segs) if D[x][y][k]["status"] == "closed"]
-    return Reach(a, b, day, traffic, str(v), "no", None, None, None, blocked,
-                 _claims(blocked, statuses), any(statuses[s].uncertain for s in blocked))
+    blocking = [(x, y, k) for x, y, k in zip(nodes, nodes[1:], segs) if D[x][y][k]["status"] == "closed"]
+    return Reach(a, b, day, traffic, str(v), "no", None, None, None, [k for *_, k in blocking],
+                 **_basis(D, blocking, statuses), horizon=hz)
 
 
 def periods(
@@ -222,6 +301,7 @@ def periods(
     end: DateLike | None = None,
     traffic: str = "civilian",
     view: str | View = "consensus",
+    horizon: Horizon = "default",
 ) -> list[Period]:
     """Return the merged periods of each answer for a trip over a date range.
 
@@ -232,6 +312,8 @@ def periods(
     ----------
     start, end
         The range, inclusive; default: the first and last change point of the data.
+    horizon
+        Days an open-ended claim is carried past its as-of date (default 30); None = no bound.
 
     Examples
     --------
@@ -241,25 +323,34 @@ def periods(
     >>> [(p.start.isoformat(), p.answer) for p in ps]
     [('2023-09-10', 'no'), ('2023-09-12', 'yes'), ('2023-09-13', 'no')]
     """
-    points_all = timeline.change_points()
+    idx = place_index(timeline.G)
+    a, b = idx.resolve(origin), idx.resolve(destination)
+    v = parse_view(view, timeline.ledger, horizon=horizon)
+    check_traffic(traffic)
+    points_all = timeline.change_points(horizon=v.horizon)
     lo = to_date(start) if start is not None else (points_all[0] if points_all else to_date("2020-11-10"))
     hi = to_date(end) if end is not None else (points_all[-1] if points_all else lo)
     if hi < lo:
         from ._errors import DateError
         msg = f"The range ends ({hi}) before it starts ({lo}); give --from before --to."
         raise DateError(msg)
-    idx = place_index(timeline.G)
-    a, b = idx.resolve(origin), idx.resolve(destination)
-    v = parse_view(view, timeline.ledger)
-    check_traffic(traffic)
-    cuts = [lo] + [p for p in timeline.change_points(lo, hi) if p > lo]
+    cuts = [lo] + [p for p in timeline.change_points(lo, hi, horizon=v.horizon) if p > lo]
     out: list[Period] = []
     for i, day in enumerate(cuts):
         last = cuts[i + 1] - dt.timedelta(days=1) if i + 1 < len(cuts) else hi
         r = reach(timeline, a, b, on=day, traffic=traffic, view=v)
+        # between change points every claim stays attested, carried or forecast: only the ages
+        # of carried (or forecast) evidence grow, by a day a day, so the last day has the largest
+        age = r.evidence_age_days
+        if age:
+            age += (last - day).days
         if out and out[-1].answer == r.answer:
             prev = out[-1]
-            out[-1] = Period(prev.start, last, prev.answer, prev.uncertain or r.uncertain)
+            out[-1] = Period(prev.start, last, prev.answer, prev.uncertain or r.uncertain,
+                             _merge_basis(prev.basis, r.basis), prev.carried or r.carried,
+                             max((x for x in (prev.evidence_age_days, age) if x is not None), default=None),
+                             sorted(set(prev.assumptions) | set(r.assumptions)))
         else:
-            out.append(Period(day, last, r.answer, r.uncertain))
+            out.append(Period(day, last, r.answer, r.uncertain, _merge_basis([], r.basis), r.carried, age,
+                              list(r.assumptions)))
     return out

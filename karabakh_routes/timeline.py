@@ -5,15 +5,22 @@ sorted change points and the claim in force after each; the status on a date is 
 binary search. A claim that targets a route applies to the segments of the route's
 alignment in force on each date.
 
-Semantics
----------
-* Per (segment, class, claimant): the latest claim that has started and not ended sets the
-  status; a claim with an end reverts to the state before it; no claim = ``unknown``.
-* ``passage`` events do not change the standing state; on their own day they make their
-  segments passable (``open``) for the classes that passed.
+Semantics (v2; the full contract, with worked examples, is ``docs/semantics.md``)
+-----------------------------------------------------------------------------------
+* A claim attests from its start up to its as-of date (its ``as_of`` column, else its
+  source's publication date, else its own start). Past that, a claim with an ``end`` is a
+  *forecast* up to its end; an open-ended one is *carried* for at most ``horizon`` days
+  (a view option; default :data:`DEFAULT_HORIZON`), then it is no longer in force.
+* Per (segment, class, claimant): the latest claim in force sets the status; a claim that
+  ends gives way to the one before it; no claim in force = ``unknown``.
+* A ``passage`` is its claimant's claim that the segments were passable, on its day, for the
+  classes that passed; it takes precedence within its claimant that day and is combined with
+  the other claimants like any claim (so a contrary claim makes the day ``disputed``).
 * Combining claimants (view ``consensus``): all agree -> that status; they differ ->
   ``disputed``. ``strict``: the most restrictive claim wins; ``lenient``: the least.
   ``claimant:NAME`` or ``source:ID`` use that claimant's or source's claims only.
+* A ``baseline`` row (claimant ``dataset baseline``) applies only where no claim in the view
+  is in force, and is named as an assumption wherever it is used.
 * A date inside an event date's uncertainty bounds is answered and flagged ``uncertain``.
 """
 
@@ -21,53 +28,112 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import geopandas as gpd
 import networkx as nx
+import pandas as pd
 
-from ._errors import ViewError
-from .dates import DATE_MAX, DATE_MIN, DateLike, to_date
+from ._errors import DateError, ViewError
+from .dates import DATE_MAX, DATE_MIN, DateLike, parse_edtf, to_date
 from .events import TRAFFIC_CLASSES, Event, Ledger, check_traffic
 from .places import normalize_name
 
-__all__ = ["Claim", "ClassStatus", "Timeline", "View", "parse_view", "overall_status", "combine_statuses",
-           "SEGMENT_STATUSES"]
+__all__ = ["Claim", "ClassStatus", "Decision", "decide", "Timeline", "View", "parse_view", "parse_horizon", "overall_status",
+           "combine_statuses", "SEGMENT_STATUSES", "DEFAULT_HORIZON", "Horizon"]
 
-#: Statuses a segment can have on a date (overall, over all classes).
-SEGMENT_STATUSES = ("open", "restricted", "closed", "disputed", "unknown")
+#: Statuses a segment can have on a date (overall, over all classes); see :func:`overall_status`.
+SEGMENT_STATUSES = ("open", "partly_open", "restricted", "partly_closed", "closed", "disputed", "unknown")
+#: Days an open-ended claim is carried past its as-of date by default (see docs/semantics.md).
+DEFAULT_HORIZON = 30
+#: A horizon argument: days, ``None`` (no bound), or ``"default"`` (the view's own, else
+#: :data:`DEFAULT_HORIZON`).
+Horizon = int | None | Literal["default"]
 _ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class View:
-    """How claims from several claimants are combined into one answer."""
+    """How claims from several claimants are combined into one answer.
+
+    ``horizon`` is how many days an open-ended claim is carried past its as-of date
+    (``None``: no bound).
+    """
 
     kind: str  # consensus | strict | lenient | claimant | source
     value: str = ""
+    horizon: int | None = DEFAULT_HORIZON
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value}" if self.value else self.kind
 
+    @property
+    def horizon_text(self) -> str:
+        """``"30 days"``, or ``"none"`` when claims are carried without bound."""
+        return "none" if self.horizon is None else f"{self.horizon} day{'s' if self.horizon != 1 else ''}"
 
-def parse_view(view: str | View, ledger: Ledger | None = None) -> View:
+
+def parse_horizon(value: object) -> int | None:
+    """Return a horizon in days (``None`` = no bound) from an int, ``"none"`` or digits.
+
+    Raises
+    ------
+    ViewError
+        If the value is not a whole number of days from 0, or ``none``.
+
+    Examples
+    --------
+    >>> parse_horizon("45"), parse_horizon("none"), parse_horizon(None)
+    (45, None, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip().lower()
+        if text in ("none", "no", "inf", "infinite", "unbounded"):
+            return None
+        if not text.isascii() or not text.isdigit() or len(text) > 6:
+            msg = f"Invalid horizon {value!r}: give a whole number of days (e.g. 30) or 'none' (carry without bound)."
+            raise ViewError(msg)
+        number = int(text)
+    if not 0 <= number <= 999_999:
+        msg = f"Invalid horizon {value!r}: give a whole number of days from 0 to 999999, or 'none'."
+        raise ViewError(msg)
+    return number
+
+
+def parse_view(view: str | View, ledger: Ledger | None = None, *, horizon: Horizon = "default") -> View:
     """Parse a view name: ``consensus``, ``strict``, ``lenient``, ``claimant:NAME`` or ``source:ID``.
 
-    A bare claimant name or source id is accepted too when a ledger is given.
+    A bare claimant name or source id is accepted too when a ledger is given. ``horizon``
+    (days, or None for no bound) replaces the view's own; ``"default"`` keeps it (a new view
+    gets :data:`DEFAULT_HORIZON`).
 
     Examples
     --------
     >>> parse_view("claimant:ICRC")
-    View(kind='claimant', value='ICRC')
+    View(kind='claimant', value='ICRC', horizon=30)
+    >>> parse_view("strict", horizon=None)
+    View(kind='strict', value='', horizon=None)
     """
     if isinstance(view, View):
-        return view
+        return view if horizon == "default" else replace(view, horizon=parse_horizon(horizon))
+    h = DEFAULT_HORIZON if horizon == "default" else parse_horizon(horizon)
+    return _parse_view_text(view, ledger, h)
+
+
+def _parse_view_text(view: str, ledger: Ledger | None, horizon: int | None) -> View:
     text = str(view).strip()
     if text in ("consensus", "strict", "lenient"):
-        return View(text)
+        return View(text, horizon=horizon)
     kind, _, value = text.partition(":")
     claimants = ledger.claimants if ledger else []
     sources = list(ledger.sources) if ledger else []
@@ -80,13 +146,13 @@ def parse_view(view: str | View, ledger: Ledger | None = None) -> View:
                 msg = f"Unknown {kind} {value!r} in view {text!r}. Known {kind}s: {', '.join(pool)}."
                 raise ViewError(msg)
             value = match[0]
-        return View(kind, value)
+        return View(kind, value, horizon)
     if ledger is not None:
         for c in claimants:
             if normalize_name(c) == normalize_name(text):
-                return View("claimant", c)
+                return View("claimant", c, horizon)
         if text in sources:
-            return View("source", text)
+            return View("source", text, horizon)
     msg = (f"Unknown view {text!r}. Use consensus, strict, lenient, claimant:NAME or source:ID"
            + (f"; claimants: {', '.join(claimants)}" if claimants else "") + ".")
     raise ViewError(msg)
@@ -94,7 +160,13 @@ def parse_view(view: str | View, ledger: Ledger | None = None) -> View:
 
 @dataclass(frozen=True)
 class Claim:
-    """A claim in force for one segment and traffic class on a date."""
+    """A claim, passage or baseline in force for one segment and traffic class on a date.
+
+    ``kind`` is ``claim``, ``passage`` or ``baseline``. ``as_of`` is the last day its source
+    could know about; on the query date it is ``carried`` (past ``as_of``, no end) or a
+    ``forecast`` (past ``as_of``, up to an end its source stated) or neither (attested), and
+    ``age_days`` is how far the date lies past ``as_of`` (0 when attested; None for a baseline).
+    """
 
     event: str
     claimant: str
@@ -108,20 +180,110 @@ class Claim:
     url: str = ""
     uncertain: bool = False
     direction: str = ""
+    kind: str = "claim"
+    as_of: str = ""
+    carried: bool = False
+    forecast: bool = False
+    age_days: int | None = None
+    since: str = ""  # the first day of ``start`` (ISO), to compare with other claims' as-of dates
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
         return {
-            "event": self.event, "claimant": self.claimant, "source": self.source,
+            "event": self.event, "kind": self.kind, "claimant": self.claimant, "source": self.source,
             "status": self.status, "type": self.type, "start": self.start, "end": self.end,
             "direction": self.direction or None,
             "quote": self.quote, "note": self.note, "url": self.url, "uncertain": self.uncertain,
+            "as_of": self.as_of or None, "carried": self.carried, "forecast": self.forecast, "age_days": self.age_days,
         }
+
+    def assumption(self) -> str | None:
+        """Return a plain-language line when this claim rests on an assumption, else None."""
+        if self.kind == "baseline":
+            return (f"{self.event}: assumed {self.status} (dataset baseline, source {self.source}): "
+                    "no claim in force about this road")
+        if self.carried:
+            return f"{self.event} ({self.claimant}): carried forward {self.age_days} day(s) past its as-of date {self.as_of}"
+        if self.forecast:
+            return (f"{self.event} ({self.claimant}): an end its source stated in advance; "
+                    f"{self.age_days} day(s) past its as-of date {self.as_of}")
+        return None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How one segment's claims decide its status for one class (and, for one-way claims, one direction).
+
+    ``status`` is the combined status; ``basis`` the claims, passages and baseline that
+    decided it (one per claimant, the baseline only when no claim applied); ``set_aside`` the
+    claims past their as-of date that gave way to a newer contrary report (see
+    docs/semantics.md, section 2).
+    """
+
+    status: str
+    basis: tuple[Claim, ...] = ()
+    set_aside: tuple[Claim, ...] = ()
+
+    @property
+    def carried(self) -> bool:
+        """Whether any claim behind the status is carried past, or forecast beyond, its as-of date."""
+        return any(c.carried or c.forecast for c in self.basis)
+
+    @property
+    def evidence_age_days(self) -> int | None:
+        """The age of the newest claim or passage behind the status (None: none, or only a baseline)."""
+        ages = [c.age_days for c in self.basis if c.age_days is not None]
+        return min(ages) if ages else None
+
+
+def decide(
+    claims: Iterable[Claim], passages: Iterable[Claim], baseline: Claim | None, view: str,
+    toward: Callable[[str], bool] | None = None, newer: Iterable[Claim] = (),
+) -> Decision:
+    """Combine the claims in force on a segment for one class into a :class:`Decision`.
+
+    * One claim per claimant: its standing claim, or its passage of the day, which takes
+      precedence within the claimant.
+    * ``toward(place)`` says whether the movement goes towards a place: a one-way claim or
+      passage (``direction`` set) counts only for movement towards its place; against it, its
+      claimant says nothing. Without ``toward`` every claim counts (the segment as a whole).
+    * A claim past its as-of date (carried or forecast) gives way to a claim or passage from
+      another claimant that disagrees with it and started after that as-of date, up to the
+      day (in force or not: ``newer`` holds those no longer in force): its source could not
+      know of that change, and carrying assumes there was none.
+    * Claimants are combined by the view (:func:`combine_statuses`); when no claim applies, the
+      baseline does; else ``unknown``.
+    """
+    entries: dict[str, Claim] = {}
+    for c in (*claims, *passages):  # passages last: they replace their claimant's standing claim
+        if toward is not None and c.direction and not toward(c.direction):
+            continue
+        entries[c.claimant] = c
+    def said(c: Claim) -> str:
+        return "open" if c.kind == "passage" else c.status
+
+    status_of = {k: said(c) for k, c in entries.items()}
+    later = [*entries.values(), *(c for c in newer if toward is None or not c.direction or toward(c.direction))]
+    aside = [c for k, c in entries.items()
+             if (c.carried or c.forecast)
+             and any(d.claimant != k and said(d) != status_of[k] and d.since > c.as_of for d in later)]
+    for c in aside:
+        del entries[c.claimant], status_of[c.claimant]
+    if not entries:
+        if baseline is not None:
+            return Decision(baseline.status, (baseline,), tuple(aside))
+        return Decision("unknown", (), tuple(aside))
+    return Decision(combine_statuses(status_of.values(), view), tuple(entries.values()), tuple(aside))
 
 
 @dataclass(frozen=True)
 class ClassStatus:
-    """The status of one segment for one traffic class on a date, with its evidence."""
+    """The status of one segment for one traffic class on a date, with its evidence.
+
+    ``claims`` are the claims in force (one per claimant), ``passages`` the passages reported
+    that day, ``baseline`` the dataset baseline in force (used only when no claim applies);
+    ``decision`` says which of them decided ``status`` and which were set aside.
+    """
 
     status: str  # open | closed | disputed | unknown
     claims: tuple[Claim, ...] = ()
@@ -129,27 +291,42 @@ class ClassStatus:
     uncertain: bool = False
     by_claimant: tuple[tuple[str, str], ...] = ()
     view: str = "consensus"
+    baseline: Claim | None = None
+    decision: Decision = field(default_factory=lambda: Decision("unknown"))
+    newer: tuple[Claim, ...] = ()  # reports of a change since a carried claim's as-of date, no longer in force
+
+    @property
+    def basis(self) -> tuple[Claim, ...]:
+        """Everything that decided the status: claims, passages and the baseline, if used."""
+        return self.decision.basis
+
+    @property
+    def carried(self) -> bool:
+        """Whether any claim behind the status is carried past, or forecast beyond, its as-of date."""
+        return self.decision.carried
+
+    @property
+    def evidence_age_days(self) -> int | None:
+        """The age of the newest claim or passage behind the status (None: none, or only a baseline)."""
+        return self.decision.evidence_age_days
 
     @property
     def one_way(self) -> bool:
         """Whether a claim or passage in force is about one direction only."""
         return any(c.direction for c in (*self.claims, *self.passages))
 
+    def towards_decision(self, allowed_direction: Callable[[str], bool]) -> Decision:
+        """Return the decision for traffic moving one way along the segment (see :func:`decide`)."""
+        return decide(self.claims, self.passages, self.baseline, self.view, allowed_direction, self.newer)
+
     def towards(self, allowed_direction: Callable[[str], bool]) -> str:
         """Return the status for traffic moving one way along the segment.
 
-        ``allowed_direction(place_id)`` says whether the movement goes towards that place.
-        A one-way claim (``direction`` set) counts as ``closed`` against its direction; a
-        one-way passage counts only in its direction.
+        ``allowed_direction(place_id)`` says whether the movement goes towards that place. A
+        one-way claim or passage (``direction`` set) counts only for movement towards its
+        place; against it, its claimant says nothing.
         """
-        per: dict[str, str] = {}
-        for c in self.claims:
-            open_here = c.status == "open" and (not c.direction or allowed_direction(c.direction))
-            per[c.claimant] = "open" if open_here else "closed"
-        status = combine_statuses(per.values(), self.view)
-        if any(not p.direction or allowed_direction(p.direction) for p in self.passages):
-            status = "open"
-        return status
+        return self.towards_decision(allowed_direction).status
 
 
 @dataclass
@@ -204,15 +381,19 @@ def combine_statuses(values: Iterable[str], view: str = "consensus") -> str:
 
 
 def overall_status(classes: Iterable[str]) -> str:
-    """Combine per-class statuses into a segment status.
+    """Combine per-class statuses (one per traffic class) into a segment status.
 
-    ``disputed`` if any class is disputed; ``unknown`` if none is known; ``open`` if every
-    known class is open; ``closed`` if every known class is closed; else ``restricted``.
+    ``disputed`` if any class is disputed; ``unknown`` if none is known; ``open`` /
+    ``closed`` only if every class is claimed open / closed; ``partly_open`` /
+    ``partly_closed`` if the known classes are all open / all closed and the others unknown;
+    else ``restricted`` (some classes pass, others not).
 
     Examples
     --------
     >>> overall_status(["open", "closed", "unknown", "open"])
     'restricted'
+    >>> overall_status(["unknown", "open", "unknown", "unknown"]), overall_status(["open"] * 4)
+    ('partly_open', 'open')
     """
     vals = list(classes)
     if "disputed" in vals:
@@ -220,17 +401,40 @@ def overall_status(classes: Iterable[str]) -> str:
     known = {v for v in vals if v in ("open", "closed")}
     if not known:
         return "unknown"
+    some_unknown = any(v not in ("open", "closed") for v in vals)
     if known == {"open"}:
-        return "open"
+        return "partly_open" if some_unknown else "open"
     if known == {"closed"}:
-        return "closed"
+        return "partly_closed" if some_unknown else "closed"
     return "restricted"
 
 
-def _windows(G: nx.MultiGraph, event: Event) -> list[tuple[str, dt.date, dt.date]]:
-    """Expand an event's targets to (segment, first day, last day) windows."""
+def _plus_days(day: dt.date, days: int) -> dt.date:
+    """Return ``day + days``, saturating at ``DATE_MAX``."""
+    return day + dt.timedelta(days=days) if (DATE_MAX - day).days > days else DATE_MAX
+
+
+def _last_day(event: Event, as_of: dt.date, horizon: int | None) -> dt.date:
+    """The last day an event is in force: its end; its day for a passage; else as-of + horizon."""
+    if event.type == "passage":
+        return event.start.lower
+    if event.end is not None:
+        return event.end.upper
+    if event.type == "baseline" or horizon is None:
+        return DATE_MAX
+    return _plus_days(as_of, horizon)
+
+
+def _windows(G: nx.MultiGraph, event: Event, end: dt.date | None = None) -> list[tuple[str, dt.date, dt.date]]:
+    """Expand an event's targets to (segment, first day, last day) windows.
+
+    ``end`` is the event's last day in force (default: its end, or open-ended).
+    """
     start = event.start.lower
-    end = event.end.upper if event.end is not None else (start if event.type == "passage" else DATE_MAX)
+    if end is None:
+        end = event.end.upper if event.end is not None else (start if event.type == "passage" else DATE_MAX)
+    if end < start:
+        return []
     routes = G.graph.get("routes", {})
     out: list[tuple[str, dt.date, dt.date]] = []
     for target in event.targets:
@@ -250,7 +454,7 @@ def _windows(G: nx.MultiGraph, event: Event) -> list[tuple[str, dt.date, dt.date
             spans.sort()
             merged = [spans[0]]
             for a, b in spans[1:]:
-                if a <= merged[-1][1] + _ONE_DAY:
+                if a <= _next_day(merged[-1][1]):
                     merged[-1] = (merged[-1][0], max(merged[-1][1], b))
                 else:
                     merged.append((a, b))
@@ -258,28 +462,103 @@ def _windows(G: nx.MultiGraph, event: Event) -> list[tuple[str, dt.date, dt.date
     return out
 
 
+def _next_day(day: dt.date) -> dt.date:
+    """Return the day after ``day``, saturating at ``DATE_MAX`` (the calendar has no 10000-01-01).
+
+    Examples
+    --------
+    >>> _next_day(dt.date(2023, 12, 31)), _next_day(DATE_MAX)
+    (datetime.date(2024, 1, 1), datetime.date(9999, 12, 31))
+    """
+    return day + _ONE_DAY if day < DATE_MAX else DATE_MAX
+
+
 def _compile(items: Sequence[_Item]) -> _KeyTimeline:
+    """Compile one key's items into sorted change points and the state after each.
+
+    Same change points and states as rebuilding the active set at every mark (the O(N^2)
+    original, kept as ``_compile_reference`` in tests/test_compile.py), by one sweep over the
+    sorted marks: O(N log N) for N items, plus, for uncertain dates only, O(k) per uncertainty
+    bound and per stored uncertainty tuple, k being the number of items uncertain on that day.
+
+    * marks: every window start, the day after every window end, and the bounds of every
+      uncertain start or end (the day after the latest);
+    * winner: a heap of the items whose window has started, keyed by descending precedence
+      then list order (``max`` keeps the first of equals); items whose window has ended are
+      dropped lazily when they reach the top, which is enough because once an item's window
+      has ended it stays ended;
+    * unsure: the items (in list order, one entry per item) with an uncertain start or end
+      covering the day, kept as a sorted list of indices updated at its span bounds.
+    """
     marks: set[dt.date] = set()
-    for it in items:
+    unsure_deltas: dict[dt.date, list[tuple[int, int]]] = defaultdict(list)  # day -> [(+1/-1, item index)]
+    for i, it in enumerate(items):
         marks.add(it.ws)
         if it.we < DATE_MAX:
             marks.add(it.we + _ONE_DAY)
         for span in (it.event.start, it.event.end):
             if span is not None and span.uncertain:
                 marks.add(span.earliest)
+                unsure_deltas[span.earliest].append((1, i))
                 if span.latest < DATE_MAX:
                     marks.add(span.latest + _ONE_DAY)
+                    unsure_deltas[span.latest + _ONE_DAY].append((-1, i))
+    by_start = sorted(range(len(items)), key=lambda i: items[i].ws)
+    heap: list[tuple[int, int, int, int]] = []  # (-ws, -start, -row, index): smallest = winner
+    nxt = 0
+    cover = [0] * len(items)  # how many of an item's uncertain spans cover the day
+    unsure_idx: list[int] = []  # sorted indices of items with cover > 0
+    unsure: tuple[Event, ...] = ()
     kt = _KeyTimeline()
     for day in sorted(marks):
-        active = [it for it in items if it.ws <= day <= it.we]
-        winner = max(active, key=lambda it: it.precedence).event if active else None
-        unsure = tuple(
-            it.event for it in items
-            if any(s is not None and s.covers(day) for s in (it.event.start, it.event.end))
-        )
+        while nxt < len(by_start) and items[by_start[nxt]].ws <= day:
+            i = by_start[nxt]
+            it = items[i]
+            heapq.heappush(heap, (-it.ws.toordinal(), -it.event.start.lower.toordinal(), -it.event.row, i))
+            nxt += 1
+        while heap and items[heap[0][3]].we < day:
+            heapq.heappop(heap)
+        winner = items[heap[0][3]].event if heap else None
+        deltas = unsure_deltas.get(day)
+        if deltas:
+            changed = False
+            for delta, i in sorted(deltas, reverse=True):  # additions first: no needless remove/re-add
+                before = cover[i]
+                cover[i] += delta
+                if before == 0:
+                    bisect.insort(unsure_idx, i)
+                    changed = True
+                elif cover[i] == 0:
+                    del unsure_idx[bisect.bisect_left(unsure_idx, i)]
+                    changed = True
+            if changed:
+                unsure = tuple(items[i].event for i in unsure_idx)
         kt.points.append(day)
         kt.states.append((winner, unsure))
     return kt
+
+
+def _as_of_day(ev: Event, ledger: Ledger) -> dt.date:
+    """The last day an event's source could know about (see docs/semantics.md, section 1)."""
+    if ev.as_of is not None:
+        return ev.as_of.lower
+    src = ledger.sources.get(ev.source)
+    published = src.published.strip() if src is not None else ""
+    if published:
+        try:
+            return parse_edtf(published).lower
+        except DateError:  # validated when read; a Source built in code may hold anything
+            pass
+    return ev.start.upper
+
+
+@dataclass
+class _Store:
+    """The state claims compiled for one horizon."""
+
+    table: dict[tuple[str, str, str], _KeyTimeline]
+    by_key: dict[tuple[str, str], list[str]]
+    points: list[dt.date]
 
 
 class Timeline:
@@ -291,6 +570,11 @@ class Timeline:
         The road graph (never modified).
     ledger
         Events and sources.
+
+    Notes
+    -----
+    State claims are compiled once per horizon (the default one on construction, others
+    when first asked for); passages and baselines do not depend on the horizon.
 
     Examples
     --------
@@ -304,61 +588,122 @@ class Timeline:
         self.G = G
         self.ledger = ledger
         self.segments: list[str] = [k for *_, k in G.edges(keys=True)]
+        self._seg_set = set(self.segments)
         self._events = {e.id: e for e in ledger.events}
-        self._state_items: dict[tuple[str, str, str], list[_Item]] = defaultdict(list)
+        self._as_of = {e.id: _as_of_day(e, ledger) for e in ledger.events}
+        self._claims = [e for e in ledger.events if e.type not in ("passage", "baseline")]
         self._passages: dict[tuple[str, str], dict[dt.date, list[Event]]] = defaultdict(lambda: defaultdict(list))
-        points: set[dt.date] = set()
-        seg_set = set(self.segments)
+        # every claim and passage by the day it starts on each (segment, class): to find the
+        # reports of a change that a carried claim could not know of
+        starts: dict[tuple[str, str], list[tuple[dt.date, int, Event]]] = defaultdict(list)
+        self._fixed_points: set[dt.date] = set()
+        baseline_items: dict[tuple[str, str], list[_Item]] = defaultdict(list)
         for ev in ledger.events:
-            for seg, w0, w1 in _windows(G, ev):
-                if seg not in seg_set:
-                    continue
+            if ev.type != "baseline":
+                for seg, w0, _ in self._windows(ev, None):
+                    for cls in (ev.allowed if ev.type == "passage" else ev.classes):
+                        starts[(seg, cls)].append((w0, ev.row, ev))
+            if ev.type not in ("passage", "baseline"):
+                continue
+            for seg, w0, w1 in self._windows(ev, None):
                 if ev.type == "passage":
                     for cls in ev.allowed:
                         self._passages[(seg, cls)][w0].append(ev)
-                    points.update((w0, w0 + _ONE_DAY))
-                    continue
+                    self._fixed_points.update((w0, _next_day(w0)))
+                else:
+                    for cls in ev.classes:
+                        baseline_items[(seg, cls)].append(_Item(seg, w0, w1, ev))
+        self._baselines = {key: _compile(items) for key, items in baseline_items.items()}
+        self._starts = {key: sorted(v, key=lambda t: (t[0], t[1])) for key, v in starts.items()}
+        self._start_days = {key: [t[0] for t in v] for key, v in self._starts.items()}
+        for kt in self._baselines.values():
+            self._fixed_points.update(kt.points)
+        self._stores: dict[int | None, _Store] = {}
+        self._source_cache: dict[tuple[str, int | None], dict[tuple[str, str, str], _KeyTimeline]] = {}
+        self._store(DEFAULT_HORIZON)
+
+    # -- compiling -------------------------------------------------------------------
+    def _windows(self, ev: Event, horizon: int | None) -> list[tuple[str, dt.date, dt.date]]:
+        end = _last_day(ev, self._as_of[ev.id], horizon)
+        return [(s, a, b) for s, a, b in _windows(self.G, ev, end) if s in self._seg_set]
+
+    def _items(self, horizon: int | None, keep: Callable[[Event], bool] | None = None
+               ) -> dict[tuple[str, str, str], list[_Item]]:
+        items: dict[tuple[str, str, str], list[_Item]] = defaultdict(list)
+        for ev in self._claims:
+            if keep is not None and not keep(ev):
+                continue
+            for seg, w0, w1 in self._windows(ev, horizon):
                 for cls in ev.classes:
-                    self._state_items[(seg, cls, ev.claimant)].append(_Item(seg, w0, w1, ev))
-        self._compiled: dict[tuple[str, str, str], _KeyTimeline] = {}
-        self._by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for key, items in self._state_items.items():
-            kt = _compile(items)
-            self._compiled[key] = kt
-            self._by_key[(key[0], key[1])].append(key[2])
-            points.update(kt.points)
-        self._points = sorted(p for p in points if DATE_MIN < p < DATE_MAX)
-        self._source_cache: dict[str, dict[tuple[str, str, str], _KeyTimeline]] = {}
+                    items[(seg, cls, ev.claimant)].append(_Item(seg, w0, w1, ev))
+        return items
+
+    def _store(self, horizon: int | None) -> _Store:
+        if horizon not in self._stores:
+            table: dict[tuple[str, str, str], _KeyTimeline] = {}
+            by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+            points = set(self._fixed_points)
+            for key, items in self._items(horizon).items():
+                kt = _compile(items)
+                table[key] = kt
+                by_key[(key[0], key[1])].append(key[2])
+                points.update(kt.points)
+                # the day after an as-of date inside a window: the claim turns carried there
+                for it in items:
+                    a = self._as_of[it.event.id]
+                    if it.ws <= a < it.we:
+                        points.add(_next_day(a))
+            # DATE_MIN has no day before it, so nothing changes on it; DATE_MAX is a real day
+            # (a claim may start on it) and stays a change point.
+            self._stores[horizon] = _Store(table, dict(by_key), sorted(p for p in points if p > DATE_MIN))
+        return self._stores[horizon]
+
+    def _keys_for_source(self, source: str, horizon: int | None) -> dict[tuple[str, str, str], _KeyTimeline]:
+        if (source, horizon) not in self._source_cache:
+            items = self._items(horizon, keep=lambda e: e.source == source)
+            self._source_cache[(source, horizon)] = {key: _compile(its) for key, its in items.items()}
+        return self._source_cache[(source, horizon)]
 
     # -- change points -------------------------------------------------------------
-    def change_points(self, start: DateLike | None = None, end: DateLike | None = None) -> list[dt.date]:
-        """Return the sorted dates on which any status, passage or uncertainty flag may change.
+    def change_points(
+        self, start: DateLike | None = None, end: DateLike | None = None, *, horizon: Horizon = "default"
+    ) -> list[dt.date]:
+        """Return the sorted dates on which any status, passage or flag may change.
 
-        Between two consecutive change points every answer is the same.
+        Between two consecutive change points every answer is the same (evidence ages
+        aside, which grow by a day each day a claim is carried).
         """
         lo = to_date(start) if start is not None else DATE_MIN
         hi = to_date(end) if end is not None else DATE_MAX
-        i = bisect.bisect_left(self._points, lo)
-        j = bisect.bisect_right(self._points, hi)
-        return self._points[i:j]
+        points = self._store(DEFAULT_HORIZON if horizon == "default" else parse_horizon(horizon)).points
+        i = bisect.bisect_left(points, lo)
+        j = bisect.bisect_right(points, hi)
+        return points[i:j]
 
     # -- per-key queries -----------------------------------------------------------
-    def _keys_for_source(self, source: str) -> dict[tuple[str, str, str], _KeyTimeline]:
-        if source not in self._source_cache:
-            self._source_cache[source] = {
-                key: _compile([it for it in items if it.event.source == source])
-                for key, items in self._state_items.items()
-                if any(it.event.source == source for it in items)
-            }
-        return self._source_cache[source]
+    def as_of(self, event: str) -> dt.date:
+        """Return the as-of date of an event: the last day its source could know about."""
+        return self._as_of[event]
 
-    def _claim(self, ev: Event, status: str, uncertain: bool = False) -> Claim:
+    def _claim(self, ev: Event, status: str, day: dt.date, uncertain: bool = False) -> Claim:
         src = self.ledger.sources.get(ev.source)
+        kind = {"passage": "passage", "baseline": "baseline"}.get(ev.type, "claim")
+        carried = forecast = False
+        age: int | None = None
+        as_of = ""
+        if kind != "baseline":
+            a = self._as_of[ev.id]
+            as_of = a.isoformat()
+            past = day > a
+            forecast = past and (ev.end is not None or ev.start.lower > a or kind == "passage")
+            carried = past and not forecast
+            age = max(0, (day - a).days)
         return Claim(ev.id, ev.claimant, ev.source, status, ev.type, ev.start.text,
-                     ev.end.text if ev.end else "", ev.quote, ev.note, src.url if src else "", uncertain, ev.direction)
+                     ev.end.text if ev.end else "", ev.quote, ev.note, src.url if src else "", uncertain, ev.direction,
+                     kind, as_of, carried, forecast, age, ev.start.lower.isoformat())
 
     def class_status(
-        self, segment: str, traffic: str, *, on: DateLike, view: str | View = "consensus"
+        self, segment: str, traffic: str, *, on: DateLike, view: str | View = "consensus", horizon: Horizon = "default"
     ) -> ClassStatus:
         """Return the status of one segment for one traffic class on a date.
 
@@ -372,19 +717,21 @@ class Timeline:
             The date (``datetime.date`` or ISO text).
         view
             ``consensus`` (default), ``strict``, ``lenient``, ``claimant:NAME`` or ``source:ID``.
+        horizon
+            Days an open-ended claim is carried past its as-of date; None = no bound.
         """
         check_traffic(traffic)
         day = to_date(on)
-        v = parse_view(view, self.ledger)
+        v = parse_view(view, self.ledger, horizon=horizon)
         if v.kind == "source":
-            table = self._keys_for_source(v.value)
+            table = self._keys_for_source(v.value, v.horizon)
             claimants = [c for (s, t, c) in table if s == segment and t == traffic]
         else:
-            table = self._compiled
-            claimants = list(self._by_key.get((segment, traffic), []))
+            store = self._store(v.horizon)
+            table = store.table
+            claimants = list(store.by_key.get((segment, traffic), []))
             if v.kind == "claimant":
                 claimants = [c for c in claimants if c == v.value]
-        by_claimant: dict[str, str] = {}
         claims: list[Claim] = []
         uncertain = False
         for c in claimants:
@@ -395,30 +742,52 @@ class Timeline:
                 continue
             st = ev.class_status(traffic)
             assert st is not None
-            by_claimant[c] = st
-            claims.append(self._claim(ev, st, bool(unsure)))
-        status = combine_statuses(by_claimant.values(), v.kind)
+            claims.append(self._claim(ev, st, day, bool(unsure)))
         passages = []
         for ev in self._passages.get((segment, traffic), {}).get(day, []):
             if not _in_view(ev, v):
                 continue
-            passages.append(self._claim(ev, "passage", ev.start.uncertain))
+            passages.append(self._claim(ev, "passage", day, ev.start.uncertain))
             uncertain = uncertain or ev.start.uncertain
-        if passages:
-            status = "open"
-        return ClassStatus(status, tuple(claims), tuple(passages), uncertain, tuple(sorted(by_claimant.items())), v.kind)
+        baseline = None
+        if (segment, traffic) in self._baselines:
+            ev, unsure = self._baselines[(segment, traffic)].at(day)
+            if ev is not None:
+                st = ev.class_status(traffic)
+                assert st is not None
+                baseline = self._claim(ev, st, day, bool(unsure))
+        newer: list[Claim] = []
+        stale = [c for c in claims if c.carried or c.forecast]
+        if stale and (segment, traffic) in self._starts:
+            lo = min(dt.date.fromisoformat(c.as_of) for c in stale)
+            days, items = self._start_days[(segment, traffic)], self._starts[(segment, traffic)]
+            in_force = {c.event for c in (*claims, *passages)}
+            for w0, _, ev in items[bisect.bisect_right(days, lo):bisect.bisect_right(days, day)]:
+                if ev.id in in_force or not _in_view(ev, v):
+                    continue
+                st = "passage" if ev.type == "passage" else ev.class_status(traffic)
+                assert st is not None
+                newer.append(replace(self._claim(ev, st, day), since=w0.isoformat()))
+        d = decide(claims, passages, baseline, v.kind, newer=newer)
+        if baseline is not None and baseline in d.basis:
+            uncertain = uncertain or baseline.uncertain
+        by_claimant = tuple(sorted((c.claimant, "open" if c.kind == "passage" else c.status)
+                                   for c in d.basis if c.kind != "baseline"))
+        return ClassStatus(d.status, tuple(claims), tuple(passages), uncertain, by_claimant, v.kind, baseline, d,
+                           tuple(newer))
 
     def statuses(
-        self, *, on: DateLike, view: str | View = "consensus", traffic: Sequence[str] | None = None
+        self, *, on: DateLike, view: str | View = "consensus", traffic: Sequence[str] | None = None,
+        horizon: Horizon = "default",
     ) -> dict[str, dict[str, ClassStatus]]:
         """Return ``{segment: {traffic class: ClassStatus}}`` for every segment on a date."""
         classes = [check_traffic(t) for t in traffic] if traffic else list(TRAFFIC_CLASSES)
-        v = parse_view(view, self.ledger)
+        v = parse_view(view, self.ledger, horizon=horizon)
         day = to_date(on)
         return {s: {c: self.class_status(s, c, on=day, view=v) for c in classes} for s in self.segments}
 
     def status(
-        self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus"
+        self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus", horizon: Horizon = "default"
     ) -> gpd.GeoDataFrame:
         """Return every segment's status on a date as a GeoDataFrame.
 
@@ -428,55 +797,68 @@ class Timeline:
             The date.
         traffic
             A traffic class; when given, ``status`` is that class's status, else the
-            overall status over all classes.
+            overall status over all classes (see :func:`overall_status`).
         view
             How claimants are combined.
+        horizon
+            Days an open-ended claim is carried past its as-of date; None = no bound.
 
         Returns
         -------
         geopandas.GeoDataFrame
             One row per segment, indexed by segment id: ``name``, ``routes``, ``u``, ``v``,
             ``status``, one column per traffic class, ``disputed``, ``uncertain``, ``claims``
-            (list of dicts), ``passages`` (list of dicts), ``length_km``, ``geometry``.
+            (claims in force, list of dicts), ``passages`` (that day's passages), ``basis``
+            (everything that decided the status: claims, passages, baselines, each with its
+            ``kind``, ``as_of``, ``carried``, ``forecast``, ``age_days`` and the classes it
+            decided), ``set_aside`` (claims past their as-of date that gave way to a newer
+            contrary report), ``carried``, ``evidence_age_days``, ``assumptions``,
+            ``length_km``, ``geometry``.
 
         Examples
         --------
         >>> from karabakh_routes import load
         >>> gdf = load().timeline.status(on="2023-07-20", traffic="humanitarian")
-        >>> gdf.loc["hakari_bridge__kornidzor", "status"]
+        >>> gdf.loc["hakari_bridge__lachin_checkpoint", "status"]
         'closed'
         """
         day = to_date(on)
-        v = parse_view(view, self.ledger)
+        v = parse_view(view, self.ledger, horizon=horizon)
         if traffic is not None:
             check_traffic(traffic)
         rows = []
         for u, w, k, d in self.G.edges(keys=True, data=True):
             per = {c: self.class_status(k, c, on=day, view=v) for c in TRAFFIC_CLASSES}
-            focus = [per[traffic]] if traffic else list(per.values())
+            focus = {traffic: per[traffic]} if traffic else per
             claims: dict[str, dict[str, Any]] = {}
             passages: dict[str, dict[str, Any]] = {}
-            for cls, cs in per.items():
-                if traffic and cls != traffic:
-                    continue
-                for cl in cs.claims:
-                    entry = claims.setdefault(cl.event, {**cl.to_dict(), "traffic": []})
-                    entry["traffic"].append(cls)
-                for cl in cs.passages:
-                    entry = passages.setdefault(cl.event, {**cl.to_dict(), "traffic": []})
-                    entry["traffic"].append(cls)
+            basis: dict[str, dict[str, Any]] = {}
+            aside: dict[str, dict[str, Any]] = {}
+            for cls, cs in focus.items():
+                for group, items in ((claims, cs.claims), (passages, cs.passages), (basis, cs.basis),
+                                     (aside, cs.decision.set_aside)):
+                    for cl in items:
+                        group.setdefault(cl.event, {**cl.to_dict(), "traffic": []})["traffic"].append(cls)
+            ages = [cs.evidence_age_days for cs in focus.values() if cs.evidence_age_days is not None]
+            assumptions = sorted({a for cs in focus.values() for cl in cs.basis if (a := cl.assumption())})
             rows.append({
                 "segment": k, "name": d.get("name", k), "routes": list(d.get("routes", ())),
                 "u": d.get("u", u), "v": d.get("v", w),
                 "status": per[traffic].status if traffic else overall_status(cs.status for cs in per.values()),
                 **{c: per[c].status for c in TRAFFIC_CLASSES},
-                "disputed": any(cs.status == "disputed" for cs in focus),
-                "uncertain": any(cs.uncertain for cs in focus),
+                "disputed": any(cs.status == "disputed" for cs in focus.values()),
+                "uncertain": any(cs.uncertain for cs in focus.values()),
                 "claims": list(claims.values()), "passages": list(passages.values()),
+                "basis": list(basis.values()), "set_aside": list(aside.values()),
+                "carried": any(cs.carried for cs in focus.values()),
+                "evidence_age_days": min(ages) if ages else None, "assumptions": assumptions,
                 "length_km": d["length_km"], "geometry": d["geometry"],
             })
         gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.G.graph.get("crs", "EPSG:4326"))
-        gdf.attrs.update({"on": day.isoformat(), "traffic": traffic or "all", "view": str(v)})
+        # whole days, or None (not NaN): an object column, as ``basis`` and ``claims`` are
+        gdf["evidence_age_days"] = pd.Series([r["evidence_age_days"] for r in rows], index=gdf.index, dtype=object)
+        gdf.attrs.update({"on": day.isoformat(), "traffic": traffic or "all", "view": str(v),
+                          "horizon": v.horizon_text})
         return gdf.set_index("segment", drop=False).rename_axis(None)
 
     def passages(self, *, on: DateLike, view: str | View = "consensus") -> list[dict[str, Any]]:
@@ -488,6 +870,7 @@ class Timeline:
             for ev in by_day.get(day, []):
                 if not _in_view(ev, v):
                     continue
-                entry = out.setdefault((ev.id, seg), {**self._claim(ev, "passage").to_dict(), "segment": seg, "traffic": []})
+                entry = out.setdefault((ev.id, seg), {**self._claim(ev, "passage", day).to_dict(), "segment": seg,
+                                                      "traffic": []})
                 entry["traffic"].append(cls)
         return list(out.values())

@@ -35,7 +35,35 @@ def render() -> str:
               "- `karabakh_routes.maps`: `date_map`, `timeline_map`, `STATUS_STYLES`",
               "- `karabakh_routes.chart`: `timeline_chart`, `save_chart`",
               "- `karabakh_routes.datasets`: `bundled_path`", ""]
+    lines += JSON_CONTRACT.splitlines() + [""]
     return "\n".join(lines)
+
+
+#: The JSON every answer carries (``--json`` and ``to_dict()``); see docs/semantics.md.
+JSON_CONTRACT = """## JSON contract: the basis of every answer
+
+`status --json` (one object per segment), `reach --json` (`Reach.to_dict()`) and `periods --json`
+(`Period.to_dict()`, one object per period) carry what decided them:
+
+* `basis` (status, reach, periods): every claim, passage and dataset baseline that decided the
+  answer, one object per event: `event`, `kind` (`claim`, `passage`, `baseline`), `claimant`,
+  `source`, `status`, `type`, `start`, `end`, `direction`, `quote`, `note`, `url`, `uncertain`,
+  `as_of` (the last day its source could know about), `carried`, `forecast`, `age_days`, and
+  `traffic` (status) or `segments` (reach, periods).
+* `carried` (status, reach, periods): whether any of the basis was carried past its as-of date,
+  or is a forecast beyond it.
+* `evidence_age_days` (status, reach, periods): for a segment, the age in days of the newest
+  evidence behind its status; for a trip, the largest of these along the segments that decided
+  it; for a period, the largest over the period (on its last day); `null` when only a baseline or
+  nothing decided it.
+* `assumptions` (status, reach, periods): plain-language lines for every dataset baseline used
+  and every claim carried.
+* `set_aside` (status): claims past their as-of date that gave way to a newer contrary report.
+* `horizon` (reach): the carrying horizon of the answer (`"30 days"`, or `"none"`).
+
+`status` rows also keep `claims` (the claims in force) and `passages` (that day's passages).
+Statuses of a segment overall: `open`, `partly_open`, `restricted`, `partly_closed`, `closed`,
+`disputed`, `unknown` (`kr.overall_status`)."""
 
 
 if __name__ == "__main__":

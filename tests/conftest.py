@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import karabakh_routes as kr
 
@@ -30,12 +32,14 @@ ROUTES = [
      "alignments": [{"start": "2020-01-01", "end": "", "segments": ["east__far"]}]},
 ]
 SEED_TEXT = "Officials said the road was closed to all traffic on Monday.\nA convoy passed on Tuesday."
+# Published mid-2022: every claim of the fixture attests through its test dates (no carrying),
+# so these tests check the v1 mechanics; tests/test_semantics.py checks as-of dates and carrying.
 SOURCES = [
-    {"id": "S1", "title": "Report one", "publisher": "Agency A", "published": "2021-01-01",
+    {"id": "S1", "title": "Report one", "publisher": "Agency A", "published": "2022-06-01",
      "url": "https://example.org/1", "seed": ""},
-    {"id": "S2", "title": "Report two", "publisher": "Agency B", "published": "2021-03-01",
+    {"id": "S2", "title": "Report two", "publisher": "Agency B", "published": "2022-06-01",
      "url": "https://example.org/2", "seed": ""},
-    {"id": "A1", "title": "Article", "publisher": "Paper", "published": "2021-03-03", "url": "", "seed": "a1.txt"},
+    {"id": "A1", "title": "Article", "publisher": "Paper", "published": "2022-06-01", "url": "", "seed": "a1.txt"},
 ]
 EVENT_HEADER = ["id", "start", "end", "target", "type", "status", "traffic", "allowed", "direction",
                 "claimant", "source", "quote", "note"]
@@ -94,3 +98,21 @@ def fixture_model(fixture_files: dict[str, Path]) -> kr.RoadModel:
 @pytest.fixture(scope="session")
 def bundled() -> kr.RoadModel:
     return kr.load()
+
+
+# Hypothesis profiles: "dev" (small, the default) and "ci" (full, when CI=true). Tests that pass
+# their own max_examples keep it; tests that do not take the profile's.
+settings.register_profile("dev", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=300, deadline=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # test_properties draws claimants as arbitrary text: a drawn word may mix Latin with Cyrillic
+    # or Greek letters, which the reader rightly reports as a KarabakhRoutesWarning (a look-alike
+    # name). That is not what those properties test, so the warning is not an error there.
+    for item in items:
+        if item.path.name == "test_properties.py":
+            item.add_marker(pytest.mark.filterwarnings("ignore::karabakh_routes.KarabakhRoutesWarning"))

@@ -26,7 +26,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run", "--disable-sync"]
 ON = "2023-07-20"
 TRAFFIC = "humanitarian"
-SEGMENT = "hakari_bridge__kornidzor"
+SEGMENT = "hakari_bridge__lachin_checkpoint"
 
 # JavaScript run in the page: the Leaflet map, and the date map's layer for a segment.
 FIND_MAP = "Object.values(window).find(v => v instanceof L.Map)"

@@ -24,14 +24,17 @@ def test_reach_json_contract(capsys: pytest.CaptureFixture[str], fixture_files: 
     code, out, _ = run(capsys, "reach", "West", "Şərq", "--on", "2021-03-11", "--json", *data_args(fixture_files))
     assert code == 0
     doc = json.loads(out)
-    assert {"origin", "destination", "on", "traffic", "view", "answer", "path", "length_km", "blocked_by", "claims"} <= set(doc)
+    assert {"origin", "destination", "on", "traffic", "view", "horizon", "answer", "path", "length_km", "blocked_by",
+            "basis", "carried", "evidence_age_days", "assumptions"} <= set(doc)
     assert doc["origin"] == "west" and doc["destination"] == "east"
     assert doc["on"] == "2021-03-11" and doc["traffic"] == "civilian" and doc["view"] == "consensus"
     assert doc["answer"] == "disputed"
     assert doc["path"] == ["west", "mid", "east"]
     assert isinstance(doc["length_km"], float)
-    for c in doc["claims"]:
-        assert {"claimant", "source", "status", "quote"} <= set(c)
+    assert doc["horizon"] == "30 days" and doc["carried"] is False and doc["evidence_age_days"] == 0
+    for c in doc["basis"]:
+        assert {"claimant", "source", "status", "quote", "kind", "as_of", "carried", "forecast", "age_days",
+                "segments"} <= set(c)
 
 
 def test_reach_no_is_exit_0(capsys: pytest.CaptureFixture[str], fixture_files: dict[str, Path]) -> None:

@@ -91,7 +91,7 @@ def test_write_read_round_trip(tmp_path: Path, fixture_model: kr.RoadModel) -> N
 
 def test_frames_are_text(fixture_model: kr.RoadModel) -> None:
     df = fixture_model.ledger.events_frame()
-    assert list(df.columns) == EVENT_HEADER
+    assert list(df.columns) == [*EVENT_HEADER, "as_of"]
     assert df.loc[4, "start"] == "2021-05-10~"
     assert str(df["start"].dtype) == "string"
     assert list(fixture_model.ledger.sources_frame()["id"]) == ["S1", "S2", "A1"]

@@ -92,14 +92,29 @@ def test_one_way_claims_only_count_in_their_direction(tmp_path) -> None:  # type
     ]
     m = kr.load(**{k: str(v) for k, v in write_fixture(tmp_path, rows).items()})
     assert m.reach("east", "west", on="2021-01-10").answer == "yes"
+    # moving away from 'west': the one-way claim says nothing about that direction
     away = m.reach("west", "east", on="2021-01-10")
-    assert away.answer == "no" and away.blocked_by  # moving away from 'west' is against the one-way claim
+    assert away.answer == "unknown" and away.unknown == ["west__mid", "mid__east"]
     # the status map still shows the segment open (one-way), with the direction in the claim
     st = m.timeline.class_status("mid__east", "civilian", on="2021-01-10")
     assert st.status == "open" and st.claims[0].direction == "west"
     # a passage towards 'east' opens that direction on its day only, for its class
-    assert m.reach("mid", "east", on="2021-02-01", traffic="humanitarian").answer == "yes"
-    assert m.reach("mid", "east", on="2021-02-02", traffic="humanitarian").answer == "no"
+    r = m.reach("mid", "east", on="2021-02-01", traffic="humanitarian")
+    assert r.answer == "yes" and [b["event"] for b in r.basis] == ["E3"]
+    assert m.reach("mid", "east", on="2021-02-02", traffic="humanitarian").answer == "unknown"
+
+
+def test_one_way_closure_the_other_way_is_its_own_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import write_fixture
+    rows = [
+        ["E1", "2021-01-01", "", "mid__east|west__mid", "opening", "open", "", "", "west", "X", "S1", "", "westward open"],
+        ["E2", "2021-01-01", "", "mid__east|west__mid", "closure", "closed", "", "", "east", "Y", "S1", "", "eastward shut"],
+        ["E3", "2021-01-01", "", "west__south|south__east", "closure", "closed", "", "", "", "X", "S1", "", ""],
+    ]
+    m = kr.load(**{k: str(v) for k, v in write_fixture(tmp_path, rows).items()})
+    assert m.reach("east", "west", on="2021-01-10").answer == "yes"
+    away = m.reach("west", "east", on="2021-01-10")
+    assert away.answer == "no" and away.blocked_by and {b["event"] for b in away.basis} == {"E2"}
 
 
 def test_path_prefers_fewest_unknown_segments(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -114,7 +114,11 @@ def test_status_frame_contract(fixture_model: kr.RoadModel) -> None:
 
 def test_overall_status_rules() -> None:
     assert kr.overall_status(["open"] * 4) == "open"
-    assert kr.overall_status(["closed", "closed", "unknown", "closed"]) == "closed"
+    assert kr.overall_status(["closed"] * 4) == "closed"
+    # some classes claimed, the others not: say so rather than "closed" or "open" for all traffic
+    assert kr.overall_status(["closed", "closed", "unknown", "closed"]) == "partly_closed"
+    assert kr.overall_status(["unknown", "open", "unknown", "unknown"]) == "partly_open"
+    assert kr.overall_status(["unknown", "open", "closed", "unknown"]) == "restricted"
     assert kr.overall_status(["closed", "open", "closed", "closed"]) == "restricted"
     assert kr.overall_status(["unknown"] * 4) == "unknown"
     assert kr.overall_status(["open", "disputed", "open", "open"]) == "disputed"

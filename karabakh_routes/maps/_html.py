@@ -87,6 +87,12 @@ def claims_html(claims: Iterable[Mapping[str, Any]], sources: Mapping[str, Any],
             classes = ", ".join(c.get("traffic", []))
             st = esc(c["status"]) + (f" for {esc(classes)}" if classes else "")
             unsure = " <i>(uncertain date)</i>" if c.get("uncertain") else ""
+            if c.get("carried"):
+                unsure += (f" <i class='kr-carried'>(carried forward: {esc(c.get('age_days'))} day(s) past its "
+                           f"source's date {esc(c.get('as_of'))})</i>")
+            elif c.get("forecast"):
+                unsure += (f" <i class='kr-carried'>(stated in advance: {esc(c.get('age_days'))} day(s) past its "
+                           f"source's date {esc(c.get('as_of'))})</i>")
             quote = (f"<blockquote>“{esc(c['quote'])}”</blockquote>" if c.get("quote")
                      else "<div class='kr-noquote'>No verbatim quote bundled.</div>")
             note = f"<div class='kr-note'>{esc(c['note'])}</div>" if c.get("note") else ""

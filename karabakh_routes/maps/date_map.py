@@ -11,7 +11,7 @@ from jinja2 import Template
 from ..dates import DateLike, to_date
 from ..events import TRAFFIC_CLASSES
 from ..network import place_index
-from ..timeline import View, parse_view
+from ..timeline import Horizon, View, parse_view
 from . import _elements as el
 from ._html import claims_html, esc, js_string, legend_html, swatch, title_html
 from .offline import make_offline, root_header
@@ -111,9 +111,17 @@ def _segment_popup(model: RoadModel, row: Any, traffic: str | None) -> str:
     if row["disputed"]:
         parts.append("<div class='kr-disputed'>Sources disagree about this segment on this date; "
                      "every side is listed below.</div>")
-    parts.append(claims_html(row["claims"], model.ledger.sources))
+    aside = {c["event"] for c in row["set_aside"]}
+    parts.append(claims_html([c for c in row["claims"] if c["event"] not in aside], model.ledger.sources))
     if len(row["passages"]):
         parts.append(claims_html(row["passages"], model.ledger.sources, heading="Passages reported this day"))
+    if len(row["set_aside"]):
+        parts.append(claims_html(row["set_aside"], model.ledger.sources,
+                                 heading="Set aside: carried past its source's date, and a newer report says otherwise"))
+    baselines = [b for b in row["basis"] if b["kind"] == "baseline"]
+    if baselines:
+        parts.append(claims_html(baselines, model.ledger.sources,
+                                 heading="Assumed where no claim is in force (dataset baseline)"))
     parts.append(f"<div class='kr-src'>Segment <code>{esc(row['segment'])}</code>, {row['length_km']:.1f} km, "
                  f"routes: {esc(', '.join(row['routes']))}</div></div>")
     return "".join(parts)
@@ -147,6 +155,7 @@ def date_map(
     on: DateLike,
     traffic: str | None = None,
     view: str | View = "consensus",
+    horizon: Horizon = "default",
     path: Sequence[str] | None = None,
     offline: bool = False,
     tiles: str | None = "OpenStreetMap",
@@ -163,6 +172,8 @@ def date_map(
         A traffic class, or None for the overall status over all classes.
     view
         How claimants are combined.
+    horizon
+        Days an open-ended claim is carried past its as-of date (default 30); None = no bound.
     path
         ``(origin, destination)``: highlight the reachability path (for ``traffic``, or
         ``civilian`` when None).
@@ -184,11 +195,12 @@ def date_map(
     False
     """
     day = to_date(on)
-    v = parse_view(view, model.ledger)
+    v = parse_view(view, model.ledger, horizon=horizon)
     gdf = model.status(on=day, traffic=traffic, view=v)
     fmap = base_map(model, offline=offline, tiles=tiles)
     title = f"Roads into Nagorno-Karabakh on {day.isoformat()}"
-    subtitle = f"Traffic: {traffic or 'all classes'} · view: {v} · geometry schematic"
+    subtitle = (f"Traffic: {traffic or 'all classes'} · view: {v} · claims carried up to {v.horizon_text}"
+                " · geometry schematic")
     add_overlay_box(fmap, title_html(title, subtitle), "kr-title")
 
     groups: dict[str, folium.FeatureGroup] = {}

@@ -5,8 +5,11 @@ common colour-vision deficiencies); each status also has its own dash pattern, s
 map printed in greyscale still reads. ``disputed`` is Okabe–Ito vermillion darkened by
 20 %: the reddish purple it replaced came within 8 CAM02-UCS units of the ``unknown``
 grey under simulated deuteranopia, and plain vermillion is as close to the orange of
-``restricted``. ``tests/test_palette.py`` checks every pair under deuteranopia, protanopia
-and tritanopia.
+``restricted``. ``partly_open`` (a lighter, brighter blue than ``open``) and ``partly_closed``
+(a dark plum beside the black of ``closed``) were chosen by a search over sRGB for the largest
+smallest distance to the other five under all three simulations, with at least 2.2:1 contrast
+against white so the lines stay visible on light tiles. ``tests/test_palette.py`` checks every
+pair under deuteranopia, protanopia and tritanopia.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ class StatusStyle:
 #: Style per segment status.
 STATUS_STYLES: dict[str, StatusStyle] = {
     "open": StatusStyle("#0072B2", None, 5, "open (all traffic)"),
-    "restricted": StatusStyle("#E69F00", "12 6", 5, "restricted (some traffic)"),
-    "closed": StatusStyle("#000000", "3 3", 6, "closed"),
+    "partly_open": StatusStyle("#00BBEE", "10 3", 5, "open for some classes, no claim about the others"),
+    "restricted": StatusStyle("#E69F00", "12 6", 5, "restricted (some classes pass, others not)"),
+    "partly_closed": StatusStyle("#553344", "2 3 2 8", 5, "closed for some classes, no claim about the others"),
+    "closed": StatusStyle("#000000", "3 3", 6, "closed (all traffic)"),
     "disputed": StatusStyle("#AA4B00", "14 5 3 5", 6, "disputed (claims differ)"),
     "unknown": StatusStyle("#8C8C8C", "1 10", 4, "unknown (no claim)"),
 }

@@ -19,7 +19,7 @@ from jinja2 import Template
 from .._errors import DateError
 from ..dates import DateLike, to_date
 from ..events import check_traffic
-from ..timeline import View, parse_view
+from ..timeline import Horizon, View, parse_view
 from . import _elements as el
 from ._html import esc, json_for_script, legend_html, swatch, title_html
 from .date_map import _segment_popup, add_overlay_box, add_places, base_map
@@ -50,7 +50,7 @@ _CSS = """
 
 
 def timeline_steps(
-    model: RoadModel, *, start: DateLike | None = None, end: DateLike | None = None
+    model: RoadModel, *, start: DateLike | None = None, end: DateLike | None = None, horizon: Horizon = "default"
 ) -> list[dt.date]:
     """Return the dates the slider stops at: ``start`` (when given) and every change point up to ``end``.
 
@@ -60,6 +60,8 @@ def timeline_steps(
         From :func:`karabakh_routes.load`.
     start, end
         The range (inclusive); None = from the first / up to the last change point.
+    horizon
+        The carrying horizon of the view the steps are for (it moves the change points).
 
     Returns
     -------
@@ -76,7 +78,7 @@ def timeline_steps(
     if lo is not None and hi is not None and lo > hi:
         msg = f"start {lo.isoformat()} is after end {hi.isoformat()}; give a start on or before the end."
         raise DateError(msg)
-    steps = list(model.timeline.change_points(lo, hi))
+    steps = list(model.timeline.change_points(lo, hi, horizon=horizon))
     if lo is not None and (not steps or steps[0] != lo):
         steps.insert(0, lo)
     if not steps:
@@ -198,6 +200,7 @@ def timeline_map(
     end: DateLike | None = None,
     traffic: str | None = None,
     view: str | View = "consensus",
+    horizon: Horizon = "default",
     offline: bool = False,
     tiles: str | None = "OpenStreetMap",
 ) -> folium.Map:
@@ -223,6 +226,8 @@ def timeline_map(
         A traffic class, or None for the overall status over all classes.
     view
         How claimants are combined.
+    horizon
+        Days an open-ended claim is carried past its as-of date (default 30); None = no bound.
     offline
         Write a self-contained map: Leaflet inlined, no tile layer, no network request.
     tiles
@@ -252,8 +257,8 @@ def timeline_map(
     """
     if traffic is not None:
         check_traffic(traffic)
-    v = parse_view(view, model.ledger)
-    steps = timeline_steps(model, start=start, end=end)
+    v = parse_view(view, model.ledger, horizon=horizon)
+    steps = timeline_steps(model, start=start, end=end, horizon=v.horizon)
     last = to_date(end, what="end") if end is not None else None
 
     statuses = list(STATUS_STYLES)
@@ -314,8 +319,8 @@ def timeline_map(
     root_header(fmap).add_child(el.Raw(_CSS), name="kr_timeline_css")
     range_text = f"{steps[0].isoformat()} to {last.isoformat() if last else steps[-1].isoformat()}"
     title = f"Roads into Nagorno-Karabakh, {range_text}"
-    subtitle = (f"Traffic: {traffic or 'all classes'} · view: {v} · {len(steps)} dates where a status changes"
-                " · geometry schematic")
+    subtitle = (f"Traffic: {traffic or 'all classes'} · view: {v} · claims carried up to {v.horizon_text}"
+                f" · {len(steps)} dates where a status changes · geometry schematic")
     add_overlay_box(fmap, _controls_html(title, subtitle, steps[0].isoformat(), len(steps)), "kr-title kr-timeline")
 
     passage_group = el.FeatureGroup(name="Convoy passages on the slider's date", show=True)
