@@ -29,24 +29,15 @@ from pathlib import Path
 import karabakh_routes as kr
 from karabakh_routes import timeline as _timeline
 from karabakh_routes.dates import parse_edtf
-from karabakh_routes.timeline import _windows, combine_statuses
+from karabakh_routes.timeline import _windows
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from test_reference import reference_status  # noqa: E402  (the one copy of the reference semantics)
 
 
 def naive_status(m: kr.RoadModel, items: list, seg: str, cls: str, day: dt.date) -> str:  # type: ignore[type-arg]
-    per: dict[str, tuple] = {}  # type: ignore[type-arg]
-    passage = False
-    for ev, s, w0, w1 in items:
-        if s != seg:
-            continue
-        if ev.type == "passage":
-            passage = passage or (w0 == day and cls in ev.allowed)
-            continue
-        if cls not in ev.classes or not (w0 <= day <= w1):
-            continue
-        key = (w0, ev.start.lower, ev.row)
-        if ev.claimant not in per or key > per[ev.claimant][0]:
-            per[ev.claimant] = (key, ev.class_status(cls))
-    return "open" if passage else combine_statuses(v[1] for v in per.values())
+    """The reference (tests/test_reference.py): semantics v2 scanning every claim for every query."""
+    return reference_status(m.timeline, items, seg, cls, day)
 
 
 def per_day_periods(m: kr.RoadModel, a: str, b: str, lo: dt.date, hi: dt.date, cls: str) -> list[tuple[dt.date, str]]:

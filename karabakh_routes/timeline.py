@@ -248,9 +248,10 @@ def decide(
       passage (``direction`` set) counts only for movement towards its place; against it, its
       claimant says nothing. Without ``toward`` every claim counts (the segment as a whole).
     * A claim past its as-of date (carried or forecast) gives way to a claim or passage from
-      another claimant that disagrees with it and started after that as-of date, up to the
-      day (in force or not: ``newer`` holds those no longer in force): its source could not
-      know of that change, and carrying assumes there was none.
+      another claimant that disagrees with it, started after that as-of date, up to the day,
+      and was known to its own source when it started (in force or not: ``newer`` holds those
+      no longer in force): the stale claim's source could not know of that change, and
+      carrying assumes there was none. A passage itself is never set aside.
     * Claimants are combined by the view (:func:`combine_statuses`); when no claim applies, the
       baseline does; else ``unknown``.
     """
@@ -265,8 +266,8 @@ def decide(
     status_of = {k: said(c) for k, c in entries.items()}
     later = [*entries.values(), *(c for c in newer if toward is None or not c.direction or toward(c.direction))]
     aside = [c for k, c in entries.items()
-             if (c.carried or c.forecast)
-             and any(d.claimant != k and said(d) != status_of[k] and d.since > c.as_of for d in later)]
+             if (c.carried or c.forecast) and c.kind != "passage"
+             and any(d.claimant != k and said(d) != status_of[k] and c.as_of < d.since <= d.as_of for d in later)]
     for c in aside:
         del entries[c.claimant], status_of[c.claimant]
     if not entries:
