@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from test_reference import reference_status  # noqa: E402  (the one copy of the reference semantics)
 
 
-def naive_status(m: kr.RoadModel, items: list, seg: str, cls: str, day: dt.date) -> str:  # type: ignore[type-arg]
+def naive_status(tl: kr.Timeline, items: list, seg: str, cls: str, day: dt.date) -> str:  # type: ignore[type-arg]
     """The reference (tests/test_reference.py): semantics v2 scanning every claim for every query."""
-    return reference_status(m.timeline, items, seg, cls, day)
+    return reference_status(tl, items, seg, cls, day)
 
 
 def per_day_periods(m: kr.RoadModel, a: str, b: str, lo: dt.date, hi: dt.date, cls: str) -> list[tuple[dt.date, str]]:
@@ -131,7 +131,7 @@ def main() -> None:
     days = [lo + dt.timedelta(days=i) for i in range(0, (hi - lo).days, 7)]
     segs = [k for *_, k in m.G.edges(keys=True)]
     q_s, fast = timed(lambda: [m.timeline.class_status(s, "civilian", on=d).status for d in days for s in segs])
-    n_s, slow = timed(lambda: [naive_status(m, items, s, "civilian", d) for d in days for s in segs])
+    n_s, slow = timed(lambda: [naive_status(m.timeline, items, s, "civilian", d) for d in days for s in segs])
     n = len(days) * len(segs)
     print(f"status queries ({n}): compiled {q_s / n * 1e6:.1f} µs each, naive scan {n_s / n * 1e6:.1f} µs each, "
           f"ratio {n_s / q_s:.1f}x, same answers: {fast == slow}")
@@ -151,7 +151,7 @@ def main() -> None:
     compile_s = time.perf_counter() - t
     big_items = [(ev, s, w0, w1) for ev in big_events for s, w0, w1 in _windows(m.G, ev)]
     q_s, fast = timed(lambda: [big.class_status(s, "civilian", on=d).status for d in days for s in segs])
-    n_s, slow = timed(lambda: [naive_status(m, big_items, s, "civilian", d) for d in days for s in segs], repeat=1)
+    n_s, slow = timed(lambda: [naive_status(big, big_items, s, "civilian", d) for d in days for s in segs], repeat=1)
     print(f"status queries, {len(big_events)}-claim ledger (compiled in {compile_s * 1000:.0f} ms): compiled "
           f"{q_s / n * 1e6:.1f} µs each, naive scan {n_s / n * 1e6:.1f} µs each, ratio {n_s / q_s:.1f}x, "
           f"same answers: {fast == slow}")
