@@ -516,15 +516,8 @@ def write_sources(sources: Iterable[Source], path: PathLike, *, excel_safe: bool
     path
         The file.
     excel_safe
-        Prefix cells a spreadsheet would run as a formula with ``'`` (not lossless).
-
-    Notes
-    -----
-    Cells are written exactly as they are, so reading the file back gives equal data. A
-    spreadsheet, though, runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab,
-    a carriage return, or a full-width ``＝＋－＠``) as a formula ("CSV injection"); data from
-    untrusted sources can use that. With ``excel_safe=True`` such cells get a leading ``'``, which spreadsheets show as
-    text; the file is then for viewing only: reading it back does not give the same data.
+        Prefix cells a spreadsheet would run as a formula with ``'`` (not lossless; see
+        :func:`write_events` for the risk this guards against).
     """
     _write_csv(path, SOURCE_COLUMNS, (s.to_dict() for s in sources), excel_safe=excel_safe)
 
