@@ -85,9 +85,9 @@ def _query_options(p: argparse.ArgumentParser, *, traffic_default: str | None = 
 
 
 def _horizon_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--horizon", default="30", metavar="DAYS|none",
-                   help="days an open-ended claim is carried past its source's date (default 30; "
-                        "'none' = carry until the claimant speaks again)")
+    p.add_argument("--horizon", default="default", metavar="DAYS|none",
+                   help="days an open-ended claim is carried past its source's date (default 30, "
+                        "docs/semantics.md; 'none' = carry until the claimant speaks again)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -145,12 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     _data_options(s)
 
-    s = sub.add_parser("map", help="write an HTML map of a date")
+    s = sub.add_parser("map", help="write a map of a date: HTML (.html), or a static PNG, SVG or PDF by the -o suffix")
     s.add_argument("--on", required=True, metavar="DATE")
     _query_options(s, traffic_default=None)
     s.add_argument("--path", nargs=2, metavar=("ORIGIN", "DESTINATION"), help="highlight the reachability path")
     s.add_argument("--offline", action="store_true", help="self-contained file: Leaflet inlined, no tiles")
-    s.add_argument("-o", "--output", required=True, metavar="FILE.html", help=_OUTPUT_HELP)
+    s.add_argument("-o", "--output", required=True, metavar="FILE.html|png|svg|pdf", help=_OUTPUT_HELP)
     _data_options(s, output=False)
 
     s = sub.add_parser("timeline-map", help="write one HTML map with a date slider over every change point")
@@ -276,8 +276,8 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     print(f"{r.origin} -> {r.destination} on {r.on} for {r.traffic} traffic (view {r.view}): {r.answer.upper()}"
           + (" (an event date is uncertain)" if r.uncertain else ""))
     if r.carried:
-        print(f"  rests on claims carried past their sources' dates (oldest link: {r.evidence_age_days} day(s); "
-              f"horizon {r.horizon})")
+        print(f"  some claims behind it are carried past their sources' dates (horizon {r.horizon}); the newest "
+              f"evidence on the weakest segment is {r.evidence_age_days} day(s) old")
     if r.path:
         print(f"  path: {' -> '.join(r.path)} ({r.length_km:.1f} km)")
     if r.blocked_by:
@@ -364,12 +364,32 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 2 if errors else 0
 
 
+#: -o suffixes of the map command: HTML, or a static image by suffix. A suffix of another
+#: image or print format is refused (exit 2); any other name (none, .out, /dev/null) gets HTML.
+_MAP_HTML = (".html", ".htm")
+_MAP_STATIC = (".png", ".svg", ".pdf")
+_MAP_REFUSED = (".gif", ".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".bmp", ".tif", ".tiff", ".eps", ".ps",
+                ".svgz", ".pgf", ".raw", ".rgba", ".avif", ".heic", ".ico", ".jp2", ".emf", ".wmf", ".xcf")
+
+
 def _cmd_map(args: argparse.Namespace) -> int:
+    suffix = os.path.splitext(args.output)[1].lower()
+    if suffix in _MAP_REFUSED:
+        raise _UsageError(f"-o {args.output}: a map is written as HTML ({', '.join(_MAP_HTML)}) or as a static "
+                          f"image ({', '.join(_MAP_STATIC)}); {suffix} is not supported")
     m = _load(args)
+    path = tuple(args.path) if args.path else None
+    if suffix in _MAP_STATIC:
+        from .maps.static import save_static_map, static_map
+        fig = static_map(m, on=args.on, traffic=args.traffic, view=args.view, horizon=args.horizon, path=path,
+                         extent=getattr(args, "extent", None) or "contested")
+        with _writing(args.output):
+            save_static_map(fig, args.output)
+        _wrote(args.output)
+        return 0
     from .maps import date_map
     fmap = date_map(m, on=args.on, traffic=args.traffic, view=args.view, horizon=args.horizon,
-                    path=tuple(args.path) if args.path else None,
-                    offline=args.offline)
+                    path=path, offline=args.offline)
     _write_output(args.output, fmap.get_root().render())
     return 0
 

@@ -84,9 +84,12 @@ def test_horizon_is_a_view_option(one_open_claim: kr.RoadModel) -> None:
         cs(one_open_claim, "2021-01-09", horizon="soon")
 
 
-def test_the_documented_default_horizon_is_the_code_default() -> None:
+def test_the_documented_default_horizon_is_the_code_default(capsys: pytest.CaptureFixture[str]) -> None:
     doc = (Path(__file__).parents[1] / "docs" / "semantics.md").read_text(encoding="utf-8")
     assert f"**The default is {kr.DEFAULT_HORIZON} days.**" in doc
+    with pytest.raises(SystemExit):
+        main(["reach", "--help"])
+    assert f"(default {kr.DEFAULT_HORIZON}," in " ".join(capsys.readouterr().out.split())
 
 
 def test_change_points_include_the_day_a_claim_turns_carried_and_the_day_after_the_horizon(
