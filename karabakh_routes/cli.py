@@ -149,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--on", required=True, metavar="DATE")
     _query_options(s, traffic_default=None)
     s.add_argument("--path", nargs=2, metavar=("ORIGIN", "DESTINATION"), help="highlight the reachability path")
-    s.add_argument("--offline", action="store_true", help="self-contained file: Leaflet inlined, no tiles")
+    s.add_argument("--offline", action="store_true", help="no tile layer: the page makes no request at all")
     s.add_argument("-o", "--output", required=True, metavar="FILE.html|png|svg|pdf", help=_OUTPUT_HELP)
     _data_options(s, output=False)
 
@@ -157,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--from", dest="start", metavar="DATE")
     s.add_argument("--to", dest="end", metavar="DATE")
     _query_options(s, traffic_default=None)
-    s.add_argument("--offline", action="store_true", help="self-contained file: Leaflet inlined, no tiles")
+    s.add_argument("--offline", action="store_true", help="no tile layer: the page makes no request at all")
     s.add_argument("-o", "--output", required=True, metavar="FILE.html", help=_OUTPUT_HELP)
     _data_options(s, output=False)
 

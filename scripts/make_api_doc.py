@@ -32,7 +32,7 @@ def render() -> str:
     for title, items in groups.items():
         lines += [f"## {title}", "", *items, ""]
     lines += ["## Modules", "",
-              "- `karabakh_routes.maps`: `date_map`, `timeline_map`, `STATUS_STYLES`",
+              "- `karabakh_routes.maps`: `date_map`, `timeline_map`, `static_map`, `save_static_map`, `STATUS_STYLES`",
               "- `karabakh_routes.chart`: `timeline_chart`, `save_chart`",
               "- `karabakh_routes.datasets`: `bundled_path`", ""]
     lines += JSON_CONTRACT.splitlines() + [""]

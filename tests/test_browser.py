@@ -36,6 +36,28 @@ FIND_LAYER = """(seg) => {
   map.eachLayer(l => { if (l.feature && l.feature.properties.segment === seg && l._path) { found = l; } });
   return found;
 }""".replace("FIND_MAP", FIND_MAP)
+# The API of the (first) timeline slider on the page, found by its box's data attribute.
+SLIDER = "window[document.querySelector('[data-kr-slider]').dataset.krSlider]"
+SLIDER_LAYER = f"(seg) => {SLIDER}.layers[seg]"
+RANGE = "[data-kr-slider] input[type=range]"
+DATE = "[data-kr-slider] .kr-date"
+PLAY = "[data-kr-slider] button"
+# Open a segment's popup and tooltip as a click and a hover would (the events propagate to
+# the GeoJson layer that holds them) and return what they show.
+OPEN_SEGMENT = """(seg) => {
+    const map = FIND_MAP;
+    const layer = (LAYER_JS)(seg);
+    const at = layer.getBounds().getCenter();
+    layer.fire('click', {latlng: at}, true);
+    const box = document.querySelector('.leaflet-popup-content');
+    const text = box ? box.innerText : '';
+    map.closePopup();
+    layer.fire('mouseover', {latlng: at}, true);
+    const tipBox = document.querySelector('.leaflet-tooltip.kr-road-tip');
+    const tip = tipBox ? tipBox.innerText : '';
+    layer.fire('mouseout', {latlng: at}, true);
+    return [text, tip];
+}""".replace("FIND_MAP", FIND_MAP)
 
 
 def _unavailable(reason: str) -> None:
@@ -201,17 +223,20 @@ def test_timeline_slider_restyles_segments(page: Page, bundled: kr.RoadModel, tm
     page.open(timeline_map(bundled, traffic=TRAFFIC, offline=True).get_root().render(), tmp_path, "timeline.html")
     steps = bundled.timeline.change_points()
     seg, i, j = _two_steps(bundled, TRAFFIC)
-    assert page.page.locator("#kr-slider").get_attribute("max") == str(len(steps) - 1)
+    assert page.page.locator(RANGE).get_attribute("max") == str(len(steps) - 1)
     for k in (i, j):
         day = steps[k]
-        page.page.locator("#kr-slider").fill(str(k))  # moves the slider and fires its input event
-        assert page.page.locator("#kr-date").inner_text() == day.isoformat()
+        page.page.locator(RANGE).fill(str(k))  # moves the slider and fires its input event
+        assert page.page.locator(DATE).inner_text() == day.isoformat()
         status = bundled.status(on=day, traffic=TRAFFIC).loc[seg, "status"]
         st = STATUS_STYLES[status]
-        got = page.js("""(seg) => { const p = window.krTimeline.layers[seg]._path;
-            return {stroke: p.getAttribute('stroke'), dash: p.getAttribute('stroke-dasharray'),
-                    width: p.getAttribute('stroke-width'), status: window.krTimeline.statusOf(seg)}; }""", seg)
+        got = page.js(f"""(seg) => {{ const p = {SLIDER}.layers[seg]._path;
+            return {{stroke: p.getAttribute('stroke'), dash: p.getAttribute('stroke-dasharray'),
+                    width: p.getAttribute('stroke-width'), status: {SLIDER}.statusOf(seg)}}; }}""", seg)
         assert got == {"stroke": st.color, "dash": st.dash, "width": str(st.weight), "status": status}, day
+        # what a hover shows follows the slider too
+        _, tip = page.js(OPEN_SEGMENT.replace("LAYER_JS", SLIDER_LAYER), seg)
+        assert tip.endswith(": " + st.label), (day, tip)
 
 
 @pytest.mark.browser
@@ -220,8 +245,8 @@ def test_timeline_popup_follows_the_slider(page: Page, bundled: kr.RoadModel, tm
     steps = bundled.timeline.change_points()
     day = dt.date.fromisoformat(ON)
     k = max(i for i, d in enumerate(steps) if d <= day)
-    page.page.locator("#kr-slider").fill(str(k))
-    point = zoom_to(page, SEGMENT, "(seg) => window.krTimeline.layers[seg]")
+    page.page.locator(RANGE).fill(str(k))
+    point = zoom_to(page, SEGMENT, SLIDER_LAYER)
     page.page.mouse.click(point["x"], point["y"])
     popup = page.page.locator(".leaflet-popup-content")
     popup.wait_for(state="visible")
@@ -231,21 +256,84 @@ def test_timeline_popup_follows_the_slider(page: Page, bundled: kr.RoadModel, tm
     assert f"Status: {row['status']} for {TRAFFIC}" in text
     for claim in row["claims"]:
         assert claim["claimant"] in text
+    # an open popup follows the slider
+    page.page.locator(RANGE).fill(str(k - 1))
+    before = bundled.status(on=steps[k - 1], traffic=TRAFFIC).loc[SEGMENT, "status"]
+    assert f"Status: {before} for {TRAFFIC}" in popup.inner_text()
 
 
 @pytest.mark.browser
 def test_timeline_play_button_advances_and_stops(page: Page, bundled: kr.RoadModel, tmp_path: Path) -> None:
     page.open(timeline_map(bundled, start="2023-09-20", end="2023-09-25", offline=True).get_root().render(),
               tmp_path, "timeline.html")
-    n = int(page.page.locator("#kr-slider").get_attribute("max")) + 1
-    play = page.page.locator("#kr-play")
+    n = int(page.page.locator(RANGE).get_attribute("max")) + 1
+    play = page.page.locator(PLAY)
     play.click()
     assert play.get_attribute("aria-pressed") == "true"
-    page.page.wait_for_function("() => window.krTimeline.step() >= 1", timeout=5000)
-    page.page.wait_for_function(f"() => window.krTimeline.step() === {n - 1}", timeout=2000 * n)
-    page.page.wait_for_function("() => document.getElementById('kr-play').getAttribute('aria-pressed') === 'false'")
-    last = page.page.locator("#kr-date").inner_text()
+    page.page.wait_for_function(f"() => {SLIDER}.step() >= 1", timeout=5000)
+    page.page.wait_for_function(f"() => {SLIDER}.step() === {n - 1}", timeout=2000 * n)
+    page.page.wait_for_function(f"() => document.querySelector({PLAY!r}).getAttribute('aria-pressed') === 'false'")
+    assert play.inner_text().endswith("Play")
+    last = page.page.locator(DATE).inner_text()
     assert last == bundled.timeline.change_points("2023-09-20", "2023-09-25")[-1].isoformat()
+
+
+def _two_slider_map(model: kr.RoadModel) -> tuple[str, list[Any]]:
+    """Two road layers, each with its own slider (different traffic classes), on one offline page."""
+    from karabakh_routes.maps import _elements as el
+    from karabakh_routes.maps._features import road_layer, segment_feature, slider_table
+    from karabakh_routes.maps.date_map import base_map
+    from karabakh_routes.maps.offline import root_header
+
+    fmap = base_map(model, offline=True)
+    root_header(fmap).add_child(el.Raw("<style>.kr-one{position:absolute;top:10px;left:60px;z-index:1000}"
+                                       ".kr-two{position:absolute;bottom:30px;right:10px;z-index:1000}</style>"),
+                                name="two_sliders_css")
+    tables = []
+    for traffic, css in (("humanitarian", "kr-one"), ("civilian", "kr-two")):
+        table = slider_table(model, start="2022-12-01", end="2023-10-01", traffic=traffic)
+        rows = model.timeline.status(on=table.steps[0], traffic=traffic).to_dict("records")
+        layer = road_layer([segment_feature(model, r, traffic, details=False) for r in rows], name=traffic)
+        layer.add_to(fmap)
+        fmap.add_child(el.TimelineSlider(layer, table.to_data(), css_class=css,
+                                         heading=f"<b>{traffic}</b>", label=f"Date ({traffic})"))
+        tables.append(table)
+    return fmap.get_root().render(), tables
+
+
+@pytest.mark.browser
+def test_two_sliders_on_one_page_move_independently(page: Page, bundled: kr.RoadModel, tmp_path: Path) -> None:
+    html, tables = _two_slider_map(bundled)
+    page.open(html, tmp_path, "two.html")
+    names = page.js("() => [...document.querySelectorAll('[data-kr-slider]')].map(b => b.dataset.krSlider)")
+    assert len(names) == 2 and names[0] != names[1]
+    ids = page.js("() => [...document.querySelectorAll('[id]')].map(e => e.id)")
+    assert len(ids) == len(set(ids)), "no id is used twice"
+    boxes = [page.page.locator(f'[data-kr-slider="{n}"]') for n in names]
+
+    def state(i: int) -> dict[str, Any]:
+        return page.js("""([name, seg]) => ({step: window[name].step(), status: window[name].statusOf(seg),
+            stroke: window[name].layers[seg]._path.getAttribute('stroke'),
+            date: document.querySelector(`[data-kr-slider="${name}"] .kr-date`).innerText})""", [names[i], SEGMENT])
+
+    start = [state(0), state(1)]
+    assert start[0]["step"] == start[1]["step"] == 0
+    for moved, other in ((0, 1), (1, 0)):
+        table = tables[moved]
+        k = table.step_index(ON)
+        boxes[moved].locator("input[type=range]").fill(str(k))
+        got = state(moved)
+        status = table.status(k, SEGMENT)
+        assert got == {"step": k, "status": status, "stroke": STATUS_STYLES[status].color,
+                       "date": table.steps[k].isoformat()}
+        assert state(other) == start[other], "the other slider did not move"
+        boxes[moved].locator("input[type=range]").fill("0")
+        assert state(moved) == start[moved]
+    # the play button of one plays that slider only
+    boxes[1].locator("button").click()
+    page.page.wait_for_function(f"() => window[{names[1]!r}].step() >= 1", timeout=5000)
+    boxes[1].locator("button").click()
+    assert state(0) == start[0]
 
 
 # -- hostile text in the data -------------------------------------------------------------
@@ -291,23 +379,15 @@ def test_hostile_text_is_shown_literally_and_never_runs(page: Page, tmp_path: Pa
         layer_js = FIND_LAYER
     else:
         html = timeline_map(m, start=on, end="2021-03-12", offline=True).get_root().render()
-        layer_js = "(seg) => window.krTimeline.layers[seg]"
+        layer_js = SLIDER_LAYER
     page.open(html, tmp_path, f"{which}.html")
     texts = []
     for seg in m.timeline.segments:
         # Leaflet's own click/hover events on each segment layer (the real-mouse path is covered
         # by the tests above): popups and tooltips are inserted into the page exactly as on a click.
-        texts.append(page.js(f"""(seg) => {{
-            const map = {FIND_MAP};
-            const layer = ({layer_js})(seg);
-            const at = layer.getBounds().getCenter();
-            layer.fire('click', {{latlng: at}}, true);  // propagate to the GeoJson group that holds the popup
-            const box = document.querySelector('.leaflet-popup-content');
-            const text = box ? box.innerText : '';
-            if (layer.getTooltip && layer.getTooltip()) {{ layer.openTooltip(at); }}
-            map.closePopup();
-            return text;
-        }}""", seg))
+        popup, tip = page.js(OPEN_SEGMENT.replace("LAYER_JS", layer_js), seg)
+        assert tip.startswith(HOSTILE["segment"] + ": "), "the tooltip shows the name as written"
+        texts.append(popup)
     assert all(texts), "every segment opened a popup"
     # every place popup, and the layer control
     page.js(f"""() => {{ const map = {FIND_MAP};
@@ -338,23 +418,13 @@ def test_template_syntax_in_data_is_shown_literally_and_never_runs(page: Page, t
         layer_js = FIND_LAYER
     else:
         html = timeline_map(m, start=on, offline=True).get_root().render()
-        layer_js = "(seg) => window.krTimeline.layers[seg]"
+        layer_js = SLIDER_LAYER
     page.open(html, tmp_path, f"{which}.html")
     texts = []
     for seg in m.timeline.segments:
-        texts.append(page.js(f"""(seg) => {{
-            const map = {FIND_MAP};
-            const layer = ({layer_js})(seg);
-            const at = layer.getBounds().getCenter();
-            layer.fire('click', {{latlng: at}}, true);
-            const box = document.querySelector('.leaflet-popup-content');
-            const text = box ? box.innerText : '';
-            let tip = '';
-            if (layer.getTooltip && layer.getTooltip()) {{
-                layer.openTooltip(at); tip = layer.getTooltip().getElement().innerText; }}
-            map.closePopup();
-            return text + '\\n' + tip;
-        }}""", seg))
+        popup, tip = page.js(OPEN_SEGMENT.replace("LAYER_JS", layer_js), seg)
+        assert popup and tip, "every segment shows a popup and a tooltip"
+        texts.append(popup + "\n" + tip)
     texts.append(page.js(f"""() => {{ const map = {FIND_MAP}; const out = [];
         map.eachLayer(l => {{ if (l.getLatLng && l.getPopup && l.getPopup()) {{
             l.openPopup(); const b = l.getPopup().getElement(); out.push(b ? b.innerText : '');

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import html
 import json
 import re
 from pathlib import Path
 
 import folium
+import markupsafe
 import pytest
 from conftest import EVENT_HEADER, SOURCES, write_fixture
+from jinja2.utils import htmlsafe_json_dumps
 
 import karabakh_routes as kr
 from karabakh_routes.events import Source
-from karabakh_routes.maps import STATUS_STYLES, date_map
-from karabakh_routes.maps._html import claims_html, esc, js_string, safe_url
+from karabakh_routes.maps import STATUS_STYLES, _elements, date_map
+from karabakh_routes.maps._features import SliderTable, road_layer, segment_feature, segment_popup, slider_table
+from karabakh_routes.maps._html import claims_html, esc, js_string, json_for_script, safe_url
+from karabakh_routes.maps._layout import HIGHLIGHT_PANES
 from karabakh_routes.maps.date_map import ATTRIBUTION
-from karabakh_routes.maps.timeline_map import json_for_script, timeline_map, timeline_steps
+from karabakh_routes.maps.style import TRIP_OVERLAY
+from karabakh_routes.maps.timeline_map import timeline_map, timeline_steps
 
 EVIL_SCRIPT = "<script>alert(1)</script>"
 EVIL_ATTR = '"><img src=x onerror=alert(1)>'
@@ -35,15 +41,26 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def timeline_data(page: str) -> dict:
-    match = re.search(r"var D = (\{.*?\});\n", page)
-    assert match, "the timeline data is embedded as one JSON object"
-    return json.loads(match.group(1))
+def road_layers(fmap: folium.Map) -> list[folium.GeoJson]:
+    """The map's GeoJson layers of road segments, in drawing order."""
+    out, todo = [], [fmap]
+    while todo:
+        e = todo.pop(0)
+        if isinstance(e, folium.GeoJson) and "segment" in (e.data["features"] or [{}])[0].get("properties", {}):
+            out.append(e)
+        todo.extend(e._children.values())
+    return out
 
 
-def popup(data: dict, step: int, segment: str) -> str:
-    k = data["segments"].index(segment)
-    return "".join(data["html"][f] for f in data["popup_parts"][data["popups"][step][k]])
+def road_properties(fmap: folium.Map) -> dict[str, dict]:
+    """Segment id -> the properties of its feature (status, escaped popup and tooltip HTML)."""
+    return {f["properties"]["segment"]: f["properties"] for layer in road_layers(fmap) for f in layer.data["features"]}
+
+
+def slider_of(fmap: folium.Map) -> _elements.TimelineSlider:
+    sliders = [e for e in fmap._children.values() if isinstance(e, _elements.TimelineSlider)]
+    assert len(sliders) == 1
+    return sliders[0]
 
 
 @pytest.fixture
@@ -138,7 +155,7 @@ def test_legend_lists_every_status_with_its_colour_and_dash(fixture_model: kr.Ro
 
 def test_popups_list_the_claims_in_force(fixture_model: kr.RoadModel) -> None:
     assert fixture_model.status(on="2021-03-12", traffic="civilian").loc["mid__east", "status"] == "disputed"
-    page = norm(render(date_map(fixture_model, on="2021-03-12", traffic="civilian")))
+    page = norm(road_properties(date_map(fixture_model, on="2021-03-12", traffic="civilian"))["mid__east"]["popup"])
     assert "Sources disagree about this segment on this date" in page
     assert "<div class='kr-claimant'><b>X</b>" in page
     assert "<div class='kr-claimant'><b>Y</b>" in page
@@ -148,8 +165,8 @@ def test_popups_list_the_claims_in_force(fixture_model: kr.RoadModel) -> None:
 
 
 def test_popups_say_when_nobody_makes_a_claim(fixture_model: kr.RoadModel) -> None:
-    page = norm(render(date_map(fixture_model, on="2019-06-01")))
-    assert "none — no source makes a claim about this date" in page
+    popups = road_properties(date_map(fixture_model, on="2019-06-01"))
+    assert all("none — no source makes a claim about this date" in p["popup"] for p in popups.values())
 
 
 def test_passages_of_the_day_are_drawn(fixture_model: kr.RoadModel) -> None:
@@ -162,7 +179,7 @@ def test_passages_of_the_day_are_drawn(fixture_model: kr.RoadModel) -> None:
 def test_path_highlight_layer(fixture_model: kr.RoadModel) -> None:
     page = norm(render(date_map(fixture_model, on="2020-06-01", path=("West", "East"))))
     assert "Trip West Town / Batı → East City / Şərq: yes" in page
-    assert '"color": "#F0E442"' in page
+    assert f'"color": "{TRIP_OVERLAY[0]}"' in page and f'"pane": "{HIGHLIGHT_PANES["trip"][0]}"' in page
     assert "trip West Town / Batı → East City / Şərq (civilian): yes" in page  # legend row
     assert "Trip " not in norm(render(date_map(fixture_model, on="2020-06-01")))
 
@@ -191,14 +208,19 @@ def test_offline_has_no_tiles_and_inlines_leaflet(fixture_model: kr.RoadModel, f
 
 def test_date_map_escapes_every_data_string(evil_model: kr.RoadModel) -> None:
     for day in ("2021-03-06", "2021-03-20"):
-        page = render(date_map(evil_model, on=day, traffic="civilian" if day == "2021-03-06" else None))
+        fmap = date_map(evil_model, on=day, traffic="civilian" if day == "2021-03-06" else None)
+        page = render(fmap)
         for raw in (EVIL_SCRIPT, EVIL_ATTR, EVIL_TEMPLATE, "<img", "${alert", "`+alert"):
             assert raw not in page
-        assert esc(EVIL_SCRIPT) in page
-        assert esc(EVIL_ATTR) in page
-        assert esc(EVIL_TEMPLATE) in page
+        popups = "".join(p["popup"] + p["tooltip"] for p in road_properties(fmap).values())
+        for raw in (EVIL_SCRIPT, EVIL_ATTR, EVIL_TEMPLATE):
+            assert esc(raw) in popups and raw not in popups
+            # the popups reach the page as JSON that no data can end (<, > and & escaped)
+            assert str(htmlsafe_json_dumps(esc(raw)))[1:-1] in page
         assert page.count("</script>") == len(re.findall(r"<script[\s>]", page))
-        assert "onerror=alert" not in page.replace(esc(EVIL_ATTR), "").replace(esc(EVIL_URL), "")
+        harmless = [esc(EVIL_ATTR), esc(EVIL_URL)]
+        harmless += [str(htmlsafe_json_dumps(h))[1:-1] for h in harmless]
+        assert "onerror=alert" not in functools.reduce(lambda text, h: text.replace(h, ""), harmless, page)
 
 
 def test_date_map_links_only_http_urls(evil_model: kr.RoadModel) -> None:
@@ -211,6 +233,7 @@ def test_date_map_links_only_http_urls(evil_model: kr.RoadModel) -> None:
     evil_model.ledger.sources["S1"] = Source("S1", "Title", "Pub", "", "javascript:alert(5)")  # type: ignore[index]
     page = render(date_map(evil_model, on="2021-03-06"))
     assert "javascript:alert(5)" not in page
+    page = re.sub(r"<script>/\* Leaflet [^*]*\(xstatic-leaflet\) \*/.*?</script>", "", page, flags=re.S)  # inlined library
     hrefs = re.findall(r'href=\\?"([^"\\]*)', page)
     assert all(h.startswith(("http://", "https://")) for h in hrefs), hrefs
 
@@ -243,13 +266,29 @@ def test_timeline_map_has_slider_play_button_and_date_label(fixture_model: kr.Ro
     assert isinstance(fmap, folium.Map)
     page = norm(render(fmap))
     n = len(fixture_model.timeline.change_points())
-    assert f'<input type="range" id="kr-slider" min="0" max="{n - 1}" step="1" value="0"' in page
-    assert '<button type="button" id="kr-play"' in page
-    assert '<span class="kr-date" id="kr-date" aria-live="polite">2020-01-01</span>' in page
+    name = slider_of(fmap).get_name()
+    assert f'data-kr-slider="{name}"' in page
+    assert f'<input type="range" id="{name}-range" min="0" max="{n - 1}" step="1" value="0"' in page
+    assert f'<button type="button" id="{name}-play" aria-pressed="false" aria-controls="{name}-range">' in page
+    assert f'<span class="kr-date" id="{name}-date" aria-live="polite">2020-01-01</span>' in page
+    assert f'<span class="kr-until" id="{name}-until">until ' in page
     last = fixture_model.timeline.change_points()[-1].isoformat()
     assert f"Roads into Nagorno-Karabakh, 2020-01-01 to {last}" in page
     assert f"Traffic: civilian · view: consensus · claims carried up to 30 days · {n} dates where a status changes" in page
-    assert "window.krTimeline = {" in page
+    # no global ids or globals of its own: everything is under the element's name
+    assert 'id="kr-' not in page and "krTimeline" not in page
+    assert "window[name] = {" in page and f'var name = "{name}";' in page
+
+
+def test_timeline_map_embeds_the_slider_table_as_json(fixture_model: kr.RoadModel) -> None:
+    fmap = timeline_map(fixture_model, traffic="civilian")
+    page = render(fmap)
+    data = slider_table(fixture_model, traffic="civilian").to_data()
+    assert slider_of(fmap).data == data
+    # through Jinja's tojson, once: compact, with <, >, & and ' as \u escapes
+    as_json = _elements._SLIDER_ENV.from_string("{{ d|tojson }}").render(d=data)
+    assert f"var D = {as_json};" in page
+    assert "\\u003cdiv class=\\u0027kr-popup\\u0027\\u003e" in as_json
 
 
 def test_timeline_map_stores_geometry_once(fixture_model: kr.RoadModel) -> None:
@@ -260,47 +299,116 @@ def test_timeline_map_stores_geometry_once(fixture_model: kr.RoadModel) -> None:
     assert sorted(f["properties"]["segment"] for f in features) == sorted(fixture_model.timeline.segments)
     first = features[0]["geometry"]["coordinates"]
     assert page.count(json.dumps(first)) == 1
+    # the slider fills in popups and tooltips: the features do not carry a second copy
+    assert {f["properties"]["popup"] for f in features} == {""}
+
+
+def test_timeline_features_are_the_date_map_features(fixture_model: kr.RoadModel) -> None:
+    first = fixture_model.timeline.change_points()[0]
+    timeline = road_properties(timeline_map(fixture_model, traffic="civilian"))
+    date = road_properties(date_map(fixture_model, on=first, traffic="civilian"))
+    assert timeline.keys() == date.keys()
+    for seg, props in date.items():
+        assert {**timeline[seg], "popup": props["popup"], "tooltip": props["tooltip"]} == props
 
 
 @pytest.mark.parametrize("traffic", [None, "civilian", "humanitarian"])
-def test_timeline_status_table_matches_the_engine(fixture_model: kr.RoadModel, traffic: str | None) -> None:
-    data = timeline_data(render(timeline_map(fixture_model, traffic=traffic)))
+def test_slider_table_matches_the_engine(fixture_model: kr.RoadModel, traffic: str | None) -> None:
+    table = slider_table(fixture_model, traffic=traffic)
+    assert isinstance(table, SliderTable)
     steps = fixture_model.timeline.change_points()
-    assert data["dates"] == [d.isoformat() for d in steps]
-    assert len(data["codes"]) == len(steps)
+    assert list(table.steps) == steps
+    assert list(table.segments) == list(fixture_model.timeline.segments)
     for i, day in enumerate(steps):
-        expected = fixture_model.status(on=day, traffic=traffic)["status"].to_dict()
-        got = {s: data["statuses"][int(c)] for s, c in zip(data["segments"], data["codes"][i])}
-        assert got == expected, day
+        expected = fixture_model.status(on=day, traffic=traffic)
+        for seg in table.segments:
+            assert table.status(i, seg) == expected.loc[seg, "status"], (day, seg)
+            assert table.status(day, seg) == table.status(i, seg)
+            assert table.popup(i, seg) == segment_popup(fixture_model, expected.loc[seg], traffic)
+            assert table.tooltip(i, seg) == segment_feature(fixture_model, expected.loc[seg], traffic)[
+                "properties"]["tooltip"]
+    # packed for the page: the codes decode to the same statuses
+    data = table.to_data()
+    for i in range(len(steps)):
+        got = {s: data["statuses"][int(c, 36)] for s, c in zip(data["segments"], data["codes"][i])}
+        assert got == {s: table.status(i, s) for s in table.segments}
+        for k, seg in enumerate(data["segments"]):
+            parts = data["popup_parts"][data["popups"][i][k]]
+            assert "".join(data["html"][f] for f in parts) == table.popup(i, seg)
+            assert data["tooltips"][k][data["codes"][i][k]] == table.tooltip(i, seg)
+
+
+def test_slider_table_steps_by_index_or_date(fixture_model: kr.RoadModel) -> None:
+    table = slider_table(fixture_model, start="2021-03-03", end="2021-03-20", traffic="civilian")
+    assert table.step_index("2021-03-03") == 0
+    assert table.step_index(dt.date(2021, 3, 4)) == 0  # the step in force on that date
+    assert table.step_index(-1) == len(table.steps) - 1
+    with pytest.raises(IndexError, match="before the slider's first step"):
+        table.step_index("2021-03-02")
+    with pytest.raises(IndexError, match="out of range"):
+        table.status(len(table.steps), "mid__east")
+    with pytest.raises(KeyError, match="no segment"):
+        table.status(0, "nowhere")
+    with pytest.raises(kr.TrafficError):
+        slider_table(fixture_model, traffic="tanks")
+    with pytest.raises(kr.DateError, match="after"):
+        slider_table(fixture_model, start="2021-05-01", end="2021-04-01")
 
 
 def test_timeline_popups_equal_the_date_map_popups(fixture_model: kr.RoadModel) -> None:
-    data = timeline_data(render(timeline_map(fixture_model, traffic="civilian")))
+    table = slider_table(fixture_model, traffic="civilian")
     for i in (1, 2, 4):
-        day = data["dates"][i]
-        page = render(date_map(fixture_model, on=day, traffic="civilian"))
-        for seg in data["segments"]:
-            assert popup(data, i, seg) in page, (day, seg)
+        date = road_properties(date_map(fixture_model, on=table.steps[i], traffic="civilian"))
+        for seg in table.segments:
+            assert table.popup(i, seg) == date[seg]["popup"], (table.steps[i], seg)
+            assert table.tooltip(i, seg) == date[seg]["tooltip"], (table.steps[i], seg)
+            assert table.status(i, seg) == date[seg]["status"]
 
 
 def test_timeline_popups_are_stored_once(fixture_model: kr.RoadModel) -> None:
-    data = timeline_data(render(timeline_map(fixture_model)))
+    table = slider_table(fixture_model)
+    assert len(set(table.popups)) == len(table.popups)
+    assert len(table.popups) < len(table.steps) * len(table.segments)
+    data = table.to_data()
     assert len(set(data["html"])) == len(data["html"])
-    assert len({tuple(p) for p in data["popup_parts"]}) == len(data["popup_parts"])
-    assert len(data["popup_parts"]) < len(data["dates"]) * len(data["segments"])
+    assert len({tuple(p) for p in data["popup_parts"]}) == len(data["popup_parts"]) == len(table.popups)
 
 
 def test_timeline_passages_and_until_labels(fixture_model: kr.RoadModel) -> None:
-    data = timeline_data(render(timeline_map(fixture_model, traffic="humanitarian", end="2021-06-30")))
-    i = data["dates"].index("2021-03-20")
+    table = slider_table(fixture_model, traffic="humanitarian", end="2021-06-30")
+    i = table.step_index("2021-03-20")
+    assert table.steps[i] == dt.date(2021, 3, 20)
+    assert table.passages_on(i) == ("mid__east",)
+    assert table.passages_on(i + 1) == ()
+    assert table.until[i] == "(this day only)"
+    assert table.until[0] == "until 2021-02-28"
+    assert table.until[-1] == "until 2021-06-30"
+    assert slider_table(fixture_model).until[-1] == "onwards"
+    assert slider_table(fixture_model, traffic="civilian").passages_on("2021-03-20") == ()
+    data = table.to_data()
     assert [data["segments"][k] for k in data["passages"][i]] == ["mid__east"]
-    assert data["passages"][i + 1] == []
-    assert data["until"][i] == "(this day only)"
-    assert data["until"][0] == "until 2021-02-28"
-    assert data["until"][-1] == "until 2021-06-30"
-    assert timeline_data(render(timeline_map(fixture_model)))["until"][-1] == "onwards"
-    civilian = timeline_data(render(timeline_map(fixture_model, traffic="civilian")))
-    assert civilian["passages"][civilian["dates"].index("2021-03-20")] == []
+
+
+def test_date_map_draws_one_layer_per_status(fixture_model: kr.RoadModel) -> None:
+    fmap = date_map(fixture_model, on="2021-03-12", traffic="civilian")
+    expected = fixture_model.status(on="2021-03-12", traffic="civilian")
+    layers = road_layers(fmap)
+    assert len(layers) == expected["status"].nunique() > 1
+    for layer in layers:
+        statuses = {f["properties"]["status"] for f in layer.data["features"]}
+        assert len(statuses) == 1
+        assert layer.layer_name == f"Roads: {STATUS_STYLES[statuses.pop()].label}"
+        kinds = {type(c) for c in layer._children.values()}
+        assert {_elements.GeoJsonPopup, _elements.GeoJsonTooltip} <= kinds
+    props = road_properties(fmap)
+    assert sorted(props) == sorted(expected.index)
+    for seg, p in props.items():
+        assert p["status"] == expected.loc[seg, "status"]
+        assert p["popup"] == segment_popup(fixture_model, expected.loc[seg], "civilian")
+        assert p["tooltip"] == f"{esc(expected.loc[seg, 'name'])}: {esc(STATUS_STYLES[p['status']].label)}"
+    page = render(fmap)
+    assert len(re.findall(r"\.bindPopup\(\s*function\(layer\)", page)) == len(layers)
+    assert page.count(".kr-road-popup {") == 1  # folium's table style, once for all layers
 
 
 def test_timeline_map_escapes_every_data_string(evil_model: kr.RoadModel) -> None:
@@ -308,13 +416,43 @@ def test_timeline_map_escapes_every_data_string(evil_model: kr.RoadModel) -> Non
     for raw in (EVIL_SCRIPT, EVIL_ATTR, EVIL_TEMPLATE, "<img", "${alert", "`+alert"):
         assert raw not in page
     assert page.count("</script>") == len(re.findall(r"<script[\s>]", page))
-    data = timeline_data(page)
-    popups = "".join(data["html"])
+    table = slider_table(evil_model)
+    popups = "".join(table.popups)
     for raw in (EVIL_SCRIPT, EVIL_ATTR, EVIL_TEMPLATE):
         assert esc(raw) in popups
         assert raw not in popups
-    assert esc("mid-east " + EVIL_TEMPLATE) in data["names"]
+    assert table.tooltip(0, "mid__east").startswith(esc("mid-east " + EVIL_TEMPLATE) + ": ")
     assert "onerror=alert" not in popups.replace(esc(EVIL_ATTR), "").replace(esc(EVIL_URL), "")
+
+
+def test_two_timeline_sliders_on_one_page_share_no_id(fixture_model: kr.RoadModel) -> None:
+    """Each slider's ids, API and data are its own; its data reaches the page only through tojson."""
+    fmap = _elements.Map(tiles=None)
+    layers, sliders = [], []
+    for traffic in ("civilian", "humanitarian"):
+        table = slider_table(fixture_model, traffic=traffic)
+        rows = fixture_model.timeline.status(on=table.steps[0], traffic=traffic).to_dict("records")
+        layer = road_layer([segment_feature(fixture_model, r, traffic, details=False) for r in rows], name=traffic)
+        layer.add_to(fmap)
+        data = {**table.to_data(), "until": [EVIL_TEMPLATE + EVIL_SCRIPT + " {{ 7*7 }}"] * len(table.steps)}
+        sliders.append(_elements.TimelineSlider(layer, data, heading=esc(EVIL_ATTR), css_class=EVIL_ATTR))
+        fmap.add_child(sliders[-1])
+        layers.append(layer)
+    page = render(fmap)
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    for slider, layer in zip(sliders, layers):
+        name = slider.get_name()
+        assert {f"{name}-{part}" for part in ("box", "play", "range", "date", "until")} <= set(ids)
+        assert f"var roads = {layer.get_name()};" in page
+    assert sliders[0].get_name() != sliders[1].get_name()
+    for raw in (EVIL_SCRIPT, EVIL_ATTR, EVIL_TEMPLATE):
+        assert raw not in page
+    assert page.count("</script>") == len(re.findall(r"<script[\s>]", page))
+    until = str(markupsafe.escape(EVIL_TEMPLATE + EVIL_SCRIPT + " {{ 7*7 }}"))
+    assert f'-until">{until}</span>' in page  # the first "until" label, as HTML text, never evaluated
+    assert f'class="kr-box kr-slider {markupsafe.escape(EVIL_ATTR)}"' in page
+    assert page.count(".kr-controls{") == 1  # the controls' styles, once
 
 
 def test_timeline_map_checks_its_options(fixture_model: kr.RoadModel) -> None:

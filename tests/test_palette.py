@@ -20,7 +20,7 @@ import pytest
 from colorspacious import cspace_convert, deltaE
 
 from karabakh_routes.maps.offline import leaflet_assets
-from karabakh_routes.maps.style import STATUS_STYLES
+from karabakh_routes.maps.style import PASSAGE_OVERLAY, STATUS_STYLES, TRIP_OVERLAY
 
 # the modules, not the functions of the same name that karabakh_routes.maps exports
 date_map_module = importlib.import_module("karabakh_routes.maps.date_map")
@@ -71,7 +71,9 @@ def css_rules(css: str) -> dict[str, dict[str, str]]:
     return rules
 
 
-CSS = css_rules(date_map_module._CSS + timeline_map_module._CSS)
+# the slider's styles moved from timeline_map to _elements; read them wherever they are
+_elements_module = importlib.import_module("karabakh_routes.maps._elements")
+CSS = css_rules(date_map_module._CSS + getattr(timeline_map_module, "_CSS", "") + getattr(_elements_module, "SLIDER_CSS", ""))
 LEAFLET = css_rules(leaflet_assets()[2])
 WHITE = rgb("#ffffff")
 
@@ -118,6 +120,41 @@ def test_status_colours_are_distinguishable(kind: str | None) -> None:
     for (a, ca), (b, cb) in itertools.combinations(zip(names, colors), 2):
         d = float(deltaE(ca, cb, input_space="sRGB1", uniform_space="CAM02-UCS"))
         assert d > MIN_DELTA_E, f"{a} vs {b} under {kind or 'normal vision'}: ΔE'={d:.1f}"
+
+
+#: The highlight bands, as drawn: (name, colour, opacity).
+OVERLAYS = [("convoy passage", PASSAGE_OVERLAY[0], PASSAGE_OVERLAY[2]), ("trip", TRIP_OVERLAY[0], TRIP_OVERLAY[2])]
+#: What a band is seen against: OpenStreetMap's light land colour, white, and the grey of an offline map.
+BACKDROPS = {"white": WHITE, "OSM land": rgb("#f2efe9"), "offline background": MAP_BG}
+MIN_BAND_VISIBILITY = 10.0
+
+
+def delta(a: np.ndarray, b: np.ndarray, kind: str | None) -> float:
+    ca, cb = cvd([a, b], kind)
+    return float(deltaE(ca, cb, input_space="sRGB1", uniform_space="CAM02-UCS"))
+
+
+@pytest.mark.parametrize("kind", [None, "deuteranomaly", "protanomaly", "tritanomaly"])
+@pytest.mark.parametrize(("what", "color", "opacity"), OVERLAYS, ids=[o[0] for o in OVERLAYS])
+def test_highlight_bands_are_distinct_from_every_status(kind: str | None, what: str, color: str, opacity: float) -> None:
+    """A passage or trip band is never read as a road status: ΔE' > 20 from each, as composited on the map."""
+    for backdrop_name, backdrop in BACKDROPS.items():
+        band = opacity * rgb(color) + (1 - opacity) * backdrop
+        for status, st in STATUS_STYLES.items():
+            d = delta(band, rgb(st.color), kind)
+            assert d > MIN_DELTA_E, f"{what} band on {backdrop_name} vs {status} under {kind or 'normal vision'}: ΔE'={d:.1f}"
+
+
+@pytest.mark.parametrize("kind", [None, "deuteranomaly", "protanomaly", "tritanomaly"])
+def test_highlight_bands_stand_out_and_differ_from_each_other(kind: str | None) -> None:
+    """Each band is visible against the map behind it, and the two bands are told apart."""
+    for backdrop_name, backdrop in BACKDROPS.items():
+        bands = [opacity * rgb(color) + (1 - opacity) * backdrop for _, color, opacity in OVERLAYS]
+        for (what, _, _), band in zip(OVERLAYS, bands):
+            d = delta(band, backdrop, kind)
+            assert d >= MIN_BAND_VISIBILITY, f"{what} band on {backdrop_name} under {kind or 'normal vision'}: ΔE'={d:.1f}"
+        d = delta(bands[0], bands[1], kind)
+        assert d > MIN_DELTA_E, f"passage vs trip band on {backdrop_name} under {kind or 'normal vision'}: ΔE'={d:.1f}"
 
 
 def dash(pattern: str | None) -> tuple[float, ...]:

@@ -9,18 +9,22 @@ import folium
 from jinja2 import Template
 
 from ..dates import DateLike, to_date
-from ..events import TRAFFIC_CLASSES
 from ..network import place_index
 from ..timeline import Horizon, View, parse_view
 from . import _elements as el
-from ._html import claims_html, esc, js_string, legend_html, swatch, title_html
-from .offline import make_offline, root_header
-from .style import PASSAGE_OVERLAY, STATUS_STYLES, TRIP_OVERLAY, style_for
+from ._features import road_layer, segment_feature
+from ._html import claims_html, esc, js_string, legend_html, title_html
+from ._layout import HIGHLIGHT_PANES, LABEL_RANK, MapLayout, PlaceLabels, claimed_places, label_text, route_points
+from .extent import CONTESTED_ROUTES, contested_bounds
+from .headline import trip_headline
+from .offline import inline_leaflet, root_header
+from .style import PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_OVERLAY
 
 if TYPE_CHECKING:
     from ..model import RoadModel
 
-__all__ = ["date_map", "base_map", "add_overlay_box", "add_places", "ATTRIBUTION"]
+__all__ = ["date_map", "base_map", "add_overlay_box", "add_places", "headline_html", "band_swatch", "set_page_title",
+           "ATTRIBUTION", "PAGE_TITLE"]
 
 ATTRIBUTION = ("Road status: karabakh_routes, from the sources cited in each popup. "
                "Geometry is schematic (drawn through sourced waypoints), not survey-grade.")
@@ -31,7 +35,8 @@ _CSS = """
  font:13px/1.35 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#111}
 .kr-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;text-align:center;max-width:70%}
 .kr-title-main{font-weight:700;font-size:15px}.kr-subtitle{font-size:12px;color:#333}
-.kr-legend{position:absolute;bottom:28px;left:10px;z-index:1000}
+.kr-legend{position:absolute;top:94px;left:10px;z-index:1000;transition:opacity .2s}
+.kr-legend.kr-behind{opacity:.12;pointer-events:none}
 .kr-legend-title{font-weight:700;margin-bottom:3px}.kr-legend-row{display:flex;align-items:center;gap:6px;white-space:nowrap}
 .kr-popup{font:12px/1.35 system-ui,sans-serif;color:#111;max-height:340px;overflow:auto}
 .kr-popup h4{margin:0 0 4px;font-size:14px}.kr-popup table{border-collapse:collapse;margin:4px 0}
@@ -39,9 +44,18 @@ _CSS = """
 .kr-popup blockquote{margin:3px 0;padding-left:6px;border-left:3px solid #999;color:#222}
 .kr-note{color:#444;font-style:italic}.kr-src{color:#333}.kr-noquote{color:#555}
 .kr-disputed{background:#f8e8dd;padding:3px 5px;border-radius:4px;margin:4px 0}
+.kr-headline{font-weight:800;font-size:20px;line-height:1.2}.kr-headline-why{font-size:13px;font-weight:600;margin:2px 0 3px}
+.kr-title-trip{max-width:min(860px,92%)}.kr-title-trip .kr-title-main{font-size:13px}
+@media (max-width:900px),(max-height:640px){.kr-headline{font-size:17px}
+ .kr-headline-why{font-size:12px;max-height:4.2em;overflow:auto}.kr-title-trip .kr-subtitle{display:none}}
 .leaflet-tooltip.kr-place-label{font:600 12px/1.2 system-ui,sans-serif;color:#111;background:transparent;border:0;
- box-shadow:none;padding:0 2px;text-shadow:0 0 2px #fff,0 0 3px #fff,0 0 4px #fff;white-space:nowrap}
+ box-shadow:none;padding:0 2px;text-shadow:0 0 2px #fff,0 0 3px #fff,0 0 4px #fff;white-space:nowrap;margin:0}
 .leaflet-tooltip.kr-place-label:before{display:none}
+.leaflet-control-scale-line{font:11px/1.3 system-ui,sans-serif;color:#111}
+.leaflet-container .leaflet-control-attribution{font-size:11px;line-height:1.35}
+@media (max-width:900px),(max-height:640px){.kr-legend{font-size:11px;line-height:1.25;padding:4px 8px;max-width:290px}
+ .kr-legend-row{white-space:normal}.kr-legend svg{width:34px;flex:none}
+ .leaflet-container .leaflet-control-attribution{font-size:10px;line-height:1.3}}
 .leaflet-tooltip.kr-place-tip{font:12px/1.3 system-ui,sans-serif;color:#111;padding:2px 6px}
 </style>
 """
@@ -75,78 +89,85 @@ class _Attribution(el.RenderOnce):
         self.text = js_string(text)
 
 
+def headline_html(headline: str, why: str, title: str, subtitle: str = "") -> str:
+    """Return a trip map's title block: the answer in large type, the segments behind it, then the title."""
+    sub = f"<div class='kr-subtitle'>{esc(subtitle)}</div>" if subtitle else ""
+    return (f"<div class='kr-headline' role='heading' aria-level='1'>{esc(headline)}</div>"
+            f"<div class='kr-headline-why'>{esc(why)}</div><div class='kr-title-main'>{esc(title)}</div>{sub}")
+
+
+def band_swatch(bands: Sequence[tuple[str, float, float]]) -> str:
+    """Return a legend sample of a highlight band: (colour, width, opacity) lines drawn in order, a road over them."""
+    lines = "".join(f'<line x1="2" y1="7" x2="44" y2="7" stroke="{esc(c)}" stroke-width="{w:g}" stroke-opacity="{o:g}"/>'
+                    for c, w, o in bands)
+    road = STATUS_STYLES["open"]
+    return (f'<svg width="46" height="14" aria-hidden="true">{lines}'
+            f'<line x1="2" y1="7" x2="44" y2="7" stroke="{road.color}" stroke-width="3"/></svg>')
+
+
 def add_overlay_box(fmap: folium.Map, html: str, css_class: str) -> None:
     """Add a fixed box (``kr-title`` or ``kr-legend``) with already-escaped HTML to the map."""
     fmap.add_child(_Box(html, css_class))
 
 
-def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "OpenStreetMap") -> folium.Map:
-    """Return an empty map fitted to the network, with our CSS and attribution.
+#: The page title of a map without one of its own.
+PAGE_TITLE = "Roads into Nagorno-Karabakh"
 
-    With ``offline=True`` there is no tile layer and Leaflet is inlined.
+
+def set_page_title(fmap: folium.Map, title: str) -> None:
+    """Set the page's ``<title>`` (escaped here; branca inserts it as given)."""
+    root: Any = fmap.get_root()
+    root.title = esc(" ".join(str(title).split()))
+
+
+def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "OpenStreetMap") -> folium.Map:
+    """Return an empty map with our CSS, attribution, metric scale and initial view.
+
+    Leaflet is always inlined (``xstatic-leaflet``): the page draws its roads without a
+    network. Online, the ``tiles`` layer is added on top and fails quietly without a network
+    (blank tiles); with ``offline=True`` there is no tile layer and the page makes no request.
+    The initial view fits the contested roads (the Lachin corridor and the Aghdam road,
+    :func:`~karabakh_routes.maps.extent.contested_bounds`) in the part of the map that the
+    title and legend leave free; the approach roads run out of the frame.
     """
-    G = model.G
-    xs = [d["x"] for _, d in G.nodes(data=True)]
-    ys = [d["y"] for _, d in G.nodes(data=True)]
-    fmap = el.Map(location=[(min(ys) + max(ys)) / 2, (min(xs) + max(xs)) / 2], zoom_start=9,
-                  tiles=None, control_scale=True, prefer_canvas=False)
+    min_lon, min_lat, max_lon, max_lat = contested_bounds(model)
+    fmap = el.Map(location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2], zoom_start=10,
+                  tiles=None, control_scale=False, prefer_canvas=False, zoom_snap=0.25)
+    inline_leaflet(fmap)
+    set_page_title(fmap, PAGE_TITLE)
     if tiles and not offline:
         el.TileLayer(tiles).add_to(fmap)
-    fmap.add_child(el.FitBounds([[min(ys), min(xs)], [max(ys), max(xs)]], padding=(20, 20)))
     root_header(fmap).add_child(el.Raw(_CSS), name="kr_css")
     fmap.add_child(_Attribution(ATTRIBUTION))
-    if offline:
-        make_offline(fmap)
+    fmap.add_child(MapLayout((min_lon, min_lat, max_lon, max_lat), route_points(model, CONTESTED_ROUTES)))
     return fmap
 
 
-def _segment_popup(model: RoadModel, row: Any, traffic: str | None) -> str:
-    status = row["status"]
-    parts = [f"<div class='kr-popup'><h4>{esc(row['name'])}</h4>",
-             f"<div>Status: <b>{esc(status)}</b>" + (f" for {esc(traffic)}" if traffic else "") + "</div>"]
-    if row.get("uncertain"):
-        parts.append("<div><i>An event date near this day is uncertain; the answer is flagged.</i></div>")
-    parts.append("<table>" + "".join(f"<tr><td>{esc(c)}</td><td>{esc(row[c])}</td></tr>" for c in TRAFFIC_CLASSES)
-                 + "</table>")
-    if row["disputed"]:
-        parts.append("<div class='kr-disputed'>Sources disagree about this segment on this date; "
-                     "every side is listed below.</div>")
-    aside = {c["event"] for c in row["set_aside"]}
-    parts.append(claims_html([c for c in row["claims"] if c["event"] not in aside], model.ledger.sources))
-    if len(row["passages"]):
-        parts.append(claims_html(row["passages"], model.ledger.sources, heading="Passages reported this day"))
-    if len(row["set_aside"]):
-        parts.append(claims_html(row["set_aside"], model.ledger.sources,
-                                 heading="Set aside: carried past its source's date, and a newer report says otherwise"))
-    baselines = [b for b in row["basis"] if b["kind"] == "baseline"]
-    if baselines:
-        parts.append(claims_html(baselines, model.ledger.sources,
-                                 heading="Assumed where no claim is in force (dataset baseline)"))
-    parts.append(f"<div class='kr-src'>Segment <code>{esc(row['segment'])}</code>, {row['length_km']:.1f} km, "
-                 f"routes: {esc(', '.join(row['routes']))}</div></div>")
-    return "".join(parts)
-
-
 def add_places(fmap: folium.Map, model: RoadModel) -> None:
-    """Add a ``Places`` layer: a marker per place, labelled on the map for cities and towns.
+    """Add a ``Places`` layer: a marker and a label per place, placed so that labels do not overlap.
 
+    Every place is labelled (its display name without a trailing parenthesis); the labels are
+    placed in the page, after the map is ready and after every zoom, clear of each other, of
+    the roads and of the boxes (:class:`~karabakh_routes.maps._layout.PlaceLabels`). Only a
+    place that no claim is about may lose its label, where there is no room for it.
     The popup lists every name of the place and where its coordinates come from.
     """
+    claimed = claimed_places(model)
     places = el.FeatureGroup(name="Places", show=True)
-    for pl in place_index(model.G).places.values():
+    for pid, pl in place_index(model.G).places.items():
         names = " · ".join(pl.names)
-        permanent = pl.kind in ("city", "town")
+        css = f"kr-place-label kr-rank-{LABEL_RANK.get(pl.kind, 9)}" + (" kr-claimed" if pid in claimed else "")
         el.CircleMarker(
             [pl.lat, pl.lon], radius=4 if pl.kind in ("junction", "checkpoint") else 5,
             color="#222", weight=1.5, fill=True, fill_color="#fff", fill_opacity=1,
-            tooltip=el.Tooltip(f"<span class='kr-place'>{esc(pl.name)}</span>", permanent=permanent,
-                                   className="kr-place-label" if permanent else "kr-place-tip",
-                                   direction="right" if permanent else "auto", offset=[4, 0] if permanent else [0, 0]),
+            tooltip=el.Tooltip(f"<span class='kr-place'>{esc(label_text(pl.name))}</span>", permanent=True,
+                               className=css, direction="right", offset=[4, 0]),
             popup=el.Popup(f"<div class='kr-popup'><h4>{esc(pl.name)}</h4><div>Also: {esc(names)}</div>"
                                f"<div>Kind: {esc(pl.kind)}; coordinates {esc(pl.coord_precision)}: "
                                f"{esc(pl.coord_source)}</div></div>", parse_html=False, max_width=360),
         ).add_to(places)
     places.add_to(fmap)
+    fmap.add_child(PlaceLabels())
 
 
 def date_map(
@@ -178,9 +199,10 @@ def date_map(
         ``(origin, destination)``: highlight the reachability path (for ``traffic``, or
         ``civilian`` when None).
     offline
-        Write a self-contained map: Leaflet inlined, no tile layer, no network request.
+        No tile layer: the page makes no network request at all. (Leaflet is inlined in every
+        map, so an online map draws its roads without a network too; only its tiles stay blank.)
     tiles
-        Tile layer when online.
+        Tile layer when online (added on top; it fails quietly without a network).
 
     Returns
     -------
@@ -201,26 +223,23 @@ def date_map(
     title = f"Roads into Nagorno-Karabakh on {day.isoformat()}"
     subtitle = (f"Traffic: {traffic or 'all classes'} · view: {v} · claims carried up to {v.horizon_text}"
                 " · geometry schematic")
-    add_overlay_box(fmap, title_html(title, subtitle), "kr-title")
+    r = model.reach(path[0], path[1], on=day, traffic=traffic or "civilian", view=v) if path else None
+    if r is None:
+        add_overlay_box(fmap, title_html(title, subtitle), "kr-title")
+        set_page_title(fmap, title)
+    else:
+        headline, why = trip_headline(r, model)
+        add_overlay_box(fmap, headline_html(headline, why, title, subtitle), "kr-title kr-title-trip")
+        set_page_title(fmap, headline)
 
-    groups: dict[str, folium.FeatureGroup] = {}
-    for status, st in STATUS_STYLES.items():
-        groups[status] = el.FeatureGroup(name=f"Roads: {st.label}", show=True)
-    for _, row in gdf.iterrows():
-        st = style_for(row["status"])
-        style = st.leaflet()
-        feature = {"type": "Feature", "geometry": row.geometry.__geo_interface__,
-                   "properties": {"segment": row["segment"], "status": row["status"]}}
-        gj = el.GeoJson(
-            feature, name=row["segment"],
-            style_function=lambda _f, s=style: s,
-            highlight_function=lambda _f, s=style, w=st.weight: {**s, "weight": w + 3},
-            tooltip=el.Tooltip(f"{esc(row['name'])}: {esc(row['status'])}"),
-            popup=el.Popup(_segment_popup(model, row, traffic), max_width=420, parse_html=False),  # type: ignore[arg-type]
-        )
-        gj.add_to(groups[row["status"]] if row["status"] in groups else groups["unknown"])
-    for g in groups.values():
-        g.add_to(fmap)
+    # one GeoJson layer per status, in legend order; each feature carries its own popup and tooltip
+    by_status: dict[str, list[dict[str, Any]]] = {status: [] for status in STATUS_STYLES}
+    for row in gdf.to_dict("records"):
+        feature = segment_feature(model, row, traffic)
+        by_status[feature["properties"]["status"]].append(feature)
+    for status, features in by_status.items():
+        if features:
+            road_layer(features, name=f"Roads: {STATUS_STYLES[status].label}").add_to(fmap)
 
     def line(segment: str) -> list[tuple[float, float]]:
         return [(y, x) for x, y in gdf.loc[segment, "geometry"].coords]
@@ -232,25 +251,27 @@ def date_map(
         pg = el.FeatureGroup(name="Convoy passages this day", show=True)
         for p in passages:
             html = claims_html([p], model.ledger.sources, heading="Passage reported")
-            el.PolyLine(line(p["segment"]), color=color, weight=weight, opacity=opacity,
-                            popup=el.Popup(f"<div class='kr-popup'>{html}</div>", parse_html=False, max_width=420),
-                            tooltip=el.Tooltip(f"Passage: {esc(', '.join(p['traffic']))} ({esc(p['claimant'])})"),
-                            ).add_to(pg)
+            band = el.PolyLine(line(p["segment"]), color=color, weight=weight, opacity=opacity, line_cap="butt",
+                               popup=el.Popup(f"<div class='kr-popup'>{html}</div>", parse_html=False, max_width=420),
+                               tooltip=el.Tooltip(f"Passage: {esc(', '.join(p['traffic']))} ({esc(p['claimant'])})"))
+            band.options["pane"] = HIGHLIGHT_PANES["passage"][0]  # under the roads
+            band.add_to(pg)
         pg.add_to(fmap)
-        extra.append((swatch(color, None, 10, opacity), "convoy passage reported this day"))
+        extra.append((band_swatch([(color, 12, opacity)]), "convoy passage reported this day"))
 
-    if path:
-        r = model.reach(path[0], path[1], on=day, traffic=traffic or "civilian", view=v)
+    if r is not None:
         names = place_index(model.G).places
         a_name, b_name = names[r.origin].name, names[r.destination].name
-        color, weight, opacity = TRIP_OVERLAY
         pg = el.FeatureGroup(name=esc(f"Trip {a_name} → {b_name}: {r.answer}"), show=True)
         for key in r.segments or r.blocked_by:
-            el.PolyLine(line(key), color=color, weight=weight, opacity=opacity,
-                            tooltip=el.Tooltip(f"Trip {esc(a_name)} → {esc(b_name)}: {esc(r.answer)}"),
-                            ).add_to(pg)
+            for color, weight, opacity in (TRIP_OVERLAY, TRIP_CORE):  # a dark casing with a white core
+                band = el.PolyLine(line(key), color=color, weight=weight, opacity=opacity, line_cap="butt",
+                                   tooltip=el.Tooltip(f"Trip {esc(a_name)} → {esc(b_name)}: {esc(r.answer)}"))
+                band.options["pane"] = HIGHLIGHT_PANES["trip"][0]  # under the roads and the passages
+                band.add_to(pg)
         pg.add_to(fmap)
-        extra.append((swatch(color, None, 10, opacity), f"trip {a_name} → {b_name} ({traffic or 'civilian'}): {r.answer}"))
+        extra.append((band_swatch([(TRIP_OVERLAY[0], 12, TRIP_OVERLAY[2]), (TRIP_CORE[0], 6, TRIP_CORE[2])]),
+                      f"trip {a_name} → {b_name} ({traffic or 'civilian'}): {r.answer}"))
 
     add_places(fmap, model)
     add_overlay_box(fmap, legend_html(extra), "kr-legend")

@@ -1,4 +1,9 @@
-"""Make a folium map self-contained: Leaflet inlined from ``xstatic-leaflet``, no CDN."""
+"""Make a folium map self-contained: Leaflet inlined from ``xstatic-leaflet``, no CDN.
+
+Every map of this package inlines Leaflet (:func:`inline_leaflet`), online or not, so a
+saved page draws its roads wherever it is opened; an online map only adds a tile layer,
+which fails quietly (blank tiles, no script error) without a network.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import folium
 
 from ._elements import Raw
 
-__all__ = ["make_offline", "leaflet_assets"]
+__all__ = ["inline_leaflet", "make_offline", "leaflet_assets", "root_header"]
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +60,7 @@ def root_header(fmap: folium.Map) -> Any:
     return root.header
 
 
-def make_offline(fmap: folium.Map) -> folium.Map:
+def inline_leaflet(fmap: folium.Map) -> folium.Map:
     """Inline Leaflet into ``fmap`` and drop every external script and stylesheet.
 
     Folium's defaults (jQuery, Bootstrap, Font Awesome) are not needed by the elements
@@ -71,3 +76,12 @@ def make_offline(fmap: folium.Map) -> folium.Map:
     header.add_child(Raw(f"<script>/* Leaflet {version} (xstatic-leaflet) */\n{js}</script>"), name="leaflet_js_inline")
     header.add_child(Raw(_JQUERY_SHIM), name="jquery_shim_inline")
     return fmap
+
+
+def make_offline(fmap: folium.Map) -> folium.Map:
+    """Inline Leaflet (:func:`inline_leaflet`); add no tile layer to a map made offline.
+
+    Kept under this name for callers of earlier versions: the maps of this package inline
+    Leaflet in every case, and ``offline=True`` means no tile layer, hence no request at all.
+    """
+    return inline_leaflet(fmap)

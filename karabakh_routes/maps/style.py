@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["StatusStyle", "STATUS_STYLES", "STATUS_LABELS", "PASSAGE_OVERLAY", "TRIP_OVERLAY", "style_for"]
+__all__ = ["StatusStyle", "STATUS_STYLES", "STATUS_LABELS", "PASSAGE_OVERLAY", "TRIP_OVERLAY", "TRIP_CORE",
+           "style_for"]
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,18 @@ STATUS_STYLES: dict[str, StatusStyle] = {
     "disputed": StatusStyle("#AA4B00", "14 5 3 5", 6, "disputed (claims differ)"),
     "unknown": StatusStyle("#8C8C8C", "1 10", 4, "unknown (no claim)"),
 }
-#: Translucent overlays drawn under/over the roads: (colour, weight, opacity).
-PASSAGE_OVERLAY = ("#56B4E9", 12, 0.45)  # a convoy passage reported that day
-TRIP_OVERLAY = ("#F0E442", 14, 0.6)  # the highlighted reachability path
+#: Highlight bands drawn *under* the roads (a casing each side of the line): (colour, weight, opacity).
+#: Chosen by a search over sRGB for colours more than 20 CAM02-UCS units from every status
+#: colour under normal vision, deuteranopia, protanopia and tritanopia, over white tiles and the
+#: grey offline background, and at least 10 units from those backgrounds (visible as a band).
+#: Only two regions of colour space qualify: a pale green and a dark blue. The passage band is
+#: the pale green (a highlighter); the trip is a dark-blue casing with a white core
+#: (:data:`TRIP_CORE`), so every status line, black included, stays readable on it.
+#: The light blue the passage used before came within 11 units of ``partly_open`` under tritanopia;
+#: the yellow of the trip within 18 of ``restricted`` under deuteranopia.
+PASSAGE_OVERLAY = ("#BEFFA0", 14, 1.0)  # a convoy passage reported that day
+TRIP_OVERLAY = ("#00009B", 20, 1.0)  # the highlighted reachability path (outer casing)
+TRIP_CORE = ("#FFFFFF", 11, 1.0)  # drawn over TRIP_OVERLAY, under the road
 
 #: Short label per status.
 STATUS_LABELS = {k: v.label for k, v in STATUS_STYLES.items()}

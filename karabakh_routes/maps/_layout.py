@@ -1,0 +1,452 @@
+"""What makes a map legible as first opened: its view, scale, panes, popups and place labels.
+
+Two :class:`~karabakh_routes.maps._elements.RenderOnce` elements, with no data in their
+scripts but numbers and fixed names (passed through ``tojson``):
+
+* :class:`MapLayout` adds a metric-only scale, the panes the highlight bands are drawn in
+  (under the roads), keeps every popup clear of the title box (``autoPanPaddingTopLeft``
+  follows the box's height), and fits the initial view to given bounds in the part of the
+  map that the title and legend boxes leave free.
+* :class:`PlaceLabels` places the permanent place labels after the map is ready and after
+  every zoom: for each label, in order of importance, it tries positions around its marker
+  (right, left, the diagonals, above, below, then further out with a thin leader line) and
+  takes the first one whose box overlaps no other label, no road line, no marker, no leader
+  line, no control or box, and stays inside the map. A label is hidden only when no position
+  is free and its place has no claim about it; ``window.krLabels`` reports what was done.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment
+
+from . import _elements as el
+
+if TYPE_CHECKING:
+    from ..model import RoadModel
+
+__all__ = ["MapLayout", "PlaceLabels", "claimed_places", "route_points", "label_text", "HIGHLIGHT_PANES", "LABEL_RANK"]
+
+_ENV = Environment(autoescape=False)  # noqa: S701  # the scripts take numbers and names only, through |tojson
+
+#: Panes for the highlight bands, under the roads (Leaflet's overlay pane is at z-index 400).
+HIGHLIGHT_PANES = {"trip": ("krTrip", 380), "passage": ("krPassage", 390)}
+#: The pane of the labels' leader lines: above the roads, under the labels (tooltip pane: 650).
+LEADER_PANE = ("krLeaders", 640)
+#: Order in which labels are placed (lower first), by place kind; others come last.
+LABEL_RANK = {"city": 0, "town": 1, "border_crossing": 2, "checkpoint": 3, "village": 4, "junction": 5}
+
+
+def label_text(name: str) -> str:
+    """The text of a place's map label: its display name without a trailing parenthesis.
+
+    The full name stays in the place's popup.
+
+    >>> label_text("Hakari bridge (Armenia–Azerbaijan border)")
+    'Hakari bridge'
+    >>> label_text("Berdzor / Lachin")
+    'Berdzor / Lachin'
+    """
+    short = re.sub(r"\s*\([^()]*\)\s*$", "", name).strip()
+    return short or name
+
+
+def route_points(model: RoadModel, routes: Iterable[str]) -> list[tuple[float, float]]:
+    """Return ``(lon, lat)`` of every vertex of every segment of the given routes (every alignment)."""
+    known = model.G.graph.get("routes", {})
+    wanted = {s for r in routes if r in known for s in known[r].segments}
+    out: list[tuple[float, float]] = []
+    for _, _, k, d in model.G.edges(keys=True, data=True):
+        if k in wanted and d.get("geometry") is not None:
+            out.extend((float(x), float(y)) for x, y in d["geometry"].coords)
+    return out
+
+
+def claimed_places(model: RoadModel) -> set[str]:
+    """Return the ids of the places at either end of a segment that some claim or passage is about.
+
+    Dataset baselines are not claims; routes count for every segment of every alignment.
+    """
+    from ..timeline import _windows  # the same expansion of targets to segments as the engine
+
+    segments = {s for ev in model.ledger.events if ev.type != "baseline" for s, _, _ in _windows(model.G, ev)}
+    return {n for u, v, k in model.G.edges(keys=True) if k in segments for n in (u, v)}
+
+
+class MapLayout(el.RenderOnce):
+    """Metric scale, highlight panes, popups clear of the title, and the initial view.
+
+    Parameters
+    ----------
+    bounds
+        ``(min_lon, min_lat, max_lon, max_lat)`` the initial view fits, below the title and
+        above the attribution line, at the closest zoom where none of ``points`` is under the
+        legend (trying the whole free height, then beside the legend, then below it).
+    points
+        ``(lon, lat)`` of the roads that must not be hidden under the legend.
+    """
+
+    _template = _ENV.from_string(r"""
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var cfg = {{ this.config|tojson }};
+  L.control.scale({metric: true, imperial: false, maxWidth: 120, position: "bottomright"}).addTo(map);
+  cfg.panes.forEach(function (p) {
+    if (!map.getPane(p[0])) { map.createPane(p[0]).style.zIndex = String(p[1]); }
+  });
+  function boxes(selector) {
+    var c = map.getContainer().getBoundingClientRect(), out = [];
+    document.querySelectorAll(selector).forEach(function (e) {
+      var r = e.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) {
+        out.push({x0: r.left - c.left, y0: r.top - c.top, x1: r.right - c.left, y1: r.bottom - c.top});
+      }
+    });
+    return out;
+  }
+  function titleBottom() {
+    var y = 0;
+    boxes(".kr-title").forEach(function (b) { y = Math.max(y, b.y1); });
+    return y;
+  }
+  /* every popup (folium's, GeoJson popups, the timeline's) pans clear of the title box, however
+     tall it is; a popup given its own padding keeps it (the setter makes it the popup's own) */
+  Object.defineProperty(L.Popup.prototype.options, "autoPanPaddingTopLeft", {
+    configurable: true, enumerable: true,
+    get: function () { return L.point(cfg.margin, titleBottom() + cfg.margin); },
+    set: function (v) {
+      Object.defineProperty(this, "autoPanPaddingTopLeft", {value: v, writable: true, enumerable: true, configurable: true});
+    }
+  });
+  function bottomBar(size) {
+    var y = size.y;
+    boxes(".leaflet-control-attribution").forEach(function (b) { y = Math.min(y, b.y0); });
+    return size.y - y;
+  }
+  /* the legend (top left) sits under the zoom buttons, and under the title where they would meet */
+  function placeLegend() {
+    var legend = document.querySelector(".kr-legend");
+    if (!legend) { return; }
+    var lg = boxes(".kr-legend")[0], top = cfg.margin;
+    boxes(".leaflet-top.leaflet-left .leaflet-control, .kr-title").forEach(function (b) {
+      if (!lg || (b.x0 < lg.x1 + cfg.margin && b.x1 > lg.x0 - cfg.margin)) { top = Math.max(top, b.y1 + cfg.margin); }
+    });
+    legend.style.top = top + "px";
+  }
+  /* would any point of the contested roads fall under the box at this view? */
+  function covered(view, box) {
+    var size = map.getSize(), c = map.project(view.center, view.zoom).subtract(size.divideBy(2));
+    for (var i = 0; i < cfg.points.length; i++) {
+      var q = map.project(cfg.points[i], view.zoom).subtract(c);
+      if (q.x > box.x0 - cfg.margin && q.x < box.x1 + cfg.margin && q.y > box.y0 - cfg.margin && q.y < box.y1 + cfg.margin) {
+        return true;
+      }
+    }
+    return false;
+  }
+  /* the closest view that shows all the contested roads below the title and clear of the legend */
+  function fit() {
+    var b = L.latLngBounds(cfg.bounds), size = map.getSize(), m = cfg.margin;
+    var top = titleBottom() + m, bottom = bottomBar(size) + m;
+    var legend = boxes(".kr-legend")[0];
+    var choices = [[m, top, m, bottom]];
+    if (legend) {
+      choices.push([legend.x1 + m, top, m, bottom]);
+      choices.push([m, Math.max(top, legend.y1 + m), m, bottom]);
+    }
+    var best = null;
+    choices.forEach(function (o) {
+      if (size.x - o[0] - o[2] < 80 || size.y - o[1] - o[3] < 80) { return; }
+      var v = map._getBoundsCenterZoom(b, {paddingTopLeft: L.point(o[0], o[1]), paddingBottomRight: L.point(o[2], o[3])});
+      if (legend && covered(v, legend)) { return; }
+      if (best === null || v.zoom > best.zoom) { best = v; }
+    });
+    if (best === null) {
+      best = map._getBoundsCenterZoom(b, {paddingTopLeft: L.point(m, top), paddingBottomRight: L.point(m, bottom)});
+    }
+    map.setView(best.center, best.zoom, {animate: false});
+  }
+  /* an open popup that the legend would cover shows through it: the legend fades while they meet */
+  function legendVersusPopup() {
+    var legend = document.querySelector(".kr-legend");
+    if (!legend) { return; }
+    var a = legend.getBoundingClientRect(), meet = false;
+    document.querySelectorAll(".leaflet-popup").forEach(function (popup) {
+      if (popup.style.opacity === "0") { return; }  /* closing */
+      var b = popup.getBoundingClientRect();
+      meet = meet || (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom);
+    });
+    legend.classList.toggle("kr-behind", meet);
+  }
+  map.on("popupopen popupclose moveend zoomend", function () { setTimeout(legendVersusPopup, 0); });
+  placeLegend();
+  fit();
+  map.on("resize", placeLegend);
+  window.addEventListener("load", placeLegend);
+  window.krLayout = {fit: fit, titleBottom: titleBottom, bounds: cfg.bounds};
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, bounds: Sequence[float], points: Iterable[tuple[float, float]] = (), *, margin: int = 10) -> None:
+        super().__init__()
+        self._name = "KrLayout"
+        min_lon, min_lat, max_lon, max_lat = (float(v) for v in bounds)
+        self.config = {
+            "bounds": [[min_lat, min_lon], [max_lat, max_lon]],
+            "points": [[round(float(lat), 5), round(float(lon), 5)] for lon, lat in points],
+            "margin": int(margin),
+            "panes": [list(p) for p in HIGHLIGHT_PANES.values()] + [list(LEADER_PANE)],
+        }
+
+
+class PlaceLabels(el.RenderOnce):
+    """Place the map's permanent place labels so that none overlaps another label or a road.
+
+    The labels are the permanent tooltips with class ``kr-place-label`` (``kr-claimed`` when
+    a claim is about the place; ``kr-rank-N`` orders them). See the module docstring.
+    """
+
+    _template = _ENV.from_string(r"""
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var cfg = {{ this.config|tojson }};
+  var leaders = L.layerGroup().addTo(map);
+  var api = {runs: 0, hidden: [], crowded: [], place: place};
+  window.krLabels = api;
+
+  function inflate(r, d) { return {x0: r.x0 - d, y0: r.y0 - d, x1: r.x1 + d, y1: r.y1 + d}; }
+  function overlaps(a, b) { return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1; }
+  /* does segment p-q meet rectangle r? (Liang-Barsky clipping) */
+  function segmentHits(px, py, qx, qy, r) {
+    var t0 = 0, t1 = 1, dx = qx - px, dy = qy - py;
+    var p = [-dx, dx, -dy, dy], q = [px - r.x0, r.x1 - px, py - r.y0, r.y1 - py];
+    for (var i = 0; i < 4; i++) {
+      if (p[i] === 0) { if (q[i] < 0) { return false; } }
+      else {
+        var t = q[i] / p[i];
+        if (p[i] < 0) { if (t > t1) { return false; } if (t > t0) { t0 = t; } }
+        else { if (t < t0) { return false; } if (t < t1) { t1 = t; } }
+      }
+    }
+    return true;
+  }
+  function rectDistance(c, r) {
+    var dx = Math.max(r.x0 - c.x, 0, c.x - r.x1), dy = Math.max(r.y0 - c.y, 0, c.y - r.y1);
+    return Math.sqrt(dx * dx + dy * dy);
+  }
+  function circleHits(c, r) {
+    var x = Math.max(r.x0, Math.min(c.x, r.x1)), y = Math.max(r.y0, Math.min(c.y, r.y1));
+    return (x - c.x) * (x - c.x) + (y - c.y) * (y - c.y) < c.r * c.r;
+  }
+  function flat(lls, out) {
+    if (lls.length && lls[0] instanceof L.LatLng) { out.push(lls); }
+    else { lls.forEach(function (x) { flat(x, out); }); }
+    return out;
+  }
+  function roads(size) {
+    var segs = [], far = cfg.far;
+    map.eachLayer(function (l) {
+      if (!(l instanceof L.Polyline) || l.options.krLeader || !l._path) { return; }
+      var hw = (l.options.weight || 3) / 2 + cfg.roadMargin;
+      flat(l.getLatLngs(), []).forEach(function (line) {
+        var prev = null;
+        line.forEach(function (ll) {
+          var p = map.latLngToContainerPoint(ll);
+          if (prev && !(Math.max(prev.x, p.x) < -far || Math.min(prev.x, p.x) > size.x + far ||
+                        Math.max(prev.y, p.y) < -far || Math.min(prev.y, p.y) > size.y + far)) {
+            segs.push({px: prev.x, py: prev.y, qx: p.x, qy: p.y, hw: hw,
+                       x0: Math.min(prev.x, p.x) - hw, x1: Math.max(prev.x, p.x) + hw,
+                       y0: Math.min(prev.y, p.y) - hw, y1: Math.max(prev.y, p.y) + hw});
+          }
+          prev = p;
+        });
+      });
+    });
+    return segs;
+  }
+  function fixedBoxes() {
+    var c = map.getContainer().getBoundingClientRect(), out = [];
+    document.querySelectorAll(".kr-box, .leaflet-control").forEach(function (e) {
+      var r = e.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) {
+        out.push(inflate({x0: r.left - c.left, y0: r.top - c.top, x1: r.right - c.left, y1: r.bottom - c.top},
+                         cfg.boxMargin));
+      }
+    });
+    return out;
+  }
+  var HARD = 10;  /* costs from 10 up are overlaps; below, only preferences */
+  function shape(t) { return Math.max(-1, Math.min(1, t * 1.6)); }
+
+  function candidates(lb) {
+    var out = [];
+    if (!lb.inView) {
+      out.push({rect: {x0: lb.at.x + lb.r + 3, y0: lb.at.y - lb.h / 2, x1: lb.at.x + lb.r + 3 + lb.w, y1: lb.at.y + lb.h / 2},
+                leader: null});
+      return out;
+    }
+    cfg.distances.forEach(function (d) {
+      cfg.angles.forEach(function (deg) {
+        var a = deg * Math.PI / 180, ux = Math.cos(a), uy = Math.sin(a);
+        var px = lb.at.x + ux * (lb.r + d), py = lb.at.y + uy * (lb.r + d);
+        var cx = px + lb.w / 2 * shape(ux), cy = py + lb.h / 2 * shape(uy);
+        var rect = {x0: cx - lb.w / 2, y0: cy - lb.h / 2, x1: cx + lb.w / 2, y1: cy + lb.h / 2};
+        var leader = null;
+        if (d > cfg.leaderFrom) {
+          var nx = Math.max(rect.x0, Math.min(lb.at.x, rect.x1)), ny = Math.max(rect.y0, Math.min(lb.at.y, rect.y1));
+          var len = Math.sqrt((nx - lb.at.x) * (nx - lb.at.x) + (ny - lb.at.y) * (ny - lb.at.y)) || 1;
+          leader = [lb.at.x + (nx - lb.at.x) / len * (lb.r + 1), lb.at.y + (ny - lb.at.y) / len * (lb.r + 1), nx, ny];
+        }
+        out.push({rect: rect, leader: leader, d: d});
+      });
+    });
+    return out;
+  }
+  /* what a candidate position costs against fixed obstacles (the same in every attempt) */
+  function fixedCost(lb, c, size, boxes, markers, segs) {
+    var bad = 0, rect = c.rect, i;
+    if (lb.inView && (rect.x0 < 2 || rect.y0 < 2 || rect.x1 > size.x - 2 || rect.y1 > size.y - 2)) { bad += 1000; }
+    for (i = 0; i < boxes.length; i++) { if (overlaps(rect, boxes[i])) { bad += 1000; } }
+    for (i = 0; i < markers.length; i++) { if (circleHits(markers[i], rect)) { bad += 100; } }
+    /* better not read as another place's label: a small cost per marker nearer to it than its own */
+    var own = rectDistance(lb.at, rect) - lb.r;
+    for (i = 0; own > cfg.ownReach && i < markers.length; i++) {
+      var mk = markers[i];
+      if (mk.x === lb.at.x && mk.y === lb.at.y) { continue; }
+      if (rectDistance(mk, rect) - mk.r < own) { bad += 1; }
+    }
+    for (i = 0; i < segs.length; i++) {
+      var s = segs[i];
+      if (s.x1 < rect.x0 || s.x0 > rect.x1 || s.y1 < rect.y0 || s.y0 > rect.y1) { continue; }
+      if (segmentHits(s.px, s.py, s.qx, s.qy, inflate(rect, s.hw))) { bad += 10; }
+    }
+    return bad;
+  }
+  /* one greedy pass over the labels in the given order: each takes its first free position */
+  function attempt(order) {
+    var placed = [], leaderSegs = [], out = [];
+    order.forEach(function (lb) {
+      var best = null;
+      for (var k = 0; k < lb.cands.length; k++) {
+        var c = lb.cands[k], bad = c.fixed;
+        if (bad >= (best ? best.bad : Infinity)) { continue; }
+        var padded = inflate(c.rect, cfg.labelMargin), i;
+        for (i = 0; i < placed.length; i++) { if (overlaps(padded, placed[i])) { bad += 1000; } }
+        for (i = 0; i < leaderSegs.length; i++) {
+          var q = leaderSegs[i];
+          if (segmentHits(q[0], q[1], q[2], q[3], inflate(c.rect, 1.5))) { bad += 10; }
+        }
+        if (c.leader) {
+          for (i = 0; i < placed.length; i++) {
+            if (segmentHits(c.leader[0], c.leader[1], c.leader[2], c.leader[3], placed[i])) { bad += 10; }
+          }
+        }
+        if (best === null || bad < best.bad) { best = {c: c, bad: bad}; }
+        if (bad === 0) { break; }
+      }
+      var hide = best.bad >= HARD && !lb.claimed;
+      out.push({lb: lb, c: best.c, bad: best.bad, hide: hide});
+      if (!hide && lb.inView) { placed.push(best.c.rect); }
+      if (!hide && best.c.leader) { leaderSegs.push(best.c.leader); }
+    });
+    var score = 0;
+    out.forEach(function (o) {
+      score += o.bad >= HARD ? (o.lb.claimed ? 1e6 : 1e4) : o.bad * 200;
+      score += o.c.d || 0;
+    });
+    return {out: out, score: score};
+  }
+
+  function place() {
+    api.runs += 1;
+    leaders.clearLayers();
+    var size = map.getSize(), labels = [], markers = [];
+    map.eachLayer(function (l) {
+      var t = l.getTooltip && l.getTooltip();
+      if (!(l instanceof L.CircleMarker) || !l._map) { return; }
+      var c = map.latLngToContainerPoint(l.getLatLng());
+      markers.push({x: c.x, y: c.y, r: (l.options.radius || 5) + (l.options.weight || 1) / 2 + cfg.markerMargin});
+      if (!t || !t.options.permanent || !t.getElement()) { return; }
+      var cls = " " + (t.options.className || "") + " ";
+      if (cls.indexOf(" kr-place-label ") < 0) { return; }
+      var m = /kr-rank-(\d+)/.exec(cls);
+      labels.push({tooltip: t, el: t.getElement(), at: c, r: l.options.radius || 5,
+                   claimed: cls.indexOf(" kr-claimed ") >= 0, rank: m ? Number(m[1]) : 99,
+                   name: t.getElement().textContent.trim()});
+    });
+    var segs = roads(size), boxes = fixedBoxes();
+    labels.forEach(function (lb) {
+      lb.el.style.display = "";
+      lb.w = lb.el.offsetWidth; lb.h = lb.el.offsetHeight;
+      lb.inView = lb.at.x >= 0 && lb.at.y >= 0 && lb.at.x <= size.x && lb.at.y <= size.y;
+      lb.cands = candidates(lb);
+      /* a label whose place is out of view is not seen: it keeps its default position */
+      lb.cands.forEach(function (c) { c.fixed = lb.inView ? fixedCost(lb, c, size, boxes, markers, segs) : 0; });
+    });
+    var order = labels.slice().sort(function (a, b) {
+      return (b.inView - a.inView) || (b.claimed - a.claimed) || (a.rank - b.rank) || (b.w - a.w);
+    });
+    var best = attempt(order);
+    var anyStuck = function (r) { return r.out.some(function (o) { return o.bad > 0; }); };
+    for (var tries = 0; tries < cfg.retries && anyStuck(best); tries++) {
+      /* the labels left without a free place go first next time */
+      var stuck = best.out.filter(function (o) { return o.bad > 0; }).map(function (o) { return o.lb; });
+      order = stuck.concat(order.filter(function (lb) { return stuck.indexOf(lb) < 0; }));
+      var next = attempt(order);
+      if (next.score < best.score) { best = next; }
+    }
+    api.hidden = []; api.crowded = [];
+    best.out.forEach(function (o) {
+      var lb = o.lb, t = lb.tooltip;
+      if (o.hide) { lb.el.style.display = "none"; api.hidden.push(lb.name); return; }
+      if (o.bad >= HARD) { api.crowded.push(lb.name); }
+      t.options.direction = "center";
+      t.options.offset = L.point((o.c.rect.x0 + o.c.rect.x1) / 2 - lb.at.x, (o.c.rect.y0 + o.c.rect.y1) / 2 - lb.at.y);
+      t._updatePosition();
+      if (o.c.leader) {
+        var l = o.c.leader;
+        L.polyline([map.containerPointToLatLng([l[0], l[1]]), map.containerPointToLatLng([l[2], l[3]])],
+                   {pane: cfg.leaderPane, interactive: false, color: cfg.leaderColor, weight: 1, opacity: 0.9,
+                    krLeader: true}).addTo(leaders);
+      }
+    });
+  }
+  map.on("zoomstart", function () { leaders.clearLayers(); });
+  map.on("zoomend resize overlayadd overlayremove", place);
+  /* lines drawn or removed later (the timeline's passages) move the labels too, once per batch */
+  var pending = null;
+  map.on("layeradd layerremove", function (e) {
+    if (!(e.layer instanceof L.Polyline) || e.layer.options.krLeader || pending !== null) { return; }
+    pending = setTimeout(function () { pending = null; place(); }, 0);
+  });
+  map.whenReady(function () { setTimeout(place, 0); });
+  window.addEventListener("load", place);
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, *, distances: Iterable[float] = (3, 7, 12, 18, 26, 36, 48, 62, 80, 100, 125, 155, 190),
+                 leader_from: float = 9) -> None:
+        super().__init__()
+        self._name = "KrPlaceLabels"
+        self.config: dict[str, Any] = {
+            "distances": [float(d) for d in distances],
+            # preference: right, left, the four diagonals, above, below, then the directions between
+            "angles": [0, 180, -45, 45, -135, 135, -90, 90, -22.5, 22.5, -157.5, 157.5, -67.5, 67.5, -112.5, 112.5],
+            "leaderFrom": float(leader_from),
+            "leaderPane": LEADER_PANE[0],
+            "leaderColor": "#333333",
+            "labelMargin": 2,
+            "roadMargin": 1.5,
+            "markerMargin": 1,
+            "boxMargin": 3,
+            "far": 300,
+            "retries": 12,
+            "ownReach": 6,
+        }
