@@ -17,13 +17,13 @@ scripts but numbers and fixed names (passed through ``tojson``):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment
 
 from . import _elements as el
+from .headline import label_text
 
 if TYPE_CHECKING:
     from ..model import RoadModel
@@ -38,20 +38,6 @@ HIGHLIGHT_PANES = {"trip": ("krTrip", 380), "passage": ("krPassage", 390)}
 LEADER_PANE = ("krLeaders", 640)
 #: Order in which labels are placed (lower first), by place kind; others come last.
 LABEL_RANK = {"city": 0, "town": 1, "border_crossing": 2, "checkpoint": 3, "village": 4, "junction": 5}
-
-
-def label_text(name: str) -> str:
-    """The text of a place's map label: its display name without a trailing parenthesis.
-
-    The full name stays in the place's popup.
-
-    >>> label_text("Hakari bridge (Armenia–Azerbaijan border)")
-    'Hakari bridge'
-    >>> label_text("Berdzor / Lachin")
-    'Berdzor / Lachin'
-    """
-    short = re.sub(r"\s*\([^()]*\)\s*$", "", name).strip()
-    return short or name
 
 
 def route_points(model: RoadModel, routes: Iterable[str]) -> list[tuple[float, float]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ..network import place_index
@@ -10,7 +11,7 @@ if TYPE_CHECKING:
     from ..model import RoadModel
     from ..reach import Reach
 
-__all__ = ["trip_headline", "segment_names", "stretches"]
+__all__ = ["trip_headline", "segment_names", "stretches", "label_text"]
 
 
 def segment_names(model: RoadModel, keys: list[str]) -> list[str]:
@@ -19,9 +20,18 @@ def segment_names(model: RoadModel, keys: list[str]) -> list[str]:
     return [names.get(k, k) for k in keys]
 
 
-def _short(name: str) -> str:
-    """A place's display name without a trailing parenthesis ("Hakari bridge (…)" -> "Hakari bridge")."""
-    return name.split(" (")[0] if name.endswith(")") and " (" in name else name
+def label_text(name: str) -> str:
+    """The text of a place's map label: its display name without a trailing parenthesis.
+
+    The full name stays in the place's popup.
+
+    >>> label_text("Hakari bridge (Armenia–Azerbaijan border)")
+    'Hakari bridge'
+    >>> label_text("Berdzor / Lachin")
+    'Berdzor / Lachin'
+    """
+    short = re.sub(r"\s*\([^()]*\)\s*$", "", name).strip()
+    return short or name
 
 
 def stretches(model: RoadModel, keys: list[str], origin: str | None = None) -> list[tuple[str, str, int]]:
@@ -38,7 +48,7 @@ def stretches(model: RoadModel, keys: list[str], origin: str | None = None) -> l
     [('Tegh', 'Hakari bridge', 2)]
     """
     ends = {k: (u, v) for u, v, k in model.G.edges(keys=True)}
-    names = {n: _short(str(d.get("name") or n)) for n, d in model.G.nodes(data=True)}
+    names = {n: label_text(str(d.get("name") or n)) for n, d in model.G.nodes(data=True)}
     runs: list[list[str]] = []  # each run: the places in order
     counts: list[int] = []
     for k in keys:

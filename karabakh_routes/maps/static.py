@@ -41,7 +41,7 @@ from ..dates import DateLike, to_date
 from ..network import place_index
 from ..timeline import Horizon, View, parse_view
 from .extent import Bounds, map_bounds
-from .headline import trip_headline
+from .headline import label_text, trip_headline
 from .style import PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_OVERLAY, style_for
 
 if TYPE_CHECKING:
@@ -595,7 +595,7 @@ def static_map(
         big = pl.kind in ("city", "town")
         size = 10.0 if big else 8.5
         fw = "bold" if big else "normal"
-        text = textwrap.fill(_clean(pl.name), 30, break_long_words=False, break_on_hyphens=False)
+        text = textwrap.fill(_clean(label_text(pl.name)), 30, break_long_words=False, break_on_hyphens=False)
         if x0 <= pl.lon <= x1 and y0 <= pl.lat <= y1:
             small = pl.kind in ("junction", "checkpoint")
             ax.plot([pl.lon], [pl.lat], marker="o", markersize=5.5 if small else 7, markerfacecolor="white",
