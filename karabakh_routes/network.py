@@ -21,7 +21,7 @@ import math
 import os
 import warnings
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -272,6 +272,23 @@ def _str_list(value: object) -> list[str] | None:
     return None
 
 
+def _features_with_properties(
+    feats: Sequence[Any], file: str, problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
+    """Yield ``(index, feature, properties)`` for each feature with an object of properties.
+
+    Every other feature (not an object, or without an object of properties) is reported as a problem.
+    """
+    for i, f in enumerate(feats):
+        if not isinstance(f, dict):
+            problems.append(Problem(file, f"feature {i}", "-", _show(f, 40), "a GeoJSON Feature (a JSON object)"))
+        elif not isinstance(f.get("properties"), dict):
+            problems.append(Problem(file, f"feature {i}", "properties", _show(f.get("properties"), 40),
+                                    "a JSON object of properties"))
+        else:
+            yield i, f, f["properties"]
+
+
 def read_places(path: PathLike | None = None) -> dict[str, Place]:
     """Read places from a GeoJSON file of Points.
 
@@ -303,15 +320,7 @@ def read_places(path: PathLike | None = None) -> dict[str, Place]:
     seen_ids: set[str] = set()
     seen_names: dict[str, str] = {}
     file = str(p)
-    for i, f in enumerate(feats):
-        if not isinstance(f, dict):
-            problems.append(Problem(file, f"feature {i}", "-", _show(f, 40), "a GeoJSON Feature (a JSON object)"))
-            continue
-        if not isinstance(f.get("properties"), dict):
-            problems.append(Problem(file, f"feature {i}", "properties", _show(f.get("properties"), 40),
-                                    "a JSON object of properties"))
-            continue
-        props = _dict(f.get("properties"))
+    for i, f, props in _features_with_properties(feats, file, problems):
         pid = props.get("id")
         where = _where(i, pid)
         geom = _dict(f.get("geometry"))
@@ -402,15 +411,7 @@ def _read_segments(path: PathLike, places: Mapping[str, Place]) -> list[dict[str
     out: list[dict[str, Any]] = []
     ids: set[str] = set()
     file = str(path)
-    for i, f in enumerate(feats):
-        if not isinstance(f, dict):
-            problems.append(Problem(file, f"feature {i}", "-", _show(f, 40), "a GeoJSON Feature (a JSON object)"))
-            continue
-        if not isinstance(f.get("properties"), dict):
-            problems.append(Problem(file, f"feature {i}", "properties", _show(f.get("properties"), 40),
-                                    "a JSON object of properties"))
-            continue
-        props = _dict(f.get("properties"))
+    for i, f, props in _features_with_properties(feats, file, problems):
         sid = props.get("id")
         where = _where(i, sid)
         geom = _dict(f.get("geometry"))
