@@ -11,36 +11,124 @@ Quick start
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from ._errors import (
-    DataError,
-    DateError,
-    KarabakhRoutesWarning,
-    PlaceNotFoundError,
-    Problem,
-    TrafficError,
-    ViewError,
-)
-from .dates import DateSpan, parse_edtf, to_date
-from .events import (
-    EVENT_TYPES,
-    STATUSES,
-    TRAFFIC_CLASSES,
-    Event,
-    Ledger,
-    Source,
-    read_events,
-    read_ledger,
-    read_sources,
-    write_events,
-    write_sources,
-)
-from .model import RoadModel, load
-from .network import Route, graph_from_gdfs, graph_from_geodata, graph_to_gdfs, read_places, read_routes
-from .places import Place, normalize_name
-from .reach import Period, Reach, periods, reach
-from .timeline import DEFAULT_HORIZON, Claim, ClassStatus, Timeline, View, overall_status, parse_horizon, parse_view
+if TYPE_CHECKING:  # the names, for type checkers and readers; at run time they load on first use
+    from ._errors import (
+        DataError,
+        DateError,
+        KarabakhRoutesWarning,
+        PlaceNotFoundError,
+        Problem,
+        TrafficError,
+        ViewError,
+    )
+    from .dates import DateSpan, parse_edtf, to_date
+    from .events import (
+        EVENT_TYPES,
+        STATUSES,
+        TRAFFIC_CLASSES,
+        Event,
+        Ledger,
+        Source,
+        read_events,
+        read_ledger,
+        read_sources,
+        write_events,
+        write_sources,
+    )
+    from .model import RoadModel, load
+    from .network import Route, graph_from_gdfs, graph_from_geodata, graph_to_gdfs, read_places, read_routes
+    from .places import Place, normalize_name
+    from .reach import Period, Reach, periods, reach
+    from .timeline import DEFAULT_HORIZON, Claim, ClassStatus, Timeline, View, overall_status, parse_horizon, parse_view
+
+#: Where each public name lives. A name is imported from its module when first used, so that
+#: ``import karabakh_routes`` (and the command line's ``--help``) does not load geopandas,
+#: networkx, pandas, folium or matplotlib until they are needed.
+_LAZY: dict[str, str] = {
+    "Claim": ".timeline",
+    "ClassStatus": ".timeline",
+    "DataError": "._errors",
+    "DateError": "._errors",
+    "DateSpan": ".dates",
+    "DEFAULT_HORIZON": ".timeline",
+    "Event": ".events",
+    "EVENT_TYPES": ".events",
+    "graph_from_gdfs": ".network",
+    "graph_from_geodata": ".network",
+    "graph_to_gdfs": ".network",
+    "KarabakhRoutesWarning": "._errors",
+    "Ledger": ".events",
+    "load": ".model",
+    "normalize_name": ".places",
+    "overall_status": ".timeline",
+    "parse_edtf": ".dates",
+    "parse_horizon": ".timeline",
+    "parse_view": ".timeline",
+    "Period": ".reach",
+    "periods": ".reach",
+    "Place": ".places",
+    "PlaceNotFoundError": "._errors",
+    "Problem": "._errors",
+    "Reach": ".reach",
+    "reach": ".reach",
+    "read_events": ".events",
+    "read_ledger": ".events",
+    "read_places": ".network",
+    "read_routes": ".network",
+    "read_sources": ".events",
+    "RoadModel": ".model",
+    "Route": ".network",
+    "Source": ".events",
+    "STATUSES": ".events",
+    "Timeline": ".timeline",
+    "to_date": ".dates",
+    "TRAFFIC_CLASSES": ".events",
+    "TrafficError": "._errors",
+    "View": ".timeline",
+    "ViewError": "._errors",
+    "write_events": ".events",
+    "write_sources": ".events",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """Keep ``kr.reach`` the function when the ``reach`` module loads (the package's module type).
+
+    Importing a submodule sets an attribute of its name on the package. The eager imports this
+    package used to make rebound ``reach`` to the function afterwards; with names loaded on first
+    use, the package keeps the function instead of letting the submodule replace it.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 try:
     __version__ = version("karabakh_routes")

@@ -11,14 +11,14 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
 from ._errors import DataError, Problem
 
-__all__ = ["read_text", "read_csv_rows", "atomic_write", "write_text_atomic"]
+__all__ = ["EXCEL_RISKY_STARTS", "csv_text", "read_text", "read_csv_rows", "atomic_write", "write_text_atomic"]
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
@@ -271,3 +271,33 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` as UTF-8, atomically where ``path`` is a file (see :func:`atomic_write`)."""
     with atomic_write(path) as fh:
         fh.write(text)
+
+
+#: First characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell
+#: as a formula -- the OWASP "CSV injection" list, plus the full-width forms some
+#: spreadsheets also accept.
+EXCEL_RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def _excel_safe(cell: str) -> str:
+    return "'" + cell if cell.startswith(EXCEL_RISKY_STARTS) else cell
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, str]], *, excel_safe: bool = False) -> str:
+    """Return CSV text (header and rows), every cell as given (``excel_safe``: risky cells get a leading ``'``).
+
+    What :func:`karabakh_routes.write_events`, :func:`karabakh_routes.write_sources` and
+    ``karabakh-routes events --csv`` write.
+    """
+    records = [{c: r.get(c, "") for c in columns} for r in rows]
+    if excel_safe:
+        records = [{c: _excel_safe(v) for c, v in rec.items()} for rec in records]
+    # A lone carriage return in a cell is not quoted by QUOTE_MINIMAL with "\n" line ends and
+    # would read back as a line break: quote every cell in that (rare) case so nothing is lost.
+    has_cr = any("\r" in v for rec in records for v in rec.values())
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n",
+                            quoting=csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL)
+    writer.writeheader()
+    writer.writerows(records)
+    return buf.getvalue()

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import DataError, DateError, PlaceNotFoundError, Problem, TrafficError, ViewError
-from ._io import write_text_atomic
+from ._io import csv_text, write_text_atomic
 from ._text import escape_json, escape_terminal
 from .datasets import BUNDLED_FILES, bundled_path
-from .events import EVENT_COLUMNS, TRAFFIC_CLASSES, _csv_text
+from .vocab import EVENT_COLUMNS, TRAFFIC_CLASSES
 
 __all__ = ["main"]
 
@@ -321,7 +321,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
         df = df[df["target"].str.split("|").apply(lambda ts: t in ts or args.target in ts)]
     records = df.fillna("").to_dict(orient="records")
     if args.csv_out:
-        sys.stdout.write(_csv_text(EVENT_COLUMNS, records, excel_safe=args.excel_safe))
+        sys.stdout.write(csv_text(EVENT_COLUMNS, records, excel_safe=args.excel_safe))
         return 0
     if args.json:
         _print_json(records)

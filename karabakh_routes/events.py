@@ -6,24 +6,22 @@ cell stays text; dates are EDTF. See ``docs/data-format.md`` for the columns.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import networkx as nx
 import pandas as pd
 
 from ._errors import DataError, DateError, Problem, TrafficError
-from ._io import atomic_write, read_csv_rows, read_text
+from ._io import atomic_write, csv_text, read_csv_rows, read_text
 from .datasets import bundled_path
 from .dates import DateSpan, parse_edtf
 from .network import _raise_or_warn, place_index, resolve_route
 from .places import mixed_script_note
+from .vocab import BASELINE_CLAIMANT, EVENT_COLUMNS, EVENT_TYPES, SOURCE_COLUMNS, STATUSES, TRAFFIC_CLASSES
 
 __all__ = [
     "BASELINE_CLAIMANT",
@@ -41,15 +39,6 @@ __all__ = [
     "check_traffic",
 ]
 
-TrafficClass = Literal["civilian", "humanitarian", "medical", "peacekeepers"]
-#: The fixed vocabulary of traffic classes.
-TRAFFIC_CLASSES: tuple[str, ...] = ("civilian", "humanitarian", "medical", "peacekeepers")
-#: Event types.
-EVENT_TYPES: tuple[str, ...] = ("closure", "opening", "restriction", "passage", "report", "baseline")
-#: The claimant of every ``baseline`` row (a status no source contests; see docs/semantics.md).
-BASELINE_CLAIMANT = "dataset baseline"
-#: Statuses an event can claim.
-STATUSES: tuple[str, ...] = ("open", "restricted", "closed")
 _TYPE_STATUSES = {
     "closure": ("closed", "restricted"),
     "opening": ("open", "restricted"),
@@ -59,10 +48,7 @@ _TYPE_STATUSES = {
     "baseline": STATUSES,
 }
 
-EVENT_COLUMNS = ("id", "start", "end", "target", "type", "status", "traffic", "allowed",
-                 "direction", "claimant", "source", "quote", "note", "as_of")
 _EVENT_REQUIRED = ("id", "start", "target", "type", "claimant", "source")
-SOURCE_COLUMNS = ("id", "title", "publisher", "published", "url", "seed")
 PathLike = str | os.PathLike[str]
 
 
@@ -438,34 +424,8 @@ def read_ledger(
     return Ledger(tuple(evs), srcs)
 
 
-#: First characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell
-#: as a formula -- the OWASP "CSV injection" list, plus the full-width forms some
-#: spreadsheets also accept.
-EXCEL_RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
-
-def _excel_safe(cell: str) -> str:
-    return "'" + cell if cell.startswith(EXCEL_RISKY_STARTS) else cell
-
-
-def _csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, str]], *, excel_safe: bool = False) -> str:
-    """Return the CSV text (header and rows) that :func:`write_events` and :func:`write_sources` write."""
-    records = [{c: r.get(c, "") for c in columns} for r in rows]
-    if excel_safe:
-        records = [{c: _excel_safe(v) for c, v in rec.items()} for rec in records]
-    # A lone carriage return in a cell is not quoted by QUOTE_MINIMAL with "\n" line ends and
-    # would read back as a line break: quote every cell in that (rare) case so nothing is lost.
-    has_cr = any("\r" in v for rec in records for v in rec.values())
-    buf = io.StringIO(newline="")
-    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n",
-                            quoting=csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL)
-    writer.writeheader()
-    writer.writerows(records)
-    return buf.getvalue()
-
-
 def _write_csv(path: PathLike, columns: Sequence[str], rows: Iterable[Mapping[str, str]], *, excel_safe: bool = False) -> None:
-    text = _csv_text(columns, rows, excel_safe=excel_safe)
+    text = csv_text(columns, rows, excel_safe=excel_safe)
     with atomic_write(path) as fh:
         fh.write(text)
 

@@ -14,11 +14,10 @@ from .dates import DateLike, to_date
 from .events import check_traffic
 from .network import place_index
 from .timeline import ClassStatus, Horizon, Timeline, View, parse_view
+from .vocab import ANSWERS
 
 __all__ = ["Reach", "Period", "ANSWERS", "reach", "periods"]
 
-#: Possible answers of :func:`reach`.
-ANSWERS = ("yes", "no", "disputed", "unknown")
 _TIERS = (("yes", {"open"}), ("disputed", {"open", "disputed"}), ("unknown", {"open", "disputed", "unknown"}))
 _BLOCKED = 1e7  # km penalty per closed segment when naming what blocks a trip
 # Within a tier, prefer paths with as few unknown, then disputed, segments as possible:

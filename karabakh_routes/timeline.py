@@ -42,12 +42,11 @@ from ._errors import DateError, ViewError
 from .dates import DATE_MAX, DATE_MIN, DateLike, parse_edtf, to_date
 from .events import TRAFFIC_CLASSES, Event, Ledger, check_traffic
 from .places import normalize_name
+from .vocab import SEGMENT_STATUSES
 
 __all__ = ["Claim", "ClassStatus", "Decision", "decide", "Timeline", "View", "parse_view", "parse_horizon", "overall_status",
            "combine_statuses", "SEGMENT_STATUSES", "DEFAULT_HORIZON", "Horizon"]
 
-#: Statuses a segment can have on a date (overall, over all classes); see :func:`overall_status`.
-SEGMENT_STATUSES = ("open", "partly_open", "restricted", "partly_closed", "closed", "disputed", "unknown")
 #: Days an open-ended claim is carried past its as-of date by default (see docs/semantics.md).
 DEFAULT_HORIZON = 30
 #: A horizon argument: days, ``None`` (no bound), or ``"default"`` (the view's own, else

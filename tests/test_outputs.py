@@ -26,10 +26,11 @@ from hypothesis import strategies as st
 
 import karabakh_routes as kr
 from karabakh_routes import _errors, _io, cli
+from karabakh_routes._io import EXCEL_RISKY_STARTS
 from karabakh_routes._text import UNSAFE_CHARS, escape_json, escape_terminal, unescape_terminal
 from karabakh_routes.cli import main
 from karabakh_routes.datasets import bundled_path
-from karabakh_routes.events import EVENT_COLUMNS, EXCEL_RISKY_STARTS
+from karabakh_routes.vocab import EVENT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("events", "sources", "places", "segments", "routes")
