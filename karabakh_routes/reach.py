@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -107,8 +108,11 @@ class Period:
                 "evidence_age_days": self.evidence_age_days, "assumptions": self.assumptions}
 
 
-_DISTANCES: weakref.WeakKeyDictionary[nx.MultiGraph, dict[tuple[str, frozenset[str]], dict[str, float]]] = (
+_DISTANCES: weakref.WeakKeyDictionary[nx.MultiGraph, OrderedDict[tuple[str, frozenset[str]], dict[str, float]]] = (
     weakref.WeakKeyDictionary())
+#: Distance tables kept per graph: the set of closed segments changes from date to date, so an
+#: unbounded cache would grow with every date a range query visits (least recently used go first).
+_DISTANCE_CACHE_SIZE = 64
 
 
 def _distances(G: nx.MultiGraph, place: str, closed: frozenset[str] = frozenset()) -> dict[str, float]:
@@ -117,18 +121,24 @@ def _distances(G: nx.MultiGraph, place: str, closed: frozenset[str] = frozenset(
     Falls back to the whole graph when ``place`` cannot be reached from anywhere else
     without closed segments.
     """
-    cache = _DISTANCES.setdefault(G, {})
+    cache = _DISTANCES.setdefault(G, OrderedDict())
     key = (place, closed)
-    if key not in cache:
-        if place not in G:
-            cache[key] = {}
-        else:
-            def weight(u: Any, v: Any, data: Mapping[str, Mapping[str, Any]]) -> float | None:
-                lengths = [d["length_km"] for k, d in data.items() if k not in closed]
-                return min(lengths) if lengths else None
-            dist = nx.single_source_dijkstra_path_length(G, place, weight=weight)
-            cache[key] = dist if len(dist) > 1 or not closed else _distances(G, place)
-    return cache[key]
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    if place not in G:
+        dist: dict[str, float] = {}
+    else:
+        def weight(u: Any, v: Any, data: Mapping[str, Mapping[str, Any]]) -> float | None:
+            lengths = [d["length_km"] for k, d in data.items() if k not in closed]
+            return min(lengths) if lengths else None
+        dist = nx.single_source_dijkstra_path_length(G, place, weight=weight)
+        if len(dist) <= 1 and closed:
+            dist = _distances(G, place)
+    cache[key] = dist
+    while len(cache) > _DISTANCE_CACHE_SIZE:
+        cache.popitem(last=False)
+    return dist
 
 
 def _directed(G: nx.MultiGraph, statuses: Mapping[str, ClassStatus]) -> nx.MultiDiGraph:

@@ -127,3 +127,14 @@ def test_path_prefers_fewest_unknown_segments(tmp_path) -> None:  # type: ignore
     north = m.G.edges["west", "mid", "west__mid"]["length_km"] + m.G.edges["mid", "east", "mid__east"]["length_km"]
     assert r.path == ["west", "south", "east"] and r.length_km > north  # longer, but only one unknown segment
     assert r.unknown == ["south__east"]
+
+
+def test_direction_distance_cache_stays_bounded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """One distance table per (place, closed set): a range query must not grow memory per date."""
+    import importlib
+    reach_module = importlib.import_module("karabakh_routes.reach")
+    monkeypatch.setattr(reach_module, "_DISTANCE_CACHE_SIZE", 3)
+    m = kr.load()
+    m.periods("Stepanakert", "Goris", start="2023-09-01", end="2023-10-31", traffic="civilian")
+    m.periods("Goris", "Stepanakert", start="2022-12-01", end="2023-10-31", traffic="civilian")
+    assert 0 < len(reach_module._DISTANCES[m.G]) <= 3

@@ -1,0 +1,71 @@
+"""The synthetic generator of benchmarks/synth.py writes valid, varied, reproducible files (not timed)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import networkx as nx
+
+import karabakh_routes as kr
+from karabakh_routes.network import REGION_BOUNDS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import synth  # noqa: E402
+
+SEGMENTS, CLAIMS, SEED = 30, 200, 0
+
+
+def _generate(folder: Path, seed: int = SEED) -> dict[str, Path]:
+    return synth.generate(folder, segments=SEGMENTS, claims=CLAIMS, seed=seed)
+
+
+def test_generated_files_load_without_warnings(tmp_path: Path) -> None:
+    files = _generate(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = kr.load(**{k: str(v) for k, v in files.items()})
+    assert m.G.number_of_edges() == SEGMENTS
+    assert nx.is_connected(m.G)
+    assert len(m.ledger.events) == CLAIMS
+    x0, y0, x1, y1 = REGION_BOUNDS
+    for u, v, _, d in m.G.edges(keys=True, data=True):
+        coords = list(d["geometry"].coords)
+        assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in coords)
+        ends = {(m.G.nodes[n]["x"], m.G.nodes[n]["y"]) for n in (u, v)}
+        assert {coords[0], coords[-1]} == ends  # the line ends exactly at its places
+    first, last = sorted(m.G.nodes)[0], sorted(m.G.nodes)[-1]
+    assert m.reach(first, last, on="2022-06-15").answer in {"yes", "no", "disputed", "unknown"}
+
+
+def test_generated_claims_cover_the_format(tmp_path: Path) -> None:
+    files = _generate(tmp_path)
+    with open(files["events"], encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    routes = json.loads(files["routes"].read_text(encoding="utf-8"))
+    route_names = {n for r in routes for n in (r["id"], *r["aliases"])}
+    assert {r["type"] for r in rows} == {"closure", "opening", "restriction", "report", "passage"}
+    assert {r["status"] for r in rows} == {"open", "restricted", "closed", ""}
+    assert all((r["status"] == "") == (r["type"] == "passage") for r in rows)
+    dates = [r[c] for r in rows for c in ("start", "end")]
+    assert any(d.endswith("~") for d in dates) and any(d.endswith("?") for d in dates)
+    assert any(len(d) == 7 for d in dates)  # month precision, e.g. 2022-05
+    assert any(r["end"] for r in rows)
+    assert any(r["as_of"] for r in rows)
+    assert any(r["direction"] for r in rows if r["type"] != "passage")  # one-way claims
+    assert any(r["direction"] for r in rows if r["type"] == "passage")  # one-way passages
+    assert any(r["traffic"] for r in rows) and any(r["allowed"] for r in rows if r["type"] == "passage")
+    assert len({r["claimant"] for r in rows}) > 3
+    assert any(r["target"] in route_names for r in rows)
+    assert any("|" in r["target"] for r in rows)  # several segments
+    assert any(len(r["alignments"]) > 1 for r in routes)
+    assert len({r["id"] for r in rows}) == len(rows)
+
+
+def test_same_seed_same_bytes(tmp_path: Path) -> None:
+    a, b, c = (_generate(tmp_path / "a"), _generate(tmp_path / "b"), _generate(tmp_path / "c", seed=SEED + 1))
+    assert all(a[k].read_bytes() == b[k].read_bytes() for k in a)
+    assert a["events"].read_bytes() != c["events"].read_bytes()
