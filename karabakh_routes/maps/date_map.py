@@ -18,7 +18,7 @@ from ._layout import HIGHLIGHT_PANES, LABEL_RANK, MapLayout, PlaceLabels, claime
 from .extent import CONTESTED_ROUTES, contested_bounds
 from .headline import trip_headline
 from .offline import inline_leaflet, root_header
-from .style import PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_OVERLAY
+from .style import ATTRIBUTION, PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_OVERLAY
 
 if TYPE_CHECKING:
     from ..model import RoadModel
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["date_map", "base_map", "add_overlay_box", "add_places", "headline_html", "band_swatch", "set_page_title",
            "ATTRIBUTION", "PAGE_TITLE"]
 
-ATTRIBUTION = ("Road status: karabakh_routes, from the sources cited in each popup. "
-               "Geometry is schematic (drawn through sourced waypoints), not survey-grade.")
 
 _CSS = """
 <style>

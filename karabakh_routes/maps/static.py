@@ -42,7 +42,7 @@ from ..network import place_index
 from ..timeline import Horizon, View, parse_view
 from .extent import Bounds, map_bounds
 from .headline import label_text, trip_headline
-from .style import PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_OVERLAY, style_for
+from .style import ATTRIBUTION, PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_OVERLAY, style_for
 
 if TYPE_CHECKING:
     from ..model import RoadModel
@@ -52,10 +52,6 @@ __all__ = ["static_map", "save_static_map", "STATIC_FORMATS", "ATTRIBUTION", "sv
 
 #: File formats :func:`save_static_map` writes, by file suffix.
 STATIC_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-#: The attribution line; the same text as :data:`karabakh_routes.maps.date_map.ATTRIBUTION`
-#: (repeated here because importing ``date_map`` imports folium).
-ATTRIBUTION = ("Road status: karabakh_routes, from the sources cited in each popup. "
-               "Geometry is schematic (drawn through sourced waypoints), not survey-grade.")
 #: The legend's heading (as in the HTML legend).
 LEGEND_TITLE = "Road status"
 

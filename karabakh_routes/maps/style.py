@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["StatusStyle", "STATUS_STYLES", "STATUS_LABELS", "PASSAGE_OVERLAY", "TRIP_OVERLAY", "TRIP_CORE",
+__all__ = ["ATTRIBUTION", "StatusStyle", "STATUS_STYLES", "STATUS_LABELS", "PASSAGE_OVERLAY", "TRIP_OVERLAY", "TRIP_CORE",
            "style_for"]
 
 
@@ -56,6 +56,10 @@ STATUS_STYLES: dict[str, StatusStyle] = {
 PASSAGE_OVERLAY = ("#BEFFA0", 14, 1.0)  # a convoy passage reported that day
 TRIP_OVERLAY = ("#00009B", 20, 1.0)  # the highlighted reachability path (outer casing)
 TRIP_CORE = ("#FFFFFF", 11, 1.0)  # drawn over TRIP_OVERLAY, under the road
+
+#: The attribution line of every map (HTML and static).
+ATTRIBUTION = ("Road status: karabakh_routes, from the sources cited in each popup. "
+               "Geometry is schematic (drawn through sourced waypoints), not survey-grade.")
 
 #: Short label per status.
 STATUS_LABELS = {k: v.label for k, v in STATUS_STYLES.items()}
