@@ -40,10 +40,25 @@ if TYPE_CHECKING:  # the names, for type checkers and readers; at run time they 
         write_events,
         write_sources,
     )
+    from .explore import explore
+    from .export import export, status_intervals
     from .model import RoadModel, load
-    from .network import Route, graph_from_gdfs, graph_from_geodata, graph_to_gdfs, read_places, read_routes
+    from .network import (
+        Route,
+        graph_from_gdfs,
+        graph_from_geodata,
+        graph_to_gdfs,
+        load_graphml,
+        read_places,
+        read_routes,
+        routes_of,
+        save_graphml,
+        to_directed,
+    )
+    from .osm import OsmImport, import_osm, snap_segments
     from .places import Place, normalize_name
     from .reach import Period, Reach, periods, reach
+    from .region import Region, read_region
     from .timeline import DEFAULT_HORIZON, Claim, ClassStatus, Timeline, View, overall_status, parse_horizon, parse_view
 
 #: Where each public name lives. A name is imported from its module when first used, so that
@@ -58,12 +73,15 @@ _LAZY: dict[str, str] = {
     "DEFAULT_HORIZON": ".timeline",
     "Event": ".events",
     "EVENT_TYPES": ".events",
+    "explore": ".explore",
+    "export": ".export",
     "graph_from_gdfs": ".network",
     "graph_from_geodata": ".network",
     "graph_to_gdfs": ".network",
     "KarabakhRoutesWarning": "._errors",
     "Ledger": ".events",
     "load": ".model",
+    "load_graphml": ".network",
     "normalize_name": ".places",
     "overall_status": ".timeline",
     "parse_edtf": ".dates",
@@ -78,15 +96,24 @@ _LAZY: dict[str, str] = {
     "reach": ".reach",
     "read_events": ".events",
     "read_ledger": ".events",
+    "import_osm": ".osm",
+    "OsmImport": ".osm",
     "read_places": ".network",
+    "read_region": ".region",
+    "Region": ".region",
+    "snap_segments": ".osm",
     "read_routes": ".network",
     "read_sources": ".events",
     "RoadModel": ".model",
     "Route": ".network",
+    "routes_of": ".network",
+    "save_graphml": ".network",
     "Source": ".events",
     "STATUSES": ".events",
+    "status_intervals": ".export",
     "Timeline": ".timeline",
     "to_date": ".dates",
+    "to_directed": ".network",
     "TRAFFIC_CLASSES": ".events",
     "TrafficError": "._errors",
     "View": ".timeline",
@@ -151,6 +178,8 @@ __all__ = [
     "PlaceNotFoundError",
     "Problem",
     "Reach",
+    "Region",
+    "OsmImport",
     "RoadModel",
     "Route",
     "STATUSES",
@@ -161,10 +190,13 @@ __all__ = [
     "View",
     "ViewError",
     "__version__",
+    "explore",
+    "export",
     "graph_from_gdfs",
     "graph_from_geodata",
     "graph_to_gdfs",
     "load",
+    "load_graphml",
     "normalize_name",
     "overall_status",
     "parse_edtf",
@@ -174,10 +206,17 @@ __all__ = [
     "reach",
     "read_events",
     "read_ledger",
+    "import_osm",
     "read_places",
+    "read_region",
+    "snap_segments",
     "read_routes",
     "read_sources",
+    "routes_of",
+    "save_graphml",
+    "status_intervals",
     "to_date",
+    "to_directed",
     "write_events",
     "write_sources",
 ]

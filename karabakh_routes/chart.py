@@ -22,8 +22,9 @@ from ._errors import DateError
 from ._io import atomic_write
 from .dates import DATE_MAX, DateLike, to_date
 from .events import TRAFFIC_CLASSES
+from .maps.extent import region_of
 from .maps.style import STATUS_STYLES
-from .network import Route
+from .network import Route, routes_of
 from .timeline import Horizon, View, _next_day, parse_view
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def default_routes(model: RoadModel) -> list[str]:
     out (in the bundled data, the old road, the temporary link and the new road are parts of
     the Lachin corridor). Of two routes with the same segments, the first is kept.
     """
-    routes: dict[str, Route] = model.G.graph.get("routes", {})
+    routes: dict[str, Route] = routes_of(model.G)
     sets = {rid: set(r.segments) for rid, r in routes.items()}
     order = list(routes)
     keep = []
@@ -225,9 +226,11 @@ def timeline_chart(
     model
         From :func:`karabakh_routes.load`.
     start, end
-        The range (inclusive), up to 9999-12-31 at most. By default from the later of the
-        first change point and the first alignment of a shown route, to one month after the
-        last change point or the start, whichever is later (so the last state is visible).
+        The range (inclusive), up to 9999-12-31 at most. By default the dataset's period
+        (``dates`` in its ``region.json``, ``model.region``) where it states one; otherwise from
+        the later of the first change point and the first alignment of a shown route, to one
+        month after the last change point or the start, whichever is later (so the last state
+        is visible).
     view
         How claimants are combined.
     horizon
@@ -262,7 +265,7 @@ def timeline_chart(
     0
     """
     v = parse_view(view, model.ledger, horizon=horizon)
-    all_routes: dict[str, Route] = model.G.graph.get("routes", {})
+    all_routes: dict[str, Route] = routes_of(model.G)
     ids = list(routes) if routes is not None else default_routes(model)
     unknown = [r for r in ids if r not in all_routes]
     if unknown:
@@ -271,13 +274,19 @@ def timeline_chart(
     shown = [all_routes[r] for r in ids]
     points = model.timeline.change_points(horizon=v.horizon)
     first_alignment = min((al.start.lower for r in shown for al in r.alignments), default=None)
+    region = region_of(model)
+    region_start, region_end = region.start_date(), region.end_date()
     if start is not None:
         lo = to_date(start, what="start")
+    elif region_start is not None:
+        lo = region_start
     else:
         lo = max([d for d in (points[0] if points else None, first_alignment) if d is not None],
                  default=dt.date.today())
     if end is not None:
         hi = to_date(end, what="end")
+    elif region_end is not None and region_end >= lo:
+        hi = region_end
     else:
         hi = _add_days(max(points[-1], lo) if points else lo, 31)
     if lo > hi:

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import _cli_export, _cli_osm
 from ._errors import DataError, DateError, PlaceNotFoundError, Problem, TrafficError, ViewError
 from ._io import csv_text, write_text_atomic
 from ._text import escape_json, escape_terminal
@@ -52,6 +53,22 @@ def _error(message: str) -> None:
     print(f"karabakh-routes: error: {escape_terminal(message)}", file=sys.stderr)
 
 
+def _warning(message: str) -> None:
+    """Print a warning line on stderr (the answer itself still goes to stdout or -o)."""
+    print(f"karabakh-routes: warning: {escape_terminal(message)}", file=sys.stderr)
+
+
+def _warn_outside(m: Any, args: argparse.Namespace, *days: tuple[str, str | None]) -> None:
+    """Warn on stderr for each given day (option name, date text) outside the data's range."""
+    from ._range import outside_note
+    from .dates import to_date
+    for option, text in days:
+        if text is not None:
+            note = outside_note(m.timeline, to_date(text), horizon=args.horizon)
+            if note:
+                _warning(f"{option} {note}")
+
+
 def _emit(text: str) -> None:
     """Write to stdout; characters the terminal's encoding lacks become escapes, not a crash."""
     try:
@@ -61,6 +78,11 @@ def _emit(text: str) -> None:
         sys.stdout.write(text.encode(enc, "backslashreplace").decode(enc))
 
 
+_JSON_HELP = "print JSON instead of text"
+_ON_HELP = "the date, YYYY-MM-DD (e.g. 2023-07-20)"
+_FROM_HELP = "first day of the range, YYYY-MM-DD (default: the data's first change point)"
+_TO_HELP = "last day of the range, YYYY-MM-DD (default: the data's last change point)"
+_PLACE_HELP = "{}: a place id, name or any alias (see `karabakh-routes places`)"
 _OUTPUT_HELP = ("write the output to FILE instead of printing it: a file is replaced atomically, a device or FIFO "
                 "(/dev/stdout) is written to; FILE may not be one of the input files")
 
@@ -76,9 +98,14 @@ def _data_options(p: argparse.ArgumentParser, *, output: bool = True) -> None:
     g.add_argument("--routes", metavar="JSON", help="routes file")
 
 
+def _traffic_name(text: str) -> str:
+    """Traffic class names are case-insensitive, as in the API (``check_traffic``)."""
+    return text.strip().lower()
+
+
 def _query_options(p: argparse.ArgumentParser, *, traffic_default: str | None = "civilian") -> None:
-    p.add_argument("--traffic", choices=TRAFFIC_CLASSES, default=traffic_default,
-                   help=f"traffic class (default: {traffic_default or 'all classes'})")
+    p.add_argument("--traffic", choices=TRAFFIC_CLASSES, default=traffic_default, type=_traffic_name,
+                   help=f"traffic class, any letter case (default: {traffic_default or 'all classes'})")
     p.add_argument("--view", default="consensus",
                    help="consensus (default), strict, lenient, claimant:NAME or source:ID")
     _horizon_option(p)
@@ -95,7 +122,8 @@ def _parser() -> argparse.ArgumentParser:
         "Which roads into Nagorno-Karabakh were open, to whom, on any date, and who says so."))
     from . import __version__
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND",
+                           help="what to do; `karabakh-routes COMMAND --help` describes each")
 
     s = sub.add_parser("places", help="list places with all their names")
     s.add_argument("--json", action="store_true", help="print JSON")
@@ -106,26 +134,26 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(s)
 
     s = sub.add_parser("status", help="status of every segment on a date")
-    s.add_argument("--on", required=True, metavar="DATE", help="ISO date, e.g. 2023-07-20")
+    s.add_argument("--on", required=True, metavar="DATE", help=_ON_HELP)
     _query_options(s, traffic_default=None)
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help=_JSON_HELP)
     _data_options(s)
 
     s = sub.add_parser("reach", help="could TRAFFIC get from ORIGIN to DESTINATION on a date?")
-    s.add_argument("origin")
-    s.add_argument("destination")
-    s.add_argument("--on", required=True, metavar="DATE")
+    s.add_argument("origin", help=_PLACE_HELP.format("where the trip starts"))
+    s.add_argument("destination", help=_PLACE_HELP.format("where the trip ends"))
+    s.add_argument("--on", required=True, metavar="DATE", help=_ON_HELP)
     _query_options(s)
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help=_JSON_HELP)
     _data_options(s)
 
     s = sub.add_parser("periods", help="periods when a trip was possible, over a date range")
-    s.add_argument("origin")
-    s.add_argument("destination")
-    s.add_argument("--from", dest="start", metavar="DATE")
-    s.add_argument("--to", dest="end", metavar="DATE")
+    s.add_argument("origin", help=_PLACE_HELP.format("where the trip starts"))
+    s.add_argument("destination", help=_PLACE_HELP.format("where the trip ends"))
+    s.add_argument("--from", dest="start", metavar="DATE", help=_FROM_HELP)
+    s.add_argument("--to", dest="end", metavar="DATE", help=_TO_HELP)
     _query_options(s)
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help=_JSON_HELP)
     _data_options(s)
 
     s = sub.add_parser("events", help="list the claims (events), optionally filtered")
@@ -133,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--source", help="only this source id")
     s.add_argument("--target", help="only claims about this route or segment")
     fmt = s.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--json", action="store_true", help=_JSON_HELP)
     fmt.add_argument("--csv", action="store_true",
                      help="print the events as CSV in the events.csv format (the default for -o FILE.csv)")
     s.add_argument("--excel-safe", action="store_true",
@@ -142,11 +170,11 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(s)
 
     s = sub.add_parser("validate", help="check data files and report every problem")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="print the problems as JSON")
     _data_options(s)
 
     s = sub.add_parser("map", help="write a map of a date: HTML (.html), or a static PNG, SVG or PDF by the -o suffix")
-    s.add_argument("--on", required=True, metavar="DATE")
+    s.add_argument("--on", required=True, metavar="DATE", help=_ON_HELP)
     _query_options(s, traffic_default=None)
     s.add_argument("--path", nargs=2, metavar=("ORIGIN", "DESTINATION"), help="highlight the reachability path")
     s.add_argument("--offline", action="store_true", help="no tile layer: the page makes no request at all")
@@ -154,20 +182,23 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(s, output=False)
 
     s = sub.add_parser("timeline-map", help="write one HTML map with a date slider over every change point")
-    s.add_argument("--from", dest="start", metavar="DATE")
-    s.add_argument("--to", dest="end", metavar="DATE")
+    s.add_argument("--from", dest="start", metavar="DATE", help=_FROM_HELP)
+    s.add_argument("--to", dest="end", metavar="DATE", help=_TO_HELP)
     _query_options(s, traffic_default=None)
     s.add_argument("--offline", action="store_true", help="no tile layer: the page makes no request at all")
     s.add_argument("-o", "--output", required=True, metavar="FILE.html", help=_OUTPUT_HELP)
     _data_options(s, output=False)
 
     s = sub.add_parser("chart", help="write a timeline chart (PNG or SVG) of each route's status per traffic class")
-    s.add_argument("--from", dest="start", metavar="DATE")
-    s.add_argument("--to", dest="end", metavar="DATE")
+    s.add_argument("--from", dest="start", metavar="DATE", help=_FROM_HELP)
+    s.add_argument("--to", dest="end", metavar="DATE", help=_TO_HELP)
     s.add_argument("--view", default="consensus", help="consensus (default), strict, lenient, claimant:NAME or source:ID")
     _horizon_option(s)
     s.add_argument("-o", "--output", required=True, metavar="FILE.png|FILE.svg", help=_OUTPUT_HELP)
     _data_options(s, output=False)
+
+    _cli_export.add_parser(sub)
+    _cli_osm.add_parser(sub)
     return p
 
 
@@ -182,8 +213,9 @@ def _print_json(obj: Any) -> None:
 
 
 def _cmd_places(args: argparse.Namespace) -> int:
-    from .network import graph_from_geodata, place_index
-    G = graph_from_geodata(args.places, args.segments, args.routes)
+    from .model import build_graph
+    from .network import place_index
+    G, _ = build_graph(args.places, args.segments, args.routes)
     places = list(place_index(G).places.values())
     if args.json:
         _print_json([p.to_dict() for p in places])
@@ -194,22 +226,23 @@ def _cmd_places(args: argparse.Namespace) -> int:
 
 
 def _cmd_segments(args: argparse.Namespace) -> int:
-    from .network import graph_from_geodata, graph_to_gdfs
-    G = graph_from_geodata(args.places, args.segments, args.routes)
+    from .model import build_graph
+    from .network import graph_to_gdfs, routes_of
+    G, _ = build_graph(args.places, args.segments, args.routes)
     _, gdf_edges = graph_to_gdfs(G)
-    records = [{"segment": r["id"], "name": r["name"], "u": r["u"], "v": r["v"], "routes": list(r["routes"]),
-                "length_km": round(float(r["length_km"]), 2)} for _, r in gdf_edges.iterrows()]
+    records = [{"segment": r["id"], "name": r["name"], "u": u, "v": v, "routes": list(r["routes"]),
+                "length_km": round(float(r["length_km"]), 2)} for (u, v, _), r in gdf_edges.iterrows()]
     if args.json:
         _print_json({"segments": records, "routes": [
             {"id": r.id, "name": r.name, "aliases": list(r.aliases),
              "alignments": [{"start": a.start.text, "end": a.end.text if a.end else "", "segments": list(a.segments)}
                             for a in r.alignments]}
-            for r in G.graph["routes"].values()]})
+            for r in routes_of(G).values()]})
         return 0
     for r in records:
         print(f"{r['segment']:<42} {r['length_km']:7.1f} km  {r['name']}  [{', '.join(r['routes'])}]")
     print("\nroutes (events may target these by id or any alias):")
-    for route in G.graph["routes"].values():
+    for route in routes_of(G).values():
         print(f"  {route.id:<22} {route.name}" + (f"  (also: {', '.join(route.aliases)})" if route.aliases else ""))
     return 0
 
@@ -251,6 +284,8 @@ def _basis_lines(basis: list[dict[str, Any]], indent: str) -> list[str]:
 def _cmd_status(args: argparse.Namespace) -> int:
     m = _load(args)
     gdf = m.status(on=args.on, traffic=args.traffic, view=args.view, horizon=args.horizon)
+    if gdf.attrs.get("outside_data"):
+        _warning(f"--on {gdf.attrs['outside_data']}")
     records = _status_records(gdf)
     if args.json:
         _print_json(records)
@@ -270,6 +305,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
 def _cmd_reach(args: argparse.Namespace) -> int:
     m = _load(args)
     r = m.reach(args.origin, args.destination, on=args.on, traffic=args.traffic, view=args.view, horizon=args.horizon)
+    if r.outside_data:
+        _warning(f"--on {r.outside_data}")
     if args.json:
         _print_json(r.to_dict())
         return 0
@@ -297,6 +334,7 @@ def _cmd_periods(args: argparse.Namespace) -> int:
     m = _load(args)
     ps = m.periods(args.origin, args.destination, start=args.start, end=args.end, traffic=args.traffic, view=args.view,
                    horizon=args.horizon)
+    _warn_outside(m, args, ("--from", args.start), ("--to", args.end))
     if args.json:
         _print_json([p.to_dict() for p in ps])
         return 0
@@ -333,13 +371,16 @@ def _cmd_events(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> list[Problem]:
     from .events import read_ledger
-    from .network import graph_from_geodata
+    from .model import build_graph, dropped_routes_note
     problems: list[Problem] = []
     G = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            G = graph_from_geodata(args.places, args.segments, args.routes)
+            G, dropped = build_graph(args.places, args.segments, args.routes)
+            if dropped:
+                problems.append(Problem(str(args.segments), "routes", "-", ", ".join(dropped),
+                                        dropped_routes_note(dropped, args.segments), "warning"))
         except DataError as exc:
             problems.extend(exc.problems)
         try:
@@ -378,6 +419,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
         raise _UsageError(f"-o {args.output}: a map is written as HTML ({', '.join(_MAP_HTML)}) or as a static "
                           f"image ({', '.join(_MAP_STATIC)}); {suffix} is not supported")
     m = _load(args)
+    _warn_outside(m, args, ("--on", args.on))
     path = tuple(args.path) if args.path else None
     if suffix in _MAP_STATIC:
         from .maps.static import save_static_map, static_map
@@ -396,6 +438,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 def _cmd_timeline_map(args: argparse.Namespace) -> int:
     m = _load(args)
+    _warn_outside(m, args, ("--from", args.start), ("--to", args.end))
     from .maps.timeline_map import timeline_map
     fmap = timeline_map(m, start=args.start, end=args.end, traffic=args.traffic, view=args.view, horizon=args.horizon,
                         offline=args.offline)
@@ -408,6 +451,7 @@ def _cmd_chart(args: argparse.Namespace) -> int:
     if suffix not in (".png", ".svg"):
         raise _UsageError(f"output {args.output!r} must end in .png or .svg")
     m = _load(args)
+    _warn_outside(m, args, ("--from", args.start), ("--to", args.end))
     from .chart import save_chart, timeline_chart
     fig = timeline_chart(m, start=args.start, end=args.end, view=args.view, horizon=args.horizon)
     with _writing(args.output):
@@ -476,8 +520,11 @@ def _check_output(args: argparse.Namespace) -> None:
             raise _UsageError(f"-o {out} is the same file as {what}: writing it would replace an input. "
                               "Choose another output file.")
     sources = getattr(args, "sources", None)
-    seeds = Path(sources if sources is not None else bundled_path("sources")).parent / "seeds"
-    if seeds.is_dir():
+    # the seeds/ folder beside the sources, and the bundled one (a copied sources.csv reads its articles there)
+    for seeds in dict.fromkeys([Path(sources if sources is not None else bundled_path("sources")).parent / "seeds",
+                                bundled_path("sources").parent / "seeds"]):
+        if not seeds.is_dir():
+            continue
         real_seeds = os.path.realpath(seeds)
         inside = os.path.dirname(os.path.realpath(out)) == real_seeds
         if inside or (out_stat is not None and any(_same_file(out, out_stat, f) for f in seeds.iterdir())):
@@ -499,8 +546,24 @@ _TO_FILE = {"places", "segments", "status", "reach", "periods", "events", "valid
 _COMMANDS = {
     "places": _cmd_places, "segments": _cmd_segments, "status": _cmd_status, "reach": _cmd_reach, "periods": _cmd_periods,
     "events": _cmd_events, "validate": _cmd_validate, "map": _cmd_map,
-    "timeline-map": _cmd_timeline_map, "chart": _cmd_chart,
+    "timeline-map": _cmd_timeline_map, "chart": _cmd_chart, "export": _cli_export.run, "import-osm": _cli_osm.run,
 }
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit meets no closed pipe.
+
+    The recipe of the Python documentation ("Note on SIGPIPE", in the ``signal`` module).
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture stdout)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -526,7 +589,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             with contextlib.redirect_stdout(buffer := io.StringIO()):
                 _write_output(args.output, text)
             text = escape_terminal(buffer.getvalue())
-        _emit(text)
+        try:
+            _emit(text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `karabakh-routes events | head -1`: the reader has gone; end quietly
+            _silence_stdout()
         return code
     except _USER_ERRORS as exc:
         _error(str(exc))

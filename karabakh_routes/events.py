@@ -19,7 +19,7 @@ from ._errors import DataError, DateError, Problem, TrafficError
 from ._io import atomic_write, csv_text, read_csv_rows, read_text
 from .datasets import bundled_path
 from .dates import DateSpan, parse_edtf
-from .network import _raise_or_warn, place_index, resolve_route
+from .network import _raise_or_warn, _routes_path, place_index, resolve_route, routes_of
 from .places import mixed_script_note
 from .vocab import BASELINE_CLAIMANT, EVENT_COLUMNS, EVENT_TYPES, SOURCE_COLUMNS, STATUSES, TRAFFIC_CLASSES
 
@@ -53,15 +53,16 @@ PathLike = str | os.PathLike[str]
 
 
 def check_traffic(name: str) -> str:
-    """Return ``name`` if it is a traffic class, else raise :class:`TrafficError`.
+    """Return the traffic class ``name`` names (any letter case), else raise :class:`TrafficError`.
 
     Examples
     --------
-    >>> check_traffic("humanitarian")
-    'humanitarian'
+    >>> check_traffic("humanitarian"), check_traffic(" Humanitarian ")
+    ('humanitarian', 'humanitarian')
     """
-    if name in TRAFFIC_CLASSES:
-        return name
+    canonical = name.strip().lower() if isinstance(name, str) else name
+    if canonical in TRAFFIC_CLASSES:
+        return canonical
     msg = f"Unknown traffic class {name!r}. Valid classes: {', '.join(TRAFFIC_CLASSES)}."
     raise TrafficError(msg)
 
@@ -185,7 +186,8 @@ def read_sources(path: PathLike | None = None) -> dict[str, Source]:
                                         "the article the quotes come from)"))
             elif not seed_file.is_file():
                 problems.append(Problem(str(p), where, "seed", row["seed"],
-                                        f"a file in {seeds} (the article the quotes come from)"))
+                                        f"a file in {seeds} or among the bundled articles "
+                                        "(the article the quotes come from)"))
         out[sid] = Source(sid, row["title"], row["publisher"], row["published"], url, row["seed"].strip())
     if problems:
         raise DataError(problems)
@@ -197,17 +199,72 @@ def _seed_path(sources_path: Path, seed: str) -> Path | None:
 
     Only a plain file name that stays inside that folder is accepted (None otherwise): no
     path separator, not ``.`` or ``..``, no NUL, and no symbolic link leading out of it.
+    When that folder has no such entry (a copied ``sources.csv`` without its ``seeds/``), the
+    article of that name in the package's own ``geodata/seeds/`` is used, under the same rules.
     """
     if (not seed or seed in (".", "..") or "\x00" in seed or "/" in seed or "\\" in seed
             or (os.sep in seed) or (os.altsep is not None and os.altsep in seed)):
         return None
     folder = sources_path.parent / "seeds"
     candidate = folder / seed
+    bundled = bundled_path("sources").parent / "seeds"
+    if not os.path.lexists(candidate) and (bundled / seed).is_file():
+        # a copied sources.csv without (this article in) its own seeds/ folder: the bundled article
+        folder, candidate = bundled, bundled / seed
     try:
         inside = candidate.resolve().parent == folder.resolve()
     except (OSError, RuntimeError, ValueError):  # a symlink loop, an unreadable folder
         return None
     return candidate if inside else None
+
+
+#: Words a road's name may end with, dropped when reading the places a name joins.
+_ROAD_WORDS = re.compile(r"\s+(road|route|highway|corridor)$", re.IGNORECASE)
+_JOINERS = re.compile(r"\s*[-\u2010-\u2015/]\s*")
+
+
+def _target_hint(G: nx.MultiGraph, target: str, segment_ids: set[str]) -> str:
+    """Return a hint for an unknown target: the same segment written the other way round, else the closest ids."""
+    head, sep, tail = target.strip().lower().partition("__")
+    if sep and f"{tail}__{head}" in segment_ids:
+        return (f"; did you mean {tail}__{head}? It is the same segment: a segment id joins its two places in the "
+                "order of the segments file")
+    if target.strip().lower() in segment_ids:
+        return f"; did you mean {target.strip().lower()}? (ids are lower case)"
+    from rapidfuzz import fuzz, process, utils
+
+    from .network import routes_of
+
+    choices = sorted(segment_ids) + sorted(routes_of(G))
+    matches = process.extract(target, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=3,
+                              score_cutoff=50)
+    return f"; closest: {', '.join(m for m, *_ in matches)}" if matches else ""
+
+
+def _one_segment_note(G: nx.MultiGraph, target: str, rid: str) -> str:
+    """Return a warning when a route name such as ``Aghdam-Askeran road`` also names one segment's two places.
+
+    The target means the whole route (every segment of it); the note names the segment id to
+    use for the one segment between the two places. Empty when there is no such ambiguity.
+    """
+    from .network import routes_of
+
+    route = routes_of(G).get(rid)
+    if route is None or target == rid or len(route.segments) < 2:
+        return ""
+    parts = _JOINERS.split(_ROAD_WORDS.sub("", target.strip()))
+    if len(parts) != 2:
+        return ""
+    idx = place_index(G)
+    if not all(part in idx for part in parts):
+        return ""
+    u, v = (idx.resolve(part) for part in parts)
+    between = sorted(G.get_edge_data(u, v, default={}))
+    if len(between) != 1 or between[0] not in route.segments or set(route.segments) == set(between):
+        return ""
+    return (f"names the whole route {rid!r} ({len(route.segments)} segments: {', '.join(route.segments)}); "
+            f"for only the segment between {idx.places[u].name} and {idx.places[v].name} use the segment id "
+            f"{between[0]}")
 
 
 def read_events(
@@ -248,6 +305,8 @@ def read_events(
     src_base = Path(sources_path) if sources_path is not None else bundled_path("sources")
     segment_ids = {k for *_, k in G.edges(keys=True)} if G is not None else set()
     pidx = place_index(G) if G is not None else None
+    route_of: dict[str, str | None] = {}  # each distinct target text resolved once
+    noted: set[str] = set()  # route names that also name one segment: warned about once
     f = str(p)
     for row in rows:
         where = f"row {row['__row__']}" + (f" (id={row['id']})" if row["id"].strip() else "")
@@ -318,12 +377,20 @@ def read_events(
             if G is None or t in segment_ids:
                 resolved.append(t)
                 continue
-            rid = resolve_route(G, t)
+            if t not in route_of:
+                route_of[t] = resolve_route(G, t)
+            rid = route_of[t]
             if rid is None:
-                routes = ", ".join(sorted(G.graph.get("routes", {})))
-                bad("target", t, f"a route ({routes}) or segment id (see `karabakh-routes segments`)")
+                routes = ", ".join(sorted(routes_of(G)))
+                bad("target", t, f"a route ({routes}) or segment id (see `karabakh-routes segments`)"
+                    + _target_hint(G, t, segment_ids))
             else:
                 resolved.append(rid)
+                if t not in noted:
+                    noted.add(t)
+                    note = _one_segment_note(G, t, rid)
+                    if note:
+                        warns.append(Problem(f, where, "target", t, note, "warning"))
         direction = row["direction"].strip()
         if direction and pidx is not None:
             if direction in pidx:
@@ -413,10 +480,10 @@ def read_ledger(
     except DataError as exc:
         problems.extend(exc.problems)
     if G is not None and srcs is not None:
-        for i, route in enumerate(G.graph.get("routes", {}).values()):
+        for i, route in enumerate(routes_of(G).values()):
             for j, al in enumerate(route.alignments):
                 if al.source and al.source not in srcs:
-                    problems.append(Problem(G.graph.get("routes_file") or "routes", f"route {i} (id={route.id}), alignment {j}",
+                    problems.append(Problem(_routes_path(G), f"route {i} (id={route.id}), alignment {j}",
                                             "source", al.source, f"a source id from {src_path}"))
     if problems:
         raise DataError(problems)

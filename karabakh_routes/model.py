@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
+import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 
-from ._errors import DataError
-from .dates import DateLike
-from .events import Ledger, read_ledger
-from .network import graph_from_geodata, place_index
+from ._errors import DataError, KarabakhRoutesWarning, Problem
+from ._range import outside_note
+from .datasets import bundled_path
+from .dates import DateLike, to_date
+from .events import Ledger, check_traffic, read_ledger
+from .network import _routes_json, graph_from_geodata, place_index, read_routes, routes_of
 from .places import Place
 from .reach import Period, Reach, periods, reach
-from .timeline import Horizon, Timeline, View
+from .region import DEFAULT_REGION, REGION_FILE, Region, bundled_region_path, read_region
+from .timeline import Horizon, Timeline, View, parse_view
 
 __all__ = ["RoadModel", "load"]
 
@@ -31,10 +37,20 @@ class RoadModel:
 
     G: nx.MultiGraph
     ledger: Ledger
+    #: Title, map view, attribution and dates of the dataset (``region.json``; :mod:`karabakh_routes.region`).
+    region: Region = field(default=DEFAULT_REGION)
     timeline: Timeline = field(init=False)
 
     def __post_init__(self) -> None:
         self.timeline = Timeline(self.G, self.ledger)
+
+    def __repr__(self) -> str:
+        from ._repr import model_repr
+        return model_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ._repr import model_html
+        return model_html(self)
 
     @property
     def places(self) -> dict[str, Place]:
@@ -48,26 +64,35 @@ class RoadModel:
 
     def status(self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus",
                horizon: Horizon = "default") -> gpd.GeoDataFrame:
-        """Return every segment's status on a date; see :meth:`Timeline.status`."""
-        return self.timeline.status(on=on, traffic=traffic, view=view, horizon=horizon)
+        """Return every segment's status on a date; see :meth:`Timeline.status`.
+
+        ``attrs["outside_data"]`` is empty for a date the data speaks about, else a sentence
+        saying the date lies outside the data's range (docs/semantics.md).
+        """
+        v = parse_view(view, self.ledger, horizon=horizon)
+        gdf = self.timeline.status(on=on, traffic=check_traffic(traffic) if traffic is not None else None, view=v)
+        gdf.attrs["outside_data"] = outside_note(self.timeline, to_date(on), horizon=v.horizon)
+        return gdf
 
     def reach(self, origin: str, destination: str, *, on: DateLike, traffic: str = "civilian",
               view: str | View = "consensus", horizon: Horizon = "default") -> Reach:
         """Answer a reachability question; see :func:`karabakh_routes.reach.reach`."""
-        return reach(self.timeline, origin, destination, on=on, traffic=traffic, view=view, horizon=horizon)
+        return reach(self.timeline, origin, destination, on=on, traffic=check_traffic(traffic), view=view,
+                     horizon=horizon)
 
     def periods(self, origin: str, destination: str, *, start: DateLike | None = None, end: DateLike | None = None,
                 traffic: str = "civilian", view: str | View = "consensus", horizon: Horizon = "default") -> list[Period]:
         """Return reachability periods; see :func:`karabakh_routes.reach.periods`."""
-        return periods(self.timeline, origin, destination, start=start, end=end, traffic=traffic, view=view,
-                       horizon=horizon)
+        return periods(self.timeline, origin, destination, start=start, end=end, traffic=check_traffic(traffic),
+                       view=view, horizon=horizon)
 
     def map(self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus",
             horizon: Horizon = "default", **kwargs: Any) -> Any:
         """Return a :class:`folium.Map` of the date; see :func:`karabakh_routes.maps.date_map`."""
         from .maps import date_map
 
-        return date_map(self, on=on, traffic=traffic, view=view, horizon=horizon, **kwargs)
+        return date_map(self, on=on, traffic=check_traffic(traffic) if traffic is not None else None, view=view,
+                        horizon=horizon, **kwargs)
 
 
 def load(
@@ -77,11 +102,18 @@ def load(
     places: PathLike | None = None,
     segments: PathLike | None = None,
     routes: PathLike | None = None,
+    region: PathLike | None = None,
 ) -> RoadModel:
     """Load the bundled data, or your own files, into a :class:`RoadModel`.
 
     Every argument left as None uses the bundled file. Problems in the network files and in
     the ledger are reported together in one :class:`~karabakh_routes.DataError`.
+
+    ``region`` is a ``region.json`` (title, map view, attribution, dates:
+    :mod:`karabakh_routes.region`). When None: the bundled one with the bundled places, else
+    the ``region.json`` beside your ``places`` file if there is one, else the defaults (the
+    maps' view then fitted to the data). A region's ``area`` replaces the library's default
+    check of where place coordinates are expected.
 
     Examples
     --------
@@ -91,9 +123,80 @@ def load(
     >>> m.reach("Goris", "Khankendi", on="2023-01-10").answer
     'disputed'
     """
-    G = graph_from_geodata(places, segments, routes)
+    region_path = region
+    if region_path is None:
+        beside = Path(places).parent / REGION_FILE if places is not None else bundled_region_path()
+        region_path = beside if beside.is_file() else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        G, dropped = build_graph(places, segments, routes)
+    reg = DEFAULT_REGION
+    if region_path is not None:
+        own = region is not None or places is not None  # the bundled region names the bundled routes
+        reg = read_region(region_path, route_ids=list(routes_of(G)) if own else None)
+    _rewarn(caught, G, reg)
     try:
         ledger = read_ledger(events, sources, G=G)
     except DataError as exc:
-        raise DataError(exc.problems) from None
-    return RoadModel(G, ledger)
+        errors = sum(p.severity == "error" for p in exc.problems)
+        raise DataError(exc.problems, header=f"{errors} problem(s) in the input data" + (
+            f" ({dropped_routes_note(dropped, segments)})" if dropped else "")) from None
+    return RoadModel(G, ledger, reg)
+
+
+def build_graph(
+    places: PathLike | None = None, segments: PathLike | None = None, routes: PathLike | None = None
+) -> tuple[nx.MultiGraph, list[str]]:
+    """Build the road graph as :func:`load` does; return it and the ids of the bundled routes left out.
+
+    With your own segments and no routes file, every bundled route whose segments all exist
+    in your segments is kept (so a copy of the bundled segments with a road added keeps every
+    route); the others are left out.
+
+    Examples
+    --------
+    >>> G, dropped = build_graph()
+    >>> "lachin_corridor" in routes_of(G), dropped
+    (True, [])
+    """
+    G = graph_from_geodata(places, segments, routes)
+    if segments is None or routes is not None:
+        return G, []
+    known = {k for *_, k in G.edges(keys=True)}
+    with open(bundled_path("routes"), encoding="utf-8") as fh:
+        doc = json.load(fh)
+    mentioned = {s for r in doc for a in r.get("alignments", ()) for s in a.get("segments", ())}
+    bundled = read_routes(None, sorted(known | mentioned))
+    kept = {rid: r for rid, r in bundled.items() if set(r.segments) <= known}
+    G.graph["routes"] = _routes_json(kept)
+    G.graph["routes_file"] = bundled_path("routes").name
+    for *_, k, d in G.edges(keys=True, data=True):
+        d["routes"] = tuple(rid for rid, r in kept.items() if k in r.segments)
+    return G, [rid for rid in bundled if rid not in kept]
+
+
+def dropped_routes_note(dropped: list[str], segments: PathLike | None) -> str:
+    """Return the one line naming the bundled routes left out, and how to give your own."""
+    return (f"bundled routes left out because not all their segments are in {segments}: {', '.join(dropped)}; "
+            "claims about them cannot be placed. Give your own routes with --routes FILE (routes= in Python)")
+
+
+def _rewarn(caught: list[warnings.WarningMessage], G: nx.MultiGraph, region: Region) -> None:
+    """Issue the network's warnings again; a region with an ``area`` checks place coordinates against it instead."""
+    outside: list[Problem] = []
+    if region.area is not None:
+        x0, y0, x1, y1 = region.area
+        for n, d in G.nodes(data=True):
+            if not (x0 <= d["x"] <= x1 and y0 <= d["y"] <= y1):
+                outside.append(Problem(region.file or REGION_FILE, f"place {n}", "area", f"[{d['x']}, {d['y']}]",
+                                       f"inside the region's area lon {x0}..{x1}, lat {y0}..{y1}", "warning"))
+    for w in caught:
+        prob = getattr(w.message, "problem", None)
+        if (region.area is not None and isinstance(prob, Problem) and prob.field == "geometry.coordinates"
+                and prob.expected.startswith("outside the region")):
+            continue  # checked against the region's own area above
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for prob in outside:
+        warning = KarabakhRoutesWarning(str(prob))
+        warning.problem = prob
+        warnings.warn(warning, stacklevel=3)

@@ -2,15 +2,24 @@
 
 The graph is a :class:`networkx.MultiGraph`:
 
-* ``G.graph["crs"]`` is ``"EPSG:4326"``; ``G.graph["routes"]`` maps route id to :class:`Route`;
+* ``G.graph`` holds plain values only: ``crs`` (``"EPSG:4326"``), ``routes`` (the route
+  definitions as JSON text, the format of ``routes.json``: read them as :class:`Route` objects
+  with :func:`routes_of`) and ``routes_file`` (the routes file's name, no folder);
 * nodes are place ids with ``x`` (lon), ``y`` (lat), ``name``, ``aliases``, ``kind``,
-  ``coord_source``, ``coord_precision``;
+  ``coord_source``, ``coord_precision``, ``note`` and ``street_count`` (how many segments meet
+  there, as OSMnx counts them);
 * edges are keyed by segment id (stable keys) with ``id``, ``u``, ``v`` (the drawing
   direction of the geometry), ``name``, ``routes``,
   ``geometry`` (a shapely ``LineString``), ``length_km`` (geodesic, WGS84 ellipsoid),
-  ``waypoints``, ``geometry_source`` and ``note``.
+  ``length`` (the same in metres, as in OSMnx), ``waypoints``, ``geometry_source`` and ``note``.
 
 Geometry is schematic: drawn through sourced waypoints, not survey-grade.
+
+OSMnx works on it: :func:`graph_to_gdfs` returns GeoDataFrames shaped as OSMnx's (nodes indexed
+by id, edges by ``(u, v, key)``), :func:`to_directed` gives the ``MultiDiGraph`` OSMnx routes on,
+and :func:`save_graphml` / :func:`load_graphml` store the graph exactly. ``nx.write_graphml(G)``
+does not work on the graph itself (edges hold tuples and LineStrings): use :func:`save_graphml`,
+or ``ox.io.save_graphml`` (which stores every value as text).
 """
 
 from __future__ import annotations
@@ -21,17 +30,22 @@ import math
 import os
 import warnings
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS as CRSType
 from pyproj import Geod
 from shapely.geometry import LineString, Point
+from shapely.geometry.base import BaseGeometry
 
 from ._errors import DataError, DateError, KarabakhRoutesWarning, Problem, escape_surrogates, has_lone_surrogate
-from ._io import read_text
+from ._io import atomic_write, read_text
 from .datasets import bundled_path
 from .dates import DATE_MAX, DateSpan, parse_edtf
 from .places import PLACE_KINDS, Place, PlaceIndex, mixed_script_note, normalize_name
@@ -48,6 +62,10 @@ __all__ = [
     "place_index",
     "segment_length_km",
     "resolve_route",
+    "routes_of",
+    "to_directed",
+    "save_graphml",
+    "load_graphml",
 ]
 
 CRS = "EPSG:4326"
@@ -618,8 +636,11 @@ def graph_from_geodata(
     >>> G = graph_from_geodata()
     >>> G.graph["crs"]
     'EPSG:4326'
-    >>> round(G.edges["goris", "tegh", "goris__tegh"]["length_km"]) > 0
+    >>> d = G.edges["goris", "tegh", "goris__tegh"]
+    >>> round(d["length_km"]) > 0 and d["length"] == d["length_km"] * 1000
     True
+    >>> routes_of(G)["lachin_corridor"].name
+    'Lachin corridor'
     """
     place_map = read_places(places)
     seg_path = segments if segments is not None else bundled_path("segments")
@@ -628,8 +649,12 @@ def graph_from_geodata(
         route_map: dict[str, Route] = {}
     else:
         route_map = read_routes(routes, [s["id"] for s in segs])
-    routes_file = str(routes if routes is not None else ("" if segments is not None else bundled_path("routes")))
-    G = nx.MultiGraph(crs=CRS, routes=route_map, routes_file=routes_file)
+    routes_path = str(routes if routes is not None else ("" if segments is not None else bundled_path("routes")))
+    routes_text = _routes_json(route_map)
+    G = nx.MultiGraph(crs=CRS, routes=routes_text, routes_file=os.path.basename(routes_path))
+    _ROUTES[G] = (routes_text, route_map)
+    if routes_path:
+        _ROUTES_PATHS[G] = routes_path
     for pl in place_map.values():
         G.add_node(pl.id, x=pl.lon, y=pl.lat, name=pl.name, aliases=pl.aliases, kind=pl.kind,
                    coord_source=pl.coord_source, coord_precision=pl.coord_precision, note=pl.note)
@@ -638,10 +663,12 @@ def graph_from_geodata(
         for sid in r.segments:
             membership.setdefault(sid, []).append(r.id)
     for seg in segs:
+        length_km = segment_length_km(seg["geometry"])
         G.add_edge(seg["u"], seg["v"], key=seg["id"], id=seg["id"], u=seg["u"], v=seg["v"], name=seg["name"],
                    routes=tuple(membership.get(seg["id"], ())), geometry=seg["geometry"],
-                   length_km=segment_length_km(seg["geometry"]), waypoints=seg["waypoints"],
+                   length_km=length_km, length=length_km * 1000.0, waypoints=seg["waypoints"],
                    geometry_source=seg["geometry_source"], note=seg["note"])
+    _set_street_counts(G)
     if G.number_of_nodes() and not nx.is_connected(G):
         parts = sorted((sorted(c) for c in nx.connected_components(G)), key=len)
         isolated = "; ".join(", ".join(c) for c in parts[:-1])
@@ -652,6 +679,17 @@ def graph_from_geodata(
         warning.problem = prob
         warnings.warn(warning, stacklevel=2)
     return G
+
+
+def _set_street_counts(G: nx.MultiGraph, *, keep: bool = False) -> None:
+    """Set each node's ``street_count``: the segments that meet there (a loop counts twice), as OSMnx counts.
+
+    With ``keep``, a node that has a ``street_count`` keeps it.
+    """
+    degree = G.to_undirected(as_view=True).degree if G.is_directed() else G.degree
+    for n, d in G.nodes(data=True):
+        if not (keep and "street_count" in d):
+            d["street_count"] = int(degree(n))
 
 
 _PLACE_INDEXES: weakref.WeakKeyDictionary[nx.MultiGraph, PlaceIndex] = weakref.WeakKeyDictionary()
@@ -673,28 +711,198 @@ def place_index(G: nx.MultiGraph) -> PlaceIndex:
     return idx
 
 
+def _route_to_dict(r: Route) -> dict[str, Any]:
+    """Return a route as plain JSON data, in the format of ``routes.json``."""
+    return {"id": r.id, "name": r.name, "aliases": list(r.aliases), "description": r.description,
+            "alignments": [{"start": a.start.text, "end": a.end.text if a.end is not None else None,
+                            "segments": list(a.segments), "source": a.source, "note": a.note}
+                           for a in r.alignments]}
+
+
+def _route_from_dict(d: object) -> Route:
+    """Return the :class:`Route` of one object of ``routes.json`` data (as :func:`_route_to_dict` writes it)."""
+    if not isinstance(d, Mapping) or not isinstance(d.get("id"), str):
+        raise ValueError(f"G.graph['routes']: expected route objects with an 'id', got {_show(d, 80)}")
+    als = []
+    for a in d.get("alignments") or ():
+        if not isinstance(a, Mapping) or not isinstance(a.get("start"), str):
+            raise ValueError(f"G.graph['routes']: expected alignment objects with a 'start', got {_show(a, 80)}")
+        end = a.get("end")
+        als.append(Alignment(parse_edtf(a["start"]), parse_edtf(end) if end else None, tuple(a.get("segments") or ()),
+                             a.get("source") or "", a.get("note") or ""))
+    rid = d["id"]
+    return Route(rid, d.get("name") or rid, tuple(d.get("aliases") or ()), d.get("description") or "", tuple(als))
+
+
+def _routes_json(routes: object) -> str:
+    """Return route definitions as JSON text, the plain form kept in ``G.graph["routes"]``.
+
+    ``routes`` may be a mapping of route id to :class:`Route` (or to route objects as plain
+    data), a sequence of either, JSON text of them, or None (no routes).
+    """
+    return json.dumps([_route_to_dict(r) for r in _parse_routes(routes).values()], ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def _parse_routes(raw: object) -> dict[str, Route]:
+    """Return route id -> :class:`Route` from any form :func:`_routes_json` accepts."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return {}
+    if isinstance(raw, (str, bytes)):
+        raw = json.loads(raw)
+    items = raw.values() if isinstance(raw, Mapping) else raw
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise ValueError(f"G.graph['routes']: expected route definitions, got {_show(raw, 80)}")
+    out: dict[str, Route] = {}
+    for item in items:
+        route = item if isinstance(item, Route) else _route_from_dict(item)
+        out[route.id] = route
+    return out
+
+
+#: Per graph: (the ``G.graph["routes"]`` text parsed, its routes). The text is immutable, so the
+#: entry is valid while ``G.graph["routes"]`` is that same text.
+_ROUTES: weakref.WeakKeyDictionary[nx.MultiGraph, tuple[str, dict[str, Route]]] = weakref.WeakKeyDictionary()
+#: Per graph: the full path of the routes file it was read from (``G.graph`` keeps the name only).
+_ROUTES_PATHS: weakref.WeakKeyDictionary[nx.MultiGraph, str] = weakref.WeakKeyDictionary()
+
+
+def _same_text(cached: str, raw: object) -> bool:
+    return cached is raw or (isinstance(raw, str) and cached == raw)
+
+
+def routes_of(G: nx.MultiGraph) -> dict[str, Route]:
+    """Return the graph's routes, route id -> :class:`Route` (read from ``G.graph["routes"]``).
+
+    ``G.graph["routes"]`` holds the route definitions as JSON text (the ``routes.json``
+    format), so the graph stays plain data (GraphML, GeoPackage, ``json.dumps``). This reads
+    them as :class:`Route` objects, cached per graph until ``G.graph["routes"]`` changes.
+    A mapping of :class:`Route` or a list of route objects in ``G.graph["routes"]`` works too.
+    The dict returned is shared by later calls: do not change it (set ``G.graph["routes"]``).
+
+    Examples
+    --------
+    >>> G = graph_from_geodata()
+    >>> isinstance(G.graph["routes"], str)
+    True
+    >>> routes_of(G)["aghdam_road"].segments[0]
+    'askeran__aghdam'
+    """
+    raw = G.graph.get("routes")
+    cached = _ROUTES.get(G)
+    if cached is not None and _same_text(cached[0], raw):
+        return cached[1]
+    routes = _parse_routes(raw)
+    if isinstance(raw, str):
+        _ROUTES[G] = (raw, routes)
+    return routes
+
+
+def _routes_path(G: nx.MultiGraph) -> str:
+    """Return the path of the file the graph's routes were read from, for messages ("routes" when unknown)."""
+    return _ROUTES_PATHS.get(G) or str(G.graph.get("routes_file") or "routes")
+
+
+_ROUTE_INDEXES: weakref.WeakKeyDictionary[nx.MultiGraph, tuple[object, dict[str, str]]] = weakref.WeakKeyDictionary()
+
+
+def _route_index(G: nx.MultiGraph) -> dict[str, str]:
+    """Return ``{normalized id, name or alias: route id}`` (the first route wins), cached per graph.
+
+    The cache holds while ``G.graph["routes"]`` is the same JSON text; routes in any other form
+    (which may change in place) are indexed afresh on each call.
+    """
+    raw = G.graph.get("routes")
+    cached = _ROUTE_INDEXES.get(G)
+    if cached is not None and isinstance(cached[0], str) and _same_text(cached[0], raw):
+        return cached[1]
+    index: dict[str, str] = {}
+    for r in routes_of(G).values():
+        for n in (r.id, r.name, *r.aliases):
+            index.setdefault(normalize_name(n), str(r.id))
+    _ROUTE_INDEXES[G] = (raw, index)
+    return index
+
+
 def resolve_route(G: nx.MultiGraph, name: str) -> str | None:
     """Return the id of the route called ``name`` (id or alias, forgiving), else None."""
-    key = normalize_name(name)
-    for r in G.graph.get("routes", {}).values():
-        if key in {normalize_name(n) for n in (r.id, r.name, *r.aliases)}:
-            return str(r.id)
-    return None
+    return _route_index(G).get(normalize_name(name))
 
 
 _NODE_COLS = ["name", "aliases", "kind", "coord_source", "coord_precision", "note", "x", "y"]
-_EDGE_COLS = ["key", "u", "v", "id", "name", "routes", "length_km", "waypoints", "geometry_source", "note"]
+_EDGE_COLS = ["id", "name", "routes", "length_km", "length", "waypoints", "geometry_source", "note"]
+#: Attributes the library keeps as tuples; a GeoDataFrame holds them as lists (as OSMnx does).
+_NODE_TUPLES = frozenset({"aliases"})
+_EDGE_TUPLES = frozenset({"routes", "waypoints"})
+
+
+def _plain(value: Any) -> Any:
+    """Return a value with numpy scalars and arrays turned into Python ones."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def _missing(value: Any) -> bool:
+    """Return whether a GeoDataFrame cell is empty (None, NaN, NA, NaT); a list or geometry never is."""
+    if value is None:
+        return True
+    if isinstance(value, (str, list, tuple, dict, set, np.ndarray, BaseGeometry)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell(value: Any, as_tuple: bool) -> Any:
+    """Return a GeoDataFrame cell as a graph attribute value (a library sequence as a tuple)."""
+    value = _plain(value)
+    return tuple(value) if as_tuple and isinstance(value, list) else value
+
+
+def _columns(preferred: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Return the column names: ``preferred`` ones that occur, in that order, then the rest in first-seen order."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row))
+    return [c for c in preferred if c in seen] + [c for c in seen if c not in preferred]
+
+
+def _frame(rows: list[dict[str, Any]], preferred: Sequence[str], geometry: list[Any], crs: Any,
+           index: pd.Index) -> gpd.GeoDataFrame:
+    columns = _columns(preferred, rows)
+    frame = pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=columns)
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=crs), crs=crs)
+    gdf.index = index
+    return gdf
+
+
+def _edge_ends(G: nx.MultiGraph, u: Any, v: Any, d: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Return an edge's ends in the drawing direction of its geometry (``d["u"]``, ``d["v"]``) when known."""
+    if G.is_directed():
+        return u, v
+    a, b = d.get("u", u), d.get("v", v)
+    return (a, b) if {a, b} == {u, v} else (u, v)
 
 
 def graph_to_gdfs(G: nx.MultiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Convert the graph to node and edge GeoDataFrames.
+    """Convert the graph to node and edge GeoDataFrames, shaped as OSMnx's.
+
+    Every node and edge attribute becomes a column (user columns too); tuples (``aliases``,
+    ``routes``, ``waypoints``) become lists, as OSMnx holds sequences. The result works with
+    ``osmnx.convert.graph_from_gdfs`` and with :func:`graph_from_gdfs`.
 
     Returns
     -------
     gdf_nodes, gdf_edges
-        ``gdf_nodes`` indexed by place id with Point geometry; ``gdf_edges`` indexed by
-        segment id with LineString geometry, columns ``u``, ``v``, ``key`` and the edge
-        attributes. Both carry the graph's CRS.
+        ``gdf_nodes`` indexed by node id (index name ``osmid``, as in OSMnx; here place ids)
+        with columns ``x``, ``y``, the node attributes and Point geometry; ``gdf_edges``
+        indexed by ``(u, v, key)`` (the drawing direction of the geometry and the segment
+        id) with the edge attributes, among them ``id`` (the segment id), and LineString
+        geometry. Both carry the graph's CRS.
 
     See Also
     --------
@@ -705,49 +913,329 @@ def graph_to_gdfs(G: nx.MultiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
     >>> gdf_nodes, gdf_edges = graph_to_gdfs(graph_from_geodata())
     >>> gdf_edges.crs.to_string()
     'EPSG:4326'
+    >>> gdf_edges.index.names, gdf_nodes.index.name
+    (FrozenList(['u', 'v', 'key']), 'osmid')
+    >>> gdf_edges.loc[("goris", "tegh", "goris__tegh"), "id"]
+    'goris__tegh'
     """
     crs = G.graph.get("crs", CRS)
-    nodes = [{"id": n, **{c: d.get(c) for c in _NODE_COLS}} for n, d in G.nodes(data=True)]
-    gdf_nodes = gpd.GeoDataFrame(
-        nodes, geometry=[Point(d["x"], d["y"]) for _, d in G.nodes(data=True)], crs=crs
-    ).set_index("id")
-    edges = [{"key": k, "u": d.get("u", u), "v": d.get("v", v), **{c: d.get(c) for c in _EDGE_COLS[3:]}}
-             for u, v, k, d in G.edges(keys=True, data=True)]
-    gdf_edges = gpd.GeoDataFrame(
-        edges, geometry=[d["geometry"] for *_, d in G.edges(keys=True, data=True)], crs=crs
-    )
-    gdf_edges.index = gdf_edges["id"].rename("segment")
+    nodes = list(G.nodes(data=True))
+    node_rows = [{c: list(x) if isinstance(x, tuple) else x for c, x in d.items() if c != "geometry"} for _, d in nodes]
+    gdf_nodes = _frame(node_rows, _NODE_COLS, [Point(d["x"], d["y"]) for _, d in nodes], crs,
+                       pd.Index([n for n, _ in nodes], name="osmid"))
+    ends: list[tuple[Any, Any, Any]] = []
+    edge_rows: list[dict[str, Any]] = []
+    geoms: list[Any] = []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        a, b = _edge_ends(G, u, v, d)
+        ends.append((a, b, k))
+        edge_rows.append({c: list(x) if isinstance(x, tuple) else x for c, x in d.items()
+                          if c not in ("u", "v", "key", "geometry")})
+        geom = d.get("geometry")
+        if geom is None:  # a straight line, as OSMnx draws an edge without geometry
+            geom = LineString([(G.nodes[a]["x"], G.nodes[a]["y"]), (G.nodes[b]["x"], G.nodes[b]["y"])])
+        geoms.append(geom)
+    index = pd.MultiIndex.from_arrays([[e[i] for e in ends] for i in range(3)], names=["u", "v", "key"])
+    gdf_edges = _frame(edge_rows, _EDGE_COLS, geoms, crs, index)
     return gdf_nodes, gdf_edges
 
 
+def _crs_text(crs: Any) -> str:
+    """Return a CRS (pyproj CRS, text, EPSG code) as text, e.g. ``"EPSG:4326"``."""
+    if isinstance(crs, str):
+        return crs
+    return str(CRSType.from_user_input(crs).to_string())
+
+
+def _geometry_column(gdf: gpd.GeoDataFrame) -> str | None:
+    name = getattr(gdf, "active_geometry_name", None)
+    return str(name) if name is not None else None
+
+
+def _length_km(geometry: LineString, crs: Any) -> float:
+    """Return the geodesic length in km of a line in ``crs`` (reprojected to lon/lat when needed)."""
+    if crs is not None and not CRSType.from_user_input(crs).is_geographic:
+        geometry = gpd.GeoSeries([geometry], crs=crs).to_crs(CRS).iloc[0]
+    return segment_length_km(geometry)
+
+
 def graph_from_gdfs(
-    gdf_nodes: gpd.GeoDataFrame, gdf_edges: gpd.GeoDataFrame, *, routes: Mapping[str, Route] | None = None
+    gdf_nodes: gpd.GeoDataFrame,
+    gdf_edges: gpd.GeoDataFrame,
+    graph_attrs: Mapping[str, Any] | None = None,
+    *,
+    routes: Mapping[str, Route] | Sequence[Mapping[str, Any]] | str | None = None,
 ) -> nx.MultiGraph:
     """Build a graph from node and edge GeoDataFrames (the inverse of :func:`graph_to_gdfs`).
+
+    Takes what :func:`graph_to_gdfs` and ``osmnx.convert.graph_to_gdfs`` return (the
+    signature is OSMnx's). Every column other than the geometry is kept as a node or edge
+    attribute (empty cells are left out); lists in ``aliases``, ``routes`` and ``waypoints``
+    become tuples. A directed edge table (each road both ways, as OSMnx's) gives one
+    undirected edge per road: the row drawn from its ``u`` is kept.
 
     Parameters
     ----------
     gdf_nodes
-        Indexed by place id; Point geometry.
+        Indexed by node id (place id); ``x``, ``y`` columns and/or Point geometry (the
+        geometry wins when both are there).
     gdf_edges
-        Columns ``u``, ``v`` (place ids), ``id`` (segment id); LineString geometry.
+        Indexed by ``(u, v, key)``, with LineString geometry (an empty one is drawn straight
+        between the nodes). An old-style table with ``u``, ``v`` and ``id`` columns works too.
+        ``length_km`` and ``length`` (metres) are computed when missing.
+    graph_attrs
+        Graph attributes (``G.graph``), e.g. the ``G.graph`` of the graph the tables came from;
+        by default the CRS of ``gdf_edges`` and no routes. A ``crs`` object is stored as text.
     routes
-        Route definitions to attach (``G.graph["routes"]``).
+        Route definitions to attach (a mapping of :class:`Route`, or route objects as plain
+        data or JSON text); they replace any in ``graph_attrs``. Stored as JSON text in
+        ``G.graph["routes"]``; read them with :func:`routes_of`.
 
     See Also
     --------
     graph_to_gdfs : the inverse.
+
+    Examples
+    --------
+    >>> G = graph_from_geodata()
+    >>> H = graph_from_gdfs(*graph_to_gdfs(G), graph_attrs=G.graph)
+    >>> sorted(H.edges(keys=True)) == sorted(G.edges(keys=True)) and routes_of(H) == routes_of(G)
+    True
     """
-    crs = gdf_edges.crs.to_string() if gdf_edges.crs is not None else CRS
-    G = nx.MultiGraph(crs=crs, routes=dict(routes or {}))
-    for pid, row in gdf_nodes.iterrows():
-        attrs = {c: row[c] for c in _NODE_COLS if c in row.index}
-        attrs["x"], attrs["y"] = float(row.geometry.x), float(row.geometry.y)
-        G.add_node(pid, **attrs)
-    for _, row in gdf_edges.iterrows():
-        attrs = {c: row[c] for c in _EDGE_COLS[3:] if c in row.index}
-        attrs["geometry"] = row.geometry
-        if "length_km" not in attrs or attrs["length_km"] is None:
-            attrs["length_km"] = segment_length_km(row.geometry)
-        G.add_edge(row["u"], row["v"], key=row["id"], u=row["u"], v=row["v"], **attrs)
+    crs = gdf_edges.crs if gdf_edges.crs is not None else gdf_nodes.crs
+    attrs: dict[str, Any] = {"crs": _crs_text(crs) if crs is not None else CRS}
+    attrs.update(graph_attrs or {})
+    attrs["crs"] = _crs_text(attrs["crs"]) if attrs.get("crs") is not None else CRS
+    attrs["routes"] = _routes_json(routes if routes is not None else attrs.get("routes"))
+    if "routes_file" in attrs:
+        attrs["routes_file"] = os.path.basename(str(attrs["routes_file"] or ""))
+    G = nx.MultiGraph(**attrs)
+
+    geom_col = _geometry_column(gdf_nodes)
+    cols = [c for c in gdf_nodes.columns if c != geom_col]
+    geoms = list(gdf_nodes.geometry) if geom_col is not None else [None] * len(gdf_nodes)
+    for nid, values, point in zip(gdf_nodes.index, gdf_nodes[cols].itertuples(index=False, name=None), geoms):
+        node = {c: _cell(x, c in _NODE_TUPLES) for c, x in zip(cols, values) if not _missing(x)}
+        if point is not None and not point.is_empty:
+            node["x"], node["y"] = float(point.x), float(point.y)
+        elif "x" in node and "y" in node:
+            node["x"], node["y"] = float(node["x"]), float(node["y"])
+        else:
+            raise ValueError(f"node {nid!r}: needs x and y columns or a Point geometry")
+        G.add_node(_plain(nid), **node)
+
+    geom_col = _geometry_column(gdf_edges)
+    cols = [c for c in gdf_edges.columns if c != geom_col]
+    multi = gdf_edges.index.nlevels == 3
+    if not multi and not {"u", "v"} <= set(cols):
+        raise ValueError("gdf_edges: needs a (u, v, key) index, or u, v and id columns")
+    geoms = list(gdf_edges.geometry) if geom_col is not None else [None] * len(gdf_edges)
+    forward: dict[tuple[Any, Any, Any], bool] = {}
+    for idx, values, geom in zip(gdf_edges.index, gdf_edges[cols].itertuples(index=False, name=None), geoms):
+        edge = {c: _cell(x, c in _EDGE_TUPLES) for c, x in zip(cols, values) if not _missing(x)}
+        if multi:
+            u, v, k = (_plain(i) for i in idx)
+        else:
+            u, v = edge["u"], edge["v"]
+            k = edge.get("key", edge.get("id", _plain(idx)))
+        for c in ("u", "v", "key"):
+            edge.pop(c, None)
+        for end in (u, v):
+            if end not in G:
+                raise ValueError(f"edge {(u, v, k)!r}: node {end!r} is not in gdf_nodes")
+        pu, pv = G.nodes[u], G.nodes[v]
+        if geom is None or geom.is_empty:
+            geom = LineString([(pu["x"], pu["y"]), (pv["x"], pv["y"])])
+        x0, y0 = geom.coords[0]
+        drawn_from_u = math.dist((x0, y0), (pu["x"], pu["y"])) <= math.dist((x0, y0), (pv["x"], pv["y"]))
+        if G.has_edge(u, v, k):
+            old = G.edges[u, v, k]["geometry"]
+            if not old.equals(geom):  # another road between the same places: OSMnx gives it a new key too
+                k = G.new_edge_key(u, v)
+            elif forward[_undirected(u, v, k)] or not drawn_from_u:
+                continue  # the same road the other way: keep the row drawn from its u
+            else:
+                G.remove_edge(u, v, k)
+        forward[_undirected(u, v, k)] = drawn_from_u
+        if "length_km" not in edge:
+            edge["length_km"] = float(edge["length"]) / 1000.0 if "length" in edge else _length_km(geom, crs)
+        edge.setdefault("length", float(edge["length_km"]) * 1000.0)
+        edge.setdefault("id", k)
+        G.add_edge(u, v, key=k, u=u, v=v, geometry=geom, **edge)
+    _set_street_counts(G, keep=True)
+    return G
+
+
+def _undirected(u: Any, v: Any, k: Any) -> tuple[Any, Any, Any]:
+    a, b = sorted((u, v), key=repr)
+    return a, b, k
+
+
+def to_directed(G: nx.MultiGraph) -> nx.MultiDiGraph:
+    """Return the graph as a :class:`networkx.MultiDiGraph` with each segment both ways, for OSMnx.
+
+    Both edges of a segment have its key and the same attributes (a shallow copy): the
+    geometry and the ``u``, ``v`` attributes keep the segment's drawing direction, so the
+    edge against it has its geometry drawn from its ``v`` (OSMnx's own graphs reverse it;
+    use ``d["geometry"].reverse()`` where that matters). Nodes keep their attributes, with
+    ``street_count``; ``G.graph`` is copied. :func:`graph_from_gdfs` turns it back into ``G``.
+
+    OSMnx's statistics and routing work on it. Place ids are text, which OSMnx would take for
+    lists of nodes, so give one-element lists:
+    ``ox.routing.shortest_path(D, ["goris"], ["khankendi_stepanakert"], weight="length", cpus=1)[0]``.
+
+    Examples
+    --------
+    >>> G = graph_from_geodata()
+    >>> D = to_directed(G)
+    >>> D.number_of_edges() == 2 * G.number_of_edges()
+    True
+    >>> D.edges["tegh", "goris", "goris__tegh"]["length"] == G.edges["goris", "tegh", "goris__tegh"]["length"]
+    True
+    """
+    if G.is_directed():
+        return nx.MultiDiGraph(G)
+    D = nx.MultiDiGraph(**G.graph)
+    D.add_nodes_from((n, dict(d)) for n, d in G.nodes(data=True))
+    for u, v, k, d in G.edges(keys=True, data=True):
+        a, b = _edge_ends(G, u, v, d)
+        D.add_edge(a, b, key=k, **d)
+        if a != b:
+            D.add_edge(b, a, key=k, **d)
+    _set_street_counts(D, keep=True)
+    cached = _ROUTES.get(G)
+    if cached is not None:
+        _ROUTES[D] = cached
+    return D
+
+
+#: The graph attribute in which :func:`save_graphml` records how it turned values into text.
+GRAPHML_TYPES = "karabakh_routes_types"
+
+
+def _encoding(values: Sequence[Any]) -> str:
+    """Return how to store an attribute's values as GraphML text.
+
+    One of ``str`` (as is), ``int``, ``float``, ``bool``, ``wkt`` (geometries), ``tuple`` or
+    ``list`` (JSON arrays) and ``json`` (anything else, or a mix of types).
+    """
+    kinds = {type(x) for x in values}
+    if len(kinds) == 1 and kinds <= {str, int, float, bool, tuple, list}:
+        return next(iter(kinds)).__name__
+    if all(isinstance(x, BaseGeometry) for x in values):
+        return "wkt"
+    return "json"
+
+
+def _encode(value: Any, how: str, where: str) -> str:
+    if how in ("str", "int", "float", "bool"):
+        return str(value)  # float: the shortest text that reads back exactly
+    if how == "wkt":
+        return str(value.wkt)
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{where}: cannot store {type(value).__name__} {value!r:.60} in GraphML ({exc})") from None
+
+
+def _decode(value: Any, how: str) -> Any:
+    if not isinstance(value, str) or how == "str":
+        return value
+    if how in ("int", "float"):
+        return int(value) if how == "int" else float(value)
+    if how == "bool":
+        return value == "True"
+    if how == "wkt":
+        return shapely.from_wkt(value)
+    out = json.loads(value)
+    return tuple(out) if how == "tuple" else out
+
+
+def _encode_all(items: Sequence[dict[str, Any]], what: str) -> dict[str, str]:
+    """Turn the attribute dicts ``items`` into GraphML-storable values in place; return the encodings used."""
+    by_name: dict[str, list[Any]] = {}
+    for d in items:
+        for name, value in d.items():
+            d[name] = value = _plain(value)
+            by_name.setdefault(name, []).append(value)
+    hows = {name: _encoding(values) for name, values in by_name.items()}
+    for d in items:
+        for name, value in d.items():
+            d[name] = _encode(value, hows[name], f"{what} attribute {name!r}")
+    return {name: how for name, how in hows.items() if how != "str"}
+
+
+def _id_type(values: Iterable[Any], what: str) -> str:
+    kinds = {type(_plain(x)) for x in values}
+    if kinds <= {str}:
+        return "str"
+    if kinds <= {int}:
+        return "int"
+    raise TypeError(f"save_graphml: {what} must all be text or all be integers, found {sorted(k.__name__ for k in kinds)}")
+
+
+def save_graphml(G: nx.MultiGraph, path: PathLike) -> None:
+    """Write the graph to a GraphML file that :func:`load_graphml` reads back exactly.
+
+    The file is written atomically (never half-written). Every value is stored as text, as
+    ``ox.io.save_graphml`` does: numbers and booleans as Python writes them, geometries as WKT,
+    tuples, lists and other values as JSON (``G.graph["routes"]`` is JSON text already). How
+    each attribute was stored is recorded in the graph attribute ``karabakh_routes_types``:
+    :func:`load_graphml` restores every value and type from it, and other readers read the
+    file too (``nx.read_graphml``; ``ox.io.load_graphml(path, node_dtypes={"osmid": str})``,
+    which gives lists for tuples and drops the edge attribute ``id``, the key).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> G = graph_from_geodata()
+    >>> path = os.path.join(tempfile.mkdtemp(), "roads.graphml")
+    >>> save_graphml(G, path)
+    >>> H = load_graphml(path)
+    >>> H.edges["goris", "tegh", "goris__tegh"] == G.edges["goris", "tegh", "goris__tegh"]
+    True
+    """
+    H = nx.MultiDiGraph() if G.is_directed() else nx.MultiGraph()
+    node_type = _id_type(G.nodes, "node ids")
+    key_type = _id_type((k for *_, k in G.edges(keys=True)), "edge keys")
+    graph = dict(G.graph)
+    nodes = [(n, dict(d)) for n, d in G.nodes(data=True)]
+    edges = [(u, v, k, dict(d)) for u, v, k, d in G.edges(keys=True, data=True)]
+    types = {"graph": _encode_all([graph], "graph"), "node": _encode_all([d for _, d in nodes], "node"),
+             "edge": _encode_all([d for *_, d in edges], "edge"), "node_id": node_type, "edge_key": key_type}
+    graph[GRAPHML_TYPES] = json.dumps(types, separators=(",", ":"))
+    H.graph.update(graph)
+    H.add_nodes_from((str(_plain(n)), d) for n, d in nodes)
+    H.add_edges_from((str(_plain(u)), str(_plain(v)), str(_plain(k)), d) for u, v, k, d in edges)
+    with atomic_write(path, "wb") as fh:
+        nx.write_graphml(H, fh)
+
+
+def load_graphml(path: PathLike) -> nx.MultiGraph:
+    """Read a GraphML file written by :func:`save_graphml`, restoring every value and type.
+
+    Returns a :class:`networkx.MultiGraph` (a ``MultiDiGraph`` if a directed graph was saved).
+    A GraphML file from elsewhere is read too: its values stay as GraphML typed them.
+
+    See Also
+    --------
+    save_graphml : the inverse (with an example).
+    """
+    H = nx.read_graphml(os.fspath(path), node_type=str, edge_key_type=str, force_multigraph=True)
+    raw = H.graph.pop(GRAPHML_TYPES, None)
+    types: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else {}
+    for name in ("node_default", "edge_default"):  # added by the GraphML reader (a saved value is never a dict)
+        if isinstance(H.graph.get(name), dict):
+            del H.graph[name]
+    node_id = int if types.get("node_id") == "int" else str
+    edge_key = int if types.get("edge_key") == "int" else str
+
+    def decode(d: Mapping[str, Any], hows: Mapping[str, str]) -> dict[str, Any]:
+        return {name: _decode(value, hows.get(name, "str")) for name, value in d.items()}
+
+    G = nx.MultiDiGraph() if H.is_directed() else nx.MultiGraph()
+    G.graph.update(decode(H.graph, types.get("graph", {})))
+    G.add_nodes_from((node_id(n), decode(d, types.get("node", {}))) for n, d in H.nodes(data=True))
+    G.add_edges_from((node_id(u), node_id(v), edge_key(k), decode(d, types.get("edge", {})))
+                     for u, v, k, d in H.edges(keys=True, data=True))
     return G

@@ -11,6 +11,7 @@ from typing import Any, TypedDict
 
 import networkx as nx
 
+from ._range import outside_note
 from .dates import DateLike, to_date
 from .events import check_traffic
 from .network import place_index
@@ -40,7 +41,9 @@ class Reach:
     ``forecast``, ``age_days``); ``carried`` says whether any of them was carried past (or
     forecast beyond) its as-of date; ``evidence_age_days`` is the largest, over the segments
     that decided the answer, of the age of each segment's newest evidence (the weakest link);
-    ``assumptions`` names every baseline used and every claim carried.
+    ``assumptions`` names every baseline used and every claim carried. ``outside_data`` is
+    empty for a date the data speaks about, else a sentence saying the date is before the
+    first claim or after the last claim's as-of (or end) date plus the horizon.
     """
 
     origin: str
@@ -61,9 +64,18 @@ class Reach:
     evidence_age_days: int | None = None
     assumptions: list[str] = field(default_factory=list)
     horizon: str = "30 days"
+    outside_data: str = ""
 
     def __bool__(self) -> bool:
         return self.answer == "yes"
+
+    def __repr__(self) -> str:
+        from ._repr import reach_repr
+        return reach_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ._repr import reach_html
+        return reach_html(self)
 
     @property
     def claims(self) -> list[dict[str, Any]]:
@@ -79,7 +91,7 @@ class Reach:
             "length_km": round(self.length_km, 2) if self.length_km is not None else None,
             "blocked_by": self.blocked_by, "disputed": self.disputed, "unknown": self.unknown,
             "basis": self.basis, "carried": self.carried, "evidence_age_days": self.evidence_age_days,
-            "assumptions": self.assumptions, "uncertain": self.uncertain,
+            "assumptions": self.assumptions, "uncertain": self.uncertain, "outside_data": self.outside_data,
         }
 
 
@@ -100,6 +112,14 @@ class Period:
     carried: bool = False
     evidence_age_days: int | None = None
     assumptions: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        from ._repr import period_repr
+        return period_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ._repr import period_html
+        return period_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON contract form."""
@@ -271,13 +291,14 @@ def reach(
     G = timeline.G
     idx = place_index(G)
     a, b = idx.resolve(origin), idx.resolve(destination)
-    check_traffic(traffic)
+    traffic = check_traffic(traffic)
     day = to_date(on)
     v = parse_view(view, timeline.ledger, horizon=horizon)
+    note = outside_note(timeline, day, horizon=v.horizon)
     statuses = {s: timeline.class_status(s, traffic, on=day, view=v) for s in timeline.segments}
     hz = v.horizon_text
     if a == b:
-        return Reach(a, b, day, traffic, str(v), "yes", [a], [], 0.0, [], horizon=hz)
+        return Reach(a, b, day, traffic, str(v), "yes", [a], [], 0.0, [], horizon=hz, outside_data=note)
     D = _directed(G, statuses)
     for answer, allowed in _TIERS:
         try:
@@ -290,15 +311,15 @@ def reach(
         return Reach(a, b, day, traffic, str(v), answer, nodes, segs, length, [],
                      disputed=[s for s, st in zip(segs, way) if st == "disputed"],
                      unknown=[s for s, st in zip(segs, way) if st == "unknown"],
-                     **_basis(D, list(zip(nodes, nodes[1:], segs)), statuses), horizon=hz)
+                     **_basis(D, list(zip(nodes, nodes[1:], segs)), statuses), horizon=hz, outside_data=note)
     try:
         nodes = nx.shortest_path(D, a, b, weight=_weight(None))
     except nx.NetworkXNoPath:
-        return Reach(a, b, day, traffic, str(v), "no", None, None, None, [], horizon=hz)
+        return Reach(a, b, day, traffic, str(v), "no", None, None, None, [], horizon=hz, outside_data=note)
     segs = _edges_on(D, nodes, None)
     blocking = [(x, y, k) for x, y, k in zip(nodes, nodes[1:], segs) if D[x][y][k]["status"] == "closed"]
     return Reach(a, b, day, traffic, str(v), "no", None, None, None, [k for *_, k in blocking],
-                 **_basis(D, blocking, statuses), horizon=hz)
+                 **_basis(D, blocking, statuses), horizon=hz, outside_data=note)
 
 
 def periods(

@@ -36,11 +36,14 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 
+from . import _columnar as _col
 from ._errors import DateError, ViewError
 from .dates import DATE_MAX, DATE_MIN, DateLike, parse_edtf, to_date
 from .events import TRAFFIC_CLASSES, Event, Ledger, check_traffic
+from .network import routes_of
 from .places import normalize_name
 from .vocab import SEGMENT_STATUSES
 
@@ -435,7 +438,7 @@ def _windows(G: nx.MultiGraph, event: Event, end: dt.date | None = None) -> list
         end = event.end.upper if event.end is not None else (start if event.type == "passage" else DATE_MAX)
     if end < start:
         return []
-    routes = G.graph.get("routes", {})
+    routes = routes_of(G)
     out: list[tuple[str, dt.date, dt.date]] = []
     for target in event.targets:
         route = routes.get(target)
@@ -538,6 +541,12 @@ def _compile(items: Sequence[_Item]) -> _KeyTimeline:
     return kt
 
 
+def _sorted_points(points: set[dt.date]) -> list[dt.date]:
+    # DATE_MIN has no day before it, so nothing changes on it; DATE_MAX is a real day
+    # (a claim may start on it) and stays a change point.
+    return sorted(p for p in points if p > DATE_MIN)
+
+
 def _as_of_day(ev: Event, ledger: Ledger) -> dt.date:
     """The last day an event's source could know about (see docs/semantics.md, section 1)."""
     if ev.as_of is not None:
@@ -552,13 +561,61 @@ def _as_of_day(ev: Event, ledger: Ledger) -> dt.date:
     return ev.start.upper
 
 
-@dataclass
 class _Store:
-    """The state claims compiled for one horizon."""
+    """The state claims compiled for one horizon (and, for a source view, one source).
 
-    table: dict[tuple[str, str, str], _KeyTimeline]
-    by_key: dict[tuple[str, str], list[str]]
+    ``at(segment, class, claimant, day)`` is the claim in force and the claims whose dates
+    are uncertain that day; ``claimants(segment, class)`` those with claims on the key.
+    """
+
     points: list[dt.date]
+
+    def claimants(self, segment: str, traffic: str) -> list[str]:
+        raise NotImplementedError
+
+    def at(self, segment: str, traffic: str, claimant: str, day: dt.date) -> tuple[Event | None, tuple[Event, ...]]:
+        raise NotImplementedError
+
+
+class _ReferenceStore(_Store):
+    """One :class:`_KeyTimeline` per key, compiled by :func:`_compile` (the reference engine)."""
+
+    def __init__(self, table: dict[tuple[str, str, str], _KeyTimeline], by_key: dict[tuple[str, str], list[str]],
+                 points: list[dt.date]) -> None:
+        self.table, self.by_key, self.points = table, by_key, points
+
+    def claimants(self, segment: str, traffic: str) -> list[str]:
+        return self.by_key.get((segment, traffic), [])
+
+    def at(self, segment: str, traffic: str, claimant: str, day: dt.date) -> tuple[Event | None, tuple[Event, ...]]:
+        return self.table[(segment, traffic, claimant)].at(day)
+
+
+class _ColumnarStore(_Store):
+    """Every key's change points as arrays (:mod:`karabakh_routes._columnar`)."""
+
+    def __init__(self, compiled: _col.Compiled, tl: Timeline, points: list[dt.date]) -> None:
+        self.c, self.points = compiled, points
+        self._events = tl._ea.events
+        self._seg = tl._seg_index
+        self._claimant = {c: i for i, c in enumerate(tl._ea.claimants)}
+        self._names = tl._ea.claimants
+
+    def claimants(self, segment: str, traffic: str) -> list[str]:
+        si = self._seg.get(segment)
+        if si is None:
+            return []
+        return [self._names[c] for c in self.c.by_key.get((si, _CLASS_INDEX[traffic]), ())]
+
+    def at(self, segment: str, traffic: str, claimant: str, day: dt.date) -> tuple[Event | None, tuple[Event, ...]]:
+        code = self.c.code(self._seg[segment], _CLASS_INDEX[traffic], self._claimant[claimant])
+        win, unsure = self.c.at(code, day.toordinal())
+        return (self._events[win] if win >= 0 else None), tuple(self._events[i] for i in unsure)
+
+
+_CLASS_INDEX = {c: i for i, c in enumerate(TRAFFIC_CLASSES)}
+#: The engines a :class:`Timeline` compiles with.
+ENGINES = ("columnar", "reference")
 
 
 class Timeline:
@@ -570,6 +627,11 @@ class Timeline:
         The road graph (never modified).
     ledger
         Events and sources.
+    engine
+        ``"columnar"`` (default): claims compiled into sorted arrays for all keys at once
+        (:mod:`karabakh_routes._columnar`); ``"reference"``: each key compiled on its own
+        by a heap sweep, the slower original kept to check the columnar engine against
+        (same answers, claims and flags; tests/test_columnar.py).
 
     Notes
     -----
@@ -584,43 +646,79 @@ class Timeline:
     True
     """
 
-    def __init__(self, G: nx.MultiGraph, ledger: Ledger) -> None:
+    def __init__(self, G: nx.MultiGraph, ledger: Ledger, *, engine: str = "columnar") -> None:
+        if engine not in ENGINES:
+            msg = f"Unknown engine {engine!r}: use one of {', '.join(ENGINES)}."
+            raise ValueError(msg)
         self.G = G
         self.ledger = ledger
+        self.engine = engine
         self.segments: list[str] = [k for *_, k in G.edges(keys=True)]
         self._seg_set = set(self.segments)
+        self._seg_index = {s: i for i, s in enumerate(self.segments)}
         self._events = {e.id: e for e in ledger.events}
         self._as_of = {e.id: _as_of_day(e, ledger) for e in ledger.events}
         self._claims = [e for e in ledger.events if e.type not in ("passage", "baseline")]
+        self._ea = _col.event_arrays(ledger.events, self._as_of)
+        self._base = _col.base_windows(self._ea, routes_of(G), self._seg_index)
         self._passages: dict[tuple[str, str], dict[dt.date, list[Event]]] = defaultdict(lambda: defaultdict(list))
-        # every claim and passage by the day it starts on each (segment, class): to find the
-        # reports of a change that a carried claim could not know of
-        starts: dict[tuple[str, str], list[tuple[dt.date, int, Event]]] = defaultdict(list)
         self._fixed_points: set[dt.date] = set()
+        events, segs = self._ea.events, self.segments
         baseline_items: dict[tuple[str, str], list[_Item]] = defaultdict(list)
-        for ev in ledger.events:
-            if ev.type != "baseline":
-                for seg, w0, _ in self._windows(ev, None):
-                    for cls in (ev.allowed if ev.type == "passage" else ev.classes):
-                        starts[(seg, cls)].append((w0, ev.row, ev))
-            if ev.type not in ("passage", "baseline"):
-                continue
-            for seg, w0, w1 in self._windows(ev, None):
-                if ev.type == "passage":
+        kinds = self._ea.kind[self._base.ev]
+        for kind, label in ((_col.KIND_PASSAGE, "passage"), (_col.KIND_BASELINE, "baseline")):
+            w = self._base.take(kinds == kind)
+            for e, si, w0, w1 in zip(w.ev.tolist(), w.seg.tolist(), w.ws.tolist(), w.we.tolist()):
+                ev, seg = events[e], segs[si]
+                d0 = dt.date.fromordinal(w0)
+                if label == "passage":
                     for cls in ev.allowed:
-                        self._passages[(seg, cls)][w0].append(ev)
-                    self._fixed_points.update((w0, _next_day(w0)))
+                        self._passages[(seg, cls)][d0].append(ev)
+                    self._fixed_points.update((d0, _next_day(d0)))
                 else:
                     for cls in ev.classes:
-                        baseline_items[(seg, cls)].append(_Item(seg, w0, w1, ev))
+                        baseline_items[(seg, cls)].append(_Item(seg, d0, dt.date.fromordinal(w1), ev))
         self._baselines = {key: _compile(items) for key, items in baseline_items.items()}
-        self._starts = {key: sorted(v, key=lambda t: (t[0], t[1])) for key, v in starts.items()}
-        self._start_days = {key: [t[0] for t in v] for key, v in self._starts.items()}
         for kt in self._baselines.values():
             self._fixed_points.update(kt.points)
+        self._index_starts()
         self._stores: dict[int | None, _Store] = {}
-        self._source_cache: dict[tuple[str, int | None], dict[tuple[str, str, str], _KeyTimeline]] = {}
+        self._source_stores: dict[tuple[str, int | None], _Store] = {}
         self._store(DEFAULT_HORIZON)
+
+    def __repr__(self) -> str:
+        from ._repr import timeline_repr
+        return timeline_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ._repr import timeline_html
+        return timeline_html(self)
+
+    def _index_starts(self) -> None:
+        """Every claim and passage by the day it starts on each (segment, class), as sorted arrays.
+
+        Used to find the reports of a change that a carried claim could not know of.
+        """
+        w = self._base.take(self._ea.kind[self._base.ev] != _col.KIND_BASELINE)
+        ncls = len(TRAFFIC_CLASSES)
+        masks = self._ea.classes[w.ev]
+        parts = [(np.flatnonzero(masks & (1 << c)), c) for c in range(ncls)]
+        rows = np.concatenate([p for p, _ in parts])
+        group = np.concatenate([w.seg[p] * ncls + c for p, c in parts])
+        ws = w.ws[rows]
+        ev = w.ev[rows]
+        order = np.lexsort((self._ea.row[ev], ws, group))
+        self._start_keys = group[order] * _col._BIG + ws[order]
+        self._start_ev = ev[order]
+
+    def _starts_between(self, segment: str, traffic: str, lo: dt.date, hi: dt.date) -> list[tuple[dt.date, Event]]:
+        """Claims and passages on a (segment, class) whose window starts after ``lo``, up to ``hi``."""
+        g = self._seg_index[segment] * len(TRAFFIC_CLASSES) + _CLASS_INDEX[traffic]
+        i = int(np.searchsorted(self._start_keys, g * _col._BIG + lo.toordinal(), "right"))
+        j = int(np.searchsorted(self._start_keys, g * _col._BIG + hi.toordinal(), "right"))
+        events = self._ea.events
+        return [(dt.date.fromordinal(int(k - g * _col._BIG)), events[e])
+                for k, e in zip(self._start_keys[i:j].tolist(), self._start_ev[i:j].tolist())]
 
     # -- compiling -------------------------------------------------------------------
     def _windows(self, ev: Event, horizon: int | None) -> list[tuple[str, dt.date, dt.date]]:
@@ -638,12 +736,13 @@ class Timeline:
                     items[(seg, cls, ev.claimant)].append(_Item(seg, w0, w1, ev))
         return items
 
-    def _store(self, horizon: int | None) -> _Store:
-        if horizon not in self._stores:
+    def _compile_store(self, horizon: int | None, source: str | None = None) -> _Store:
+        points = set(self._fixed_points)
+        if self.engine == "reference":
+            keep = None if source is None else (lambda e: e.source == source)
             table: dict[tuple[str, str, str], _KeyTimeline] = {}
             by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
-            points = set(self._fixed_points)
-            for key, items in self._items(horizon).items():
+            for key, items in self._items(horizon, keep).items():
                 kt = _compile(items)
                 table[key] = kt
                 by_key[(key[0], key[1])].append(key[2])
@@ -653,16 +752,24 @@ class Timeline:
                     a = self._as_of[it.event.id]
                     if it.ws <= a < it.we:
                         points.add(_next_day(a))
-            # DATE_MIN has no day before it, so nothing changes on it; DATE_MAX is a real day
-            # (a claim may start on it) and stays a change point.
-            self._stores[horizon] = _Store(table, dict(by_key), sorted(p for p in points if p > DATE_MIN))
+            return _ReferenceStore(table, dict(by_key), _sorted_points(points))
+        keep_arr = None
+        if source is not None:
+            keep_arr = np.fromiter((e.source == source for e in self._ea.events), bool, len(self._ea.events))
+        compiled = _col.compile_keys(_col.clip_windows(self._base, self._ea, horizon), self._ea, keep_arr)
+        days = np.union1d(compiled.points, compiled.asof_points).tolist()
+        points.update(dt.date.fromordinal(d) for d in days)
+        return _ColumnarStore(compiled, self, _sorted_points(points))
+
+    def _store(self, horizon: int | None) -> _Store:
+        if horizon not in self._stores:
+            self._stores[horizon] = self._compile_store(horizon)
         return self._stores[horizon]
 
-    def _keys_for_source(self, source: str, horizon: int | None) -> dict[tuple[str, str, str], _KeyTimeline]:
-        if (source, horizon) not in self._source_cache:
-            items = self._items(horizon, keep=lambda e: e.source == source)
-            self._source_cache[(source, horizon)] = {key: _compile(its) for key, its in items.items()}
-        return self._source_cache[(source, horizon)]
+    def _source_store(self, source: str, horizon: int | None) -> _Store:
+        if (source, horizon) not in self._source_stores:
+            self._source_stores[(source, horizon)] = self._compile_store(horizon, source)
+        return self._source_stores[(source, horizon)]
 
     # -- change points -------------------------------------------------------------
     def change_points(
@@ -720,22 +827,17 @@ class Timeline:
         horizon
             Days an open-ended claim is carried past its as-of date; None = no bound.
         """
-        check_traffic(traffic)
+        traffic = check_traffic(traffic)
         day = to_date(on)
         v = parse_view(view, self.ledger, horizon=horizon)
-        if v.kind == "source":
-            table = self._keys_for_source(v.value, v.horizon)
-            claimants = [c for (s, t, c) in table if s == segment and t == traffic]
-        else:
-            store = self._store(v.horizon)
-            table = store.table
-            claimants = list(store.by_key.get((segment, traffic), []))
-            if v.kind == "claimant":
-                claimants = [c for c in claimants if c == v.value]
+        store = self._source_store(v.value, v.horizon) if v.kind == "source" else self._store(v.horizon)
+        claimants = store.claimants(segment, traffic)
+        if v.kind == "claimant":
+            claimants = [c for c in claimants if c == v.value]
         claims: list[Claim] = []
         uncertain = False
         for c in claimants:
-            ev, unsure = table[(segment, traffic, c)].at(day)
+            ev, unsure = store.at(segment, traffic, c, day)
             if unsure:
                 uncertain = True
             if ev is None:
@@ -758,11 +860,10 @@ class Timeline:
                 baseline = self._claim(ev, st, day, bool(unsure))
         newer: list[Claim] = []
         stale = [c for c in claims if c.carried or c.forecast]
-        if stale and (segment, traffic) in self._starts:
+        if stale and segment in self._seg_index:
             lo = min(dt.date.fromisoformat(c.as_of) for c in stale)
-            days, items = self._start_days[(segment, traffic)], self._starts[(segment, traffic)]
             in_force = {c.event for c in (*claims, *passages)}
-            for w0, _, ev in items[bisect.bisect_right(days, lo):bisect.bisect_right(days, day)]:
+            for w0, ev in self._starts_between(segment, traffic, lo, day):
                 if ev.id in in_force or not _in_view(ev, v):
                     continue
                 st = "passage" if ev.type == "passage" else ev.class_status(traffic)
@@ -825,7 +926,7 @@ class Timeline:
         day = to_date(on)
         v = parse_view(view, self.ledger, horizon=horizon)
         if traffic is not None:
-            check_traffic(traffic)
+            traffic = check_traffic(traffic)
         rows = []
         for u, w, k, d in self.G.edges(keys=True, data=True):
             per = {c: self.class_status(k, c, on=day, view=v) for c in TRAFFIC_CLASSES}

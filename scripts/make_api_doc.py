@@ -60,6 +60,8 @@ JSON_CONTRACT = """## JSON contract: the basis of every answer
   and every claim carried.
 * `set_aside` (status): claims past their as-of date that gave way to a newer contrary report.
 * `horizon` (reach): the carrying horizon of the answer (`"30 days"`, or `"none"`).
+* `outside_data` (reach): empty, or a sentence saying the date lies outside the data's range
+  (docs/semantics.md, section 9).
 
 `status` rows also keep `claims` (the claims in force) and `passages` (that day's passages).
 Statuses of a segment overall: `open`, `partly_open`, `restricted`, `partly_closed`, `closed`,

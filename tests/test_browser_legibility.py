@@ -187,7 +187,7 @@ def test_initial_view_fits_the_contested_roads(tab: Any, pages: dict[str, tuple[
                                                tmp_path: Path, size: tuple[int, int]) -> None:
     t = tab(*size)
     t.open(pages["date offline"][0], tmp_path, "date.html")
-    routes = bundled.G.graph["routes"]
+    routes = kr.routes_of(bundled.G)
     contested = sorted({s for r in CONTESTED_ROUTES for s in routes[r].segments})
     got = t.js("""(segs) => {
         const map = FIND_MAP, c = map.getContainer().getBoundingClientRect(), out = {}, want = new Set(segs);

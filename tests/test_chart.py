@@ -50,7 +50,7 @@ def test_route_status_rule(statuses: list[str], expected: str) -> None:
 def test_default_routes_leave_out_parts_of_other_routes(fixture_model: kr.RoadModel, bundled: kr.RoadModel) -> None:
     assert default_routes(fixture_model) == ["corridor", "tail"]
     shown = default_routes(bundled)
-    routes = bundled.G.graph["routes"]
+    routes = kr.routes_of(bundled.G)
     for rid, r in routes.items():
         if rid not in shown:
             assert any(set(r.segments) <= set(routes[o].segments) for o in shown)
@@ -117,7 +117,7 @@ def test_chart_queries_change_points_only(fixture_model: kr.RoadModel, monkeypat
     monkeypatch.setattr(fixture_model.timeline, "class_status", spy)
     timeline_chart(fixture_model, start="2020-06-01", end="2021-12-31")
     allowed = set(fixture_model.timeline.change_points("2020-06-01", "2021-12-31")) | {dt.date(2020, 6, 1)}
-    routes = fixture_model.G.graph["routes"].values()
+    routes = kr.routes_of(fixture_model.G).values()
     allowed |= {al.start.lower for r in routes for al in r.alignments}
     allowed |= {al.end.upper + dt.timedelta(days=1) for r in routes for al in r.alignments if al.end}
     assert seen <= allowed

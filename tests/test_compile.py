@@ -229,7 +229,7 @@ def test_timeline_answers_match_reference(fixture_model: kr.RoadModel, monkeypat
     got = answers(new)
     with monkeypatch.context() as mp:
         mp.setattr(tl_mod, "_compile", _compile_reference)
-        ref = kr.Timeline(fixture_model.G, ledger)
+        ref = kr.Timeline(fixture_model.G, ledger, engine="reference")
         expected = answers(ref)
     assert new.change_points() == ref.change_points()
     assert got == expected

@@ -96,7 +96,7 @@ def test_segments_are_schematic_but_shaped(bundled: kr.RoadModel) -> None:
 
 
 def test_routes_cover_the_three_roads(bundled: kr.RoadModel) -> None:
-    routes = bundled.G.graph["routes"]
+    routes = kr.routes_of(bundled.G)
     assert {"lachin_corridor", "aghdam_road", "barda_aghdam_road"} <= set(routes)
     corridor = routes["lachin_corridor"]
     assert [a.start.text for a in corridor.alignments] == ["2020-11-10", "2022-08-30", "2023-04-01"]

@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from karabakh_routes import DateError, parse_edtf, to_date
 
@@ -41,3 +43,26 @@ def test_to_date_accepts_date_datetime_text() -> None:
 def test_to_date_rejects_with_format(bad: object) -> None:
     with pytest.raises(DateError, match="YYYY-MM-DD"):
         to_date(bad)  # type: ignore[arg-type]
+
+
+# -- the fast path for common forms gives the EDTF grammar's bounds -------------------------
+@settings(max_examples=300, deadline=None)
+@given(year=st.integers(0, 9999), month=st.one_of(st.none(), st.integers(0, 14)), day=st.one_of(st.none(), st.integers(0, 32)),
+       qualifier=st.sampled_from(["", "~", "?", "%"]))
+def test_simple_forms_match_the_grammar(year: int, month: int | None, day: int | None, qualifier: str) -> None:
+    from edtf import parse_edtf as grammar
+
+    from karabakh_routes.dates import _simple_bounds, _struct_to_date
+
+    text = f"{year:04d}" + (f"-{month:02d}" if month is not None else "")
+    text += (f"-{day:02d}" if month is not None and day is not None else "") + qualifier
+    fast = _simple_bounds(text)
+    try:
+        value = grammar(text)
+        expected = (_struct_to_date(value.lower_strict()), _struct_to_date(value.upper_strict()))
+    except Exception:
+        expected = None
+    if fast is not None:  # the fast path answers only what the grammar answers the same way
+        assert fast == expected, text
+    elif expected is not None:  # else the grammar decides (year 0000, month 00 or 13+, no such day)
+        assert year == 0 or not 1 <= (month or 1) <= 12 or day is not None

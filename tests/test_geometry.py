@@ -15,11 +15,11 @@ import networkx as nx
 import pytest
 from shapely.geometry import LineString, Point
 
-from karabakh_routes.network import graph_from_geodata, segment_length_km
+from karabakh_routes.network import graph_from_geodata, routes_of, segment_length_km
 
 G = graph_from_geodata()
 EDGES: dict[str, dict] = {k: d for _, _, k, d in G.edges(keys=True, data=True)}
-ROUTES = G.graph["routes"]
+ROUTES = routes_of(G)
 
 #: Allowed relative difference between a drawn and a sourced road length.
 TOLERANCE = 0.15

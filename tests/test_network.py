@@ -12,13 +12,13 @@ import karabakh_routes as kr
 def test_graph_contract(fixture_model: kr.RoadModel) -> None:
     G = fixture_model.G
     assert G.graph["crs"] == "EPSG:4326"
-    assert set(G.graph["routes"]) == {"corridor", "tail"}
+    assert set(kr.routes_of(G)) == {"corridor", "tail"}
     for _, d in G.nodes(data=True):
         assert {"x", "y", "name", "aliases", "kind"} <= set(d)
     for u, v, k, d in G.edges(keys=True, data=True):
         assert k == d["id"] == f"{d['u']}__{d['v']}" and {u, v} == {d["u"], d["v"]}
         assert d["geometry"].geom_type == "LineString"
-        assert d["length_km"] > 0
+        assert d["length_km"] > 0 and d["length"] == d["length_km"] * 1000
 
 
 def test_length_is_geodesic_km(fixture_model: kr.RoadModel) -> None:
@@ -34,11 +34,14 @@ def test_length_is_geodesic_km(fixture_model: kr.RoadModel) -> None:
 def test_gdfs_round_trip(fixture_model: kr.RoadModel) -> None:
     gdf_nodes, gdf_edges = kr.graph_to_gdfs(fixture_model.G)
     assert gdf_nodes.crs.to_string() == gdf_edges.crs.to_string() == "EPSG:4326"
-    G2 = kr.graph_from_gdfs(gdf_nodes, gdf_edges, routes=fixture_model.G.graph["routes"])
+    G2 = kr.graph_from_gdfs(gdf_nodes, gdf_edges, routes=kr.routes_of(fixture_model.G))
     n2, e2 = kr.graph_to_gdfs(G2)
     assert_geodataframe_equal(gdf_nodes, n2)
     assert_geodataframe_equal(gdf_edges, e2)
     assert sorted(G2.edges(keys=True)) == sorted(fixture_model.G.edges(keys=True))
+    assert kr.routes_of(G2) == kr.routes_of(fixture_model.G)
+    G3 = kr.graph_from_gdfs(gdf_nodes, gdf_edges, graph_attrs=fixture_model.G.graph)  # OSMnx's signature
+    assert G3.graph == fixture_model.G.graph
 
 
 def _rewrite(path: Path, mutate) -> None:  # type: ignore[no-untyped-def]

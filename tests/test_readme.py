@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow  # the set-up commands build fresh venvs; the "Your own data" commands run in the quick loop
 
 
 def setup_commands() -> list[str]:
@@ -37,6 +37,7 @@ def run(cmd: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["bash", "-c", cmd], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=1500)
 
 
+@slow
 def test_first_command_renders_the_map(tmp_path: Path) -> None:
     if os.environ.get("KR_NESTED_README_RUN"):
         pytest.skip("inside the README test command's own run")
@@ -51,6 +52,7 @@ def test_first_command_renders_the_map(tmp_path: Path) -> None:
     assert "All files valid." in res2.stdout  # the bundled articles (quote checks) ship in the package too
 
 
+@slow
 def test_second_command_installs_and_runs_tests(tmp_path: Path) -> None:
     if os.environ.get("KR_NESTED_README_RUN"):
         pytest.skip("inside the README test command's own run")
@@ -62,3 +64,26 @@ def test_second_command_installs_and_runs_tests(tmp_path: Path) -> None:
     res = run(cmd + ' -m "not slow and not browser" -q -x -p no:cacheprovider', cwd, KR_NESTED_README_RUN="1", CI="")
     assert res.returncode == 0, (res.stdout[-3000:], res.stderr[-2000:])
     assert re.search(r"\d+ passed", res.stdout)
+
+
+def own_data_commands() -> str:
+    """The bash block of the README's "Your own data" section."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## Your own data"):]
+    section = section[:section.index("\n## ", 5)]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block, "the 'Your own data' section must hold a bash block of commands"
+    return block.group(1)
+
+
+def test_own_data_commands_run(tmp_path: Path) -> None:
+    """The worked example (add a claim, add a road) runs as written, in an empty folder."""
+    import sys
+
+    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    res = run("set -euo pipefail\n" + own_data_commands(), tmp_path, **env)
+    assert res.returncode == 0, (res.stdout[-3000:], res.stderr[-3000:])
+    assert res.stdout.count("All files valid.") == 2
+    assert "(view claimant:My organisation): NO" in res.stdout and "M001" in res.stdout
+    assert "goris -> kornidzor on 2023-07-25 for civilian traffic (view consensus): YES" in res.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv", "segments.geojson", "sources.csv"]

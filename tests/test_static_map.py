@@ -216,7 +216,7 @@ def test_markers_for_places_on_the_map(bundled: kr.RoadModel, figs: list[Figure]
 
 
 def _route_coords(model: kr.RoadModel, route: str) -> list[tuple[float, float]]:
-    segs = set(model.G.graph["routes"][route].segments)
+    segs = set(kr.routes_of(model.G)[route].segments)
     return [c for _, _, k, d in model.G.edges(keys=True, data=True) if k in segs for c in d["geometry"].coords]
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment
 
+from ..network import routes_of
 from . import _elements as el
 from .headline import label_text
 
@@ -42,7 +43,7 @@ LABEL_RANK = {"city": 0, "town": 1, "border_crossing": 2, "checkpoint": 3, "vill
 
 def route_points(model: RoadModel, routes: Iterable[str]) -> list[tuple[float, float]]:
     """Return ``(lon, lat)`` of every vertex of every segment of the given routes (every alignment)."""
-    known = model.G.graph.get("routes", {})
+    known = routes_of(model.G)
     wanted = {s for r in routes if r in known for s in known[r].segments}
     out: list[tuple[float, float]] = []
     for _, _, k, d in model.G.edges(keys=True, data=True):

@@ -10,12 +10,13 @@ from jinja2 import Template
 
 from ..dates import DateLike, to_date
 from ..network import place_index
+from ..region import DEFAULT_TITLE
 from ..timeline import Horizon, View, parse_view
 from . import _elements as el
 from ._features import road_layer, segment_feature
 from ._html import claims_html, esc, js_string, legend_html, title_html
 from ._layout import HIGHLIGHT_PANES, LABEL_RANK, MapLayout, PlaceLabels, claimed_places, label_text, route_points
-from .extent import CONTESTED_ROUTES, contested_bounds
+from .extent import contested_bounds, region_of
 from .headline import trip_headline
 from .offline import inline_leaflet, root_header
 from .style import ATTRIBUTION, PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_OVERLAY
@@ -84,7 +85,7 @@ class _Attribution(el.RenderOnce):
     def __init__(self, text: str) -> None:
         super().__init__()
         self._name = "KrAttribution"
-        self.text = js_string(text)
+        self.text = js_string(esc(text))  # Leaflet shows attributions as HTML: data is escaped
 
 
 def headline_html(headline: str, why: str, title: str, subtitle: str = "") -> str:
@@ -108,8 +109,9 @@ def add_overlay_box(fmap: folium.Map, html: str, css_class: str) -> None:
     fmap.add_child(_Box(html, css_class))
 
 
-#: The page title of a map without one of its own.
-PAGE_TITLE = "Roads into Nagorno-Karabakh"
+#: The page title of a map without one of its own, when the dataset has no ``region.json``
+#: (a dataset's own is ``model.region.title``).
+PAGE_TITLE = DEFAULT_TITLE
 
 
 def set_page_title(fmap: folium.Map, title: str) -> None:
@@ -126,18 +128,20 @@ def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "Op
     (blank tiles); with ``offline=True`` there is no tile layer and the page makes no request.
     The initial view fits the contested roads (the Lachin corridor and the Aghdam road,
     :func:`~karabakh_routes.maps.extent.contested_bounds`) in the part of the map that the
-    title and legend leave free; the approach roads run out of the frame.
+    title and legend leave free; the approach roads run out of the frame. A dataset's
+    ``region.json`` (``model.region``) sets the page title, the attribution and the initial view.
     """
+    region = region_of(model)
     min_lon, min_lat, max_lon, max_lat = contested_bounds(model)
     fmap = el.Map(location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2], zoom_start=10,
                   tiles=None, control_scale=False, prefer_canvas=False, zoom_snap=0.25)
     inline_leaflet(fmap)
-    set_page_title(fmap, PAGE_TITLE)
+    set_page_title(fmap, region.title)
     if tiles and not offline:
         el.TileLayer(tiles).add_to(fmap)
     root_header(fmap).add_child(el.Raw(_CSS), name="kr_css")
-    fmap.add_child(_Attribution(ATTRIBUTION))
-    fmap.add_child(MapLayout((min_lon, min_lat, max_lon, max_lat), route_points(model, CONTESTED_ROUTES)))
+    fmap.add_child(_Attribution(region.attribution))
+    fmap.add_child(MapLayout((min_lon, min_lat, max_lon, max_lat), route_points(model, region.focus_routes)))
     return fmap
 
 
@@ -218,9 +222,10 @@ def date_map(
     v = parse_view(view, model.ledger, horizon=horizon)
     gdf = model.status(on=day, traffic=traffic, view=v)
     fmap = base_map(model, offline=offline, tiles=tiles)
-    title = f"Roads into Nagorno-Karabakh on {day.isoformat()}"
-    subtitle = (f"Traffic: {traffic or 'all classes'} · view: {v} · claims carried up to {v.horizon_text}"
-                " · geometry schematic")
+    region = region_of(model)
+    title = f"{region.title} on {day.isoformat()}"
+    subtitle = " · ".join([f"Traffic: {traffic or 'all classes'}", f"view: {v}",
+                           f"claims carried up to {v.horizon_text}", *([region.geometry_note] if region.geometry_note else [])])
     r = model.reach(path[0], path[1], on=day, traffic=traffic or "civilian", view=v) if path else None
     if r is None:
         add_overlay_box(fmap, title_html(title, subtitle), "kr-title")

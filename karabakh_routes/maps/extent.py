@@ -11,19 +11,29 @@ False
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from ..network import routes_of
+from ..region import DEFAULT_FOCUS_ROUTES, DEFAULT_REGION, Region
 
 if TYPE_CHECKING:
     from ..model import RoadModel
 
 __all__ = ["Bounds", "CONTESTED_ROUTES", "EXTENTS", "contested_bounds", "network_bounds", "segment_bounds",
-           "map_bounds"]
+           "map_bounds", "region_of"]
 
 #: (min_lon, min_lat, max_lon, max_lat) in degrees (EPSG:4326).
 Bounds = tuple[float, float, float, float]
 
-#: The routes the "contested" extent is fitted to.
-CONTESTED_ROUTES = ("lachin_corridor", "aghdam_road")
+#: The routes the "contested" extent is fitted to when the dataset's region names none
+#: (``model.region.focus_routes``, from ``region.json``).
+CONTESTED_ROUTES = DEFAULT_FOCUS_ROUTES
+
+
+def region_of(model: Any) -> Region:
+    """Return the model's region metadata (:mod:`karabakh_routes.region`), the defaults if it has none."""
+    region = getattr(model, "region", None)
+    return region if isinstance(region, Region) else DEFAULT_REGION
 #: The extents :func:`map_bounds` knows.
 EXTENTS = ("contested", "all")
 
@@ -66,14 +76,23 @@ def network_bounds(model: RoadModel, *, pad: float = 0.04) -> Bounds:
     return _pad(b, pad, 0.01)
 
 
-def contested_bounds(model: RoadModel, *, pad: float = 0.08, routes: Iterable[str] = CONTESTED_ROUTES) -> Bounds:
-    """Return the bounds of the Lachin corridor and the Aghdam road (every alignment), padded.
+def contested_bounds(model: RoadModel, *, pad: float = 0.08, routes: Iterable[str] | None = None) -> Bounds:
+    """Return the maps' initial view: the region's ``bounds``, else its focus routes' bounds, padded.
 
-    ``pad`` is the fraction of the width (height) added on each side (at least 0.02°).
-    The approach roads (Yerevan–Goris, Barda–Yevlakh) leave the frame. When none of the
-    routes exists (a user network without them), the whole network's bounds are returned.
+    The region is ``model.region`` (from ``region.json``). Its ``bounds``, when set, are returned
+    as they are. Otherwise the bounds of the ``routes`` (default: the region's
+    ``focus_routes``; in the bundled data the Lachin corridor and the Aghdam road, every
+    alignment) are padded by ``pad``, the fraction of the width (height) added on each side
+    (at least 0.02°): the approach roads (Yerevan–Goris, Barda–Yevlakh) leave the frame. When
+    none of the routes exists (a user network without them), the whole network's bounds are
+    returned.
     """
-    known = model.G.graph.get("routes", {})
+    region = region_of(model)
+    if routes is None:
+        if region.bounds is not None:
+            return region.bounds
+        routes = region.focus_routes
+    known = routes_of(model.G)
     segs = [s for r in routes if r in known for s in known[r].segments]
     b = segment_bounds(model, segs)
     if b is None:

@@ -40,7 +40,7 @@ from .._io import atomic_write
 from ..dates import DateLike, to_date
 from ..network import place_index
 from ..timeline import Horizon, View, parse_view
-from .extent import Bounds, map_bounds
+from .extent import Bounds, map_bounds, region_of
 from .headline import label_text, trip_headline
 from .style import ATTRIBUTION, PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_OVERLAY, style_for
 
@@ -506,14 +506,15 @@ def static_map(
             size -= 0.5
         put(top, size, "bold", gid="headline", sep=" · ")
         put(why, 11.5, gid="headline-detail", gap=0.18, sep="; ")
-    title = f"Roads into Nagorno-Karabakh on {day.isoformat()}"
-    subtitle = (f"Traffic: {traffic or 'all classes'} · view: {v} · claims carried up to {v.horizon_text}"
-                " · geometry schematic")
+    region = region_of(model)
+    title = f"{region.title} on {day.isoformat()}"
+    subtitle = " · ".join([f"Traffic: {traffic or 'all classes'}", f"view: {v}",
+                           f"claims carried up to {v.horizon_text}", *([region.geometry_note] if region.geometry_note else [])])
     put(title, 15 if r is None else 13, "bold", gid="title", gap=0.03)
     put(subtitle, 11, color="#333333", gid="subtitle", gap=0.14, sep=" · ")
 
     # ---- footer: attribution ----------------------------------------------------------------
-    attr = _literal(fig.text(_MARGIN / W, _MARGIN / H, _wrap(fig, ATTRIBUTION, text_w, fontsize=8.5), fontsize=8.5,
+    attr = _literal(fig.text(_MARGIN / W, _MARGIN / H, _wrap(fig, region.attribution, text_w, fontsize=8.5), fontsize=8.5,
                              color="#333333", ha="left", va="bottom"))
     attr.set_gid("attribution")
     bottom = _MARGIN + attr.get_window_extent(renderer).height / fig.dpi + 0.12

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..region import DEFAULT_ATTRIBUTION
+
 __all__ = ["ATTRIBUTION", "StatusStyle", "STATUS_STYLES", "STATUS_LABELS", "PASSAGE_OVERLAY", "TRIP_OVERLAY", "TRIP_CORE",
            "style_for"]
 
@@ -57,9 +59,9 @@ PASSAGE_OVERLAY = ("#BEFFA0", 14, 1.0)  # a convoy passage reported that day
 TRIP_OVERLAY = ("#00009B", 20, 1.0)  # the highlighted reachability path (outer casing)
 TRIP_CORE = ("#FFFFFF", 11, 1.0)  # drawn over TRIP_OVERLAY, under the road
 
-#: The attribution line of every map (HTML and static).
-ATTRIBUTION = ("Road status: karabakh_routes, from the sources cited in each popup. "
-               "Geometry is schematic (drawn through sourced waypoints), not survey-grade.")
+#: The attribution line of a map whose dataset has no ``region.json`` (HTML and static); a
+#: dataset's own is ``model.region.attribution`` (:mod:`karabakh_routes.region`).
+ATTRIBUTION = DEFAULT_ATTRIBUTION
 
 #: Short label per status.
 STATUS_LABELS = {k: v.label for k, v in STATUS_STYLES.items()}

@@ -21,6 +21,7 @@ from . import _elements as el
 from ._features import road_layer, segment_feature, slider_table, timeline_steps
 from ._html import legend_html, swatch, title_html
 from .date_map import add_overlay_box, add_places, base_map
+from .extent import region_of
 from .style import PASSAGE_OVERLAY
 
 if TYPE_CHECKING:
@@ -110,9 +111,11 @@ def timeline_map(
     add_places(fmap, model)
 
     range_text = f"{steps[0].isoformat()} to {last.isoformat() if last else steps[-1].isoformat()}"
-    title = f"Roads into Nagorno-Karabakh, {range_text}"
-    subtitle = (f"Traffic: {traffic or 'all classes'} · view: {v} · claims carried up to {v.horizon_text}"
-                f" · {len(steps)} dates where a status changes · geometry schematic")
+    region = region_of(model)
+    title = f"{region.title}, {range_text}"
+    subtitle = " · ".join([f"Traffic: {traffic or 'all classes'}", f"view: {v}", f"claims carried up to {v.horizon_text}",
+                           f"{len(steps)} dates where a status changes",
+                           *([region.geometry_note] if region.geometry_note else [])])
     fmap.add_child(el.TimelineSlider(roads, table.to_data(), passages=passage_group,
                                      heading=title_html(title, subtitle), css_class="kr-title kr-timeline"))
     passage_swatch = swatch(PASSAGE_OVERLAY[0], None, 10, PASSAGE_OVERLAY[2])

@@ -1,0 +1,583 @@
+r"""Export tables: the status on a date, status intervals, events and sources, to files.
+
+:func:`status_intervals` builds the **status-interval table**: one row per segment, traffic
+class and interval of days over which that segment's answer for that class stays the same.
+:func:`export` writes it, the status on a date (``RoadModel.status``), the events
+(``Ledger.events_frame()``) or the sources (``Ledger.sources_frame()``) -- or any other
+(Geo)DataFrame -- as CSV, GeoJSON, GeoPackage or GeoParquet, the format read from the file's
+suffix, in the style of GeoPandas' ``to_file`` and ``to_parquet``.
+
+Nested values (the lists and dicts in ``claims``, ``basis``, ``routes``, ``claimants``, ...)
+are stored as:
+
+========== ======================= ==================================================
+format     suffix                  nested values
+========== ======================= ==================================================
+CSV        ``.csv``                JSON text in the cell
+GeoJSON    ``.geojson``, ``.json`` real JSON arrays and objects in ``properties``
+GeoPackage ``.gpkg``               JSON text (a ``TEXT`` field); needs a geometry
+GeoParquet ``.parquet``            JSON text (a ``string`` column)
+========== ======================= ==================================================
+
+JSON text in Parquet, rather than native list or struct columns: the items of ``claims`` or
+``basis`` differ in which fields are null, and an empty list has no element type, so a native
+schema would depend on the data of the day; JSON text has one schema, is read back the same
+way as from CSV and GeoPackage (``json.loads``), and the file lists its JSON columns in its
+metadata (``df.attrs["json_columns"]`` when read with pandas). Other values: booleans as
+``true``/``false`` in CSV (booleans elsewhere), missing values as an empty CSV cell or null,
+dates as ISO text, geometry as WKT in CSV (full precision) and as geometry elsewhere. GeoJSON
+is written in WGS 84 (EPSG:4326), as RFC 7946 requires.
+
+Every file is written atomically: to a temporary file beside it, renamed into place only when
+complete (see :func:`karabakh_routes._io.atomic_write`); on any error nothing is left behind
+and an existing file is untouched. Nothing from the data becomes a path, a layer name or a
+command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from ._io import EXCEL_RISKY_STARTS, atomic_write
+from .dates import DateLike
+from .vocab import TRAFFIC_CLASSES
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from .model import RoadModel
+    from .timeline import ClassStatus, Horizon, Timeline, View
+
+__all__ = ["EXPORT_FORMATS", "HXL_TAGS", "INTERVAL_COLUMNS", "export", "status_intervals"]
+
+#: File suffix -> format name, for :func:`export` (``format=`` takes the names).
+EXPORT_FORMATS: dict[str, str] = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg",
+                                  ".parquet": "parquet"}
+
+_SUFFIXES_TEXT = ", ".join(EXPORT_FORMATS) + " (CSV, GeoJSON, GeoPackage, GeoParquet)"
+
+#: The columns of :func:`status_intervals`, in order.
+INTERVAL_COLUMNS: tuple[str, ...] = (
+    "segment", "name", "traffic", "start", "end", "status", "disputed", "uncertain", "claimants", "positions",
+    "claim_ids", "carried", "evidence_age_days", "assumptions", "view", "horizon", "geometry",
+)
+
+#: HXL hashtags (https://hxlstandard.org) written under the CSV header with ``hxl=True``, by column
+#: name. ``#loc`` for roads and places, ``#date`` for days, ``#status`` for statuses (with the
+#: traffic class as an attribute in the status table's per-class columns), ``#access`` for
+#: traffic classes, ``#org+claimant`` for who claims, ``#event`` for ledger rows, ``#meta`` for
+#: the evidence behind an answer (JSON cells), ``#geo+wkt`` for the geometry. The sources table
+#: uses :data:`HXL_SOURCE_TAGS` where it differs. A column not listed gets an empty cell.
+HXL_TAGS: dict[str, str] = {
+    # both tables
+    "segment": "#loc+code", "name": "#loc+name", "status": "#status", "disputed": "#status+disputed",
+    "uncertain": "#meta+uncertain", "carried": "#meta+carried", "evidence_age_days": "#meta+evidence_age_days",
+    "assumptions": "#meta+assumptions", "view": "#meta+view", "horizon": "#meta+horizon", "geometry": "#geo+wkt",
+    "traffic": "#access+traffic",
+    # status on a date
+    "date": "#date", "routes": "#loc+route", "u": "#loc+code+from", "v": "#loc+code+to",
+    **{c: f"#status+{c}" for c in TRAFFIC_CLASSES},
+    "claims": "#meta+claims", "passages": "#meta+passages", "basis": "#meta+basis", "set_aside": "#meta+set_aside",
+    "length_km": "#indicator+length_km+num",
+    # status intervals
+    "start": "#date+start", "end": "#date+end", "claimants": "#org+claimant", "positions": "#meta+positions",
+    "claim_ids": "#event+id",
+    # events
+    "id": "#event+id", "target": "#loc+code+target", "type": "#event+type", "allowed": "#access+allowed",
+    "direction": "#loc+code+direction", "claimant": "#org+claimant", "source": "#meta+source+id",
+    "quote": "#description+quote", "note": "#description+note", "as_of": "#date+as_of",
+}
+#: HXL hashtags of the sources table (``Ledger.sources_frame()``) where they differ from :data:`HXL_TAGS`.
+HXL_SOURCE_TAGS: dict[str, str] = {
+    "id": "#meta+source+id", "title": "#meta+title", "publisher": "#org+publisher", "published": "#date+reported",
+    "url": "#meta+url", "seed": "#meta+seed",
+}
+_HXL_SYNTAX = re.compile(r"#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*")
+
+
+# -- the status-interval table ------------------------------------------------------------------
+def status_intervals(
+    model: RoadModel | Timeline,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    *,
+    view: str | View = "consensus",
+    horizon: Horizon = "default",
+    traffic: str | Sequence[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Return the status of every segment and traffic class as intervals of days.
+
+    One row per segment, traffic class and interval: the days ``start`` to ``end``
+    (inclusive) over which the segment's answer for the class is the same -- the same
+    status, the same claims behind it (``claim_ids``: its basis, so also the same claimants
+    and the same ``disputed`` flag), the same ``carried`` flag and the same ``uncertain``
+    flag. For every day of a row, :meth:`Timeline.class_status` gives that answer. Built from
+    the timeline's change points (:meth:`Timeline.change_points`), never day by day.
+
+    Parameters
+    ----------
+    model
+        A :class:`~karabakh_routes.RoadModel` (or its :class:`~karabakh_routes.Timeline`).
+    start
+        First day (default: the first day of the ledger, the earliest event start).
+    end
+        Last day, inclusive. Default None: up to the last change point and beyond, so each
+        segment and class ends with an open interval (``end`` None: nothing changes after it).
+    view
+        How claimants are combined: ``consensus`` (default), ``strict``, ``lenient``,
+        ``claimant:NAME`` or ``source:ID``.
+    horizon
+        Days an open-ended claim is carried past its as-of date; None = no bound.
+    traffic
+        A traffic class or a list of them (default: every class).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`INTERVAL_COLUMNS`: ``segment``, ``name``, ``traffic``, ``start`` and
+        ``end`` (ISO dates, inclusive; ``end`` None when open), ``status`` (``open``,
+        ``closed``, ``disputed``, ``unknown``), ``disputed``, ``uncertain`` (some event date
+        behind the answer is uncertain), ``claimants`` (who the basis is from, sorted),
+        ``positions`` (claimant -> what it says: ``open`` or ``closed``), ``claim_ids`` (the
+        events of the basis: claims, passages and a dataset baseline), ``carried``,
+        ``evidence_age_days`` and ``assumptions`` (both on the interval's first day: a carried
+        claim ages by a day each day), ``view``, ``horizon``, ``geometry``. Sorted by segment
+        (graph order), class, start. ``attrs`` hold ``start``, ``end``, ``view``,
+        ``horizon`` and ``traffic``.
+
+    Raises
+    ------
+    DateError
+        If a date is invalid, or ``end`` is before ``start``.
+    ViewError, TrafficError
+        If the view or a traffic class is unknown.
+
+    Examples
+    --------
+    >>> import karabakh_routes as kr
+    >>> iv = kr.status_intervals(kr.load(), "2023-06-01", "2023-06-30", traffic="humanitarian")
+    >>> row = iv[(iv.segment == "hakari_bridge__lachin_checkpoint") & (iv.start <= "2023-06-16")].iloc[-1]
+    >>> row.status, row.start <= "2023-06-16" <= row.end
+    ('closed', True)
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from ._errors import DateError
+    from .dates import to_date
+    from .events import check_traffic
+    from .timeline import Timeline, parse_view
+
+    tl = model if isinstance(model, Timeline) else model.timeline
+    v = parse_view(view, tl.ledger, horizon=horizon)
+    if traffic is None:
+        classes = list(TRAFFIC_CLASSES)
+    elif isinstance(traffic, str):
+        classes = [check_traffic(traffic)]
+    else:
+        classes = [check_traffic(t) for t in traffic]
+    if start is not None:
+        lo = to_date(start, what="start")
+    elif tl.ledger.events:
+        lo = min(e.start.lower for e in tl.ledger.events)
+    else:
+        lo = dt.date(1, 1, 1)
+    hi = to_date(end, what="end") if end is not None else None
+    if hi is not None and hi < lo:
+        msg = f"The end {hi.isoformat()} is before the start {lo.isoformat()}."
+        raise DateError(msg)
+    days = [lo, *(p for p in tl.change_points(lo, hi, horizon=v.horizon) if p > lo)]
+    last = hi.isoformat() if hi is not None else None
+    edges = {k: d for *_, k, d in tl.G.edges(keys=True, data=True)}
+    rows: list[dict[str, Any]] = []
+    for seg in tl.segments:
+        data = edges.get(seg, {})
+        for cls in classes:
+            current: dict[str, Any] | None = None
+            key: tuple[Any, ...] = ()
+            for day in days:
+                cs = tl.class_status(seg, cls, on=day, view=v)
+                k = _interval_key(cs)
+                if current is not None and k == key:
+                    continue
+                if current is not None:
+                    current["end"] = (day - dt.timedelta(days=1)).isoformat()
+                current, key = _interval_row(seg, data, cls, day, cs), k
+                current.update(view=str(v), horizon=v.horizon_text)
+                rows.append(current)
+            if current is not None:
+                current["end"] = last
+    frame = pd.DataFrame(rows, columns=list(INTERVAL_COLUMNS))
+    gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=tl.G.graph.get("crs", "EPSG:4326"))
+    # whole days or None (not NaN), as in ``Timeline.status``; ISO text or None for the end
+    gdf["evidence_age_days"] = pd.Series([r["evidence_age_days"] for r in rows], index=gdf.index, dtype=object)
+    gdf["end"] = pd.Series([r["end"] for r in rows], index=gdf.index, dtype=object)
+    gdf.attrs.update({"table": "intervals", "start": lo.isoformat(), "end": last, "view": str(v),
+                      "horizon": v.horizon_text, "traffic": list(classes)})
+    return gdf
+
+
+def _interval_key(cs: ClassStatus) -> tuple[Any, ...]:
+    """What must stay the same within one interval."""
+    return (cs.status, tuple(c.event for c in cs.basis), cs.carried, cs.uncertain)
+
+
+def _interval_row(seg: str, data: Mapping[str, Any], cls: str, day: dt.date, cs: ClassStatus) -> dict[str, Any]:
+    positions: dict[str, str] = {}
+    for c in cs.basis:
+        positions[c.claimant] = "open" if c.kind == "passage" else c.status
+    return {
+        "segment": seg, "name": data.get("name", seg), "traffic": cls, "start": day.isoformat(), "end": None,
+        "status": cs.status, "disputed": cs.status == "disputed", "uncertain": bool(cs.uncertain),
+        "claimants": sorted(positions), "positions": dict(sorted(positions.items())),
+        "claim_ids": [c.event for c in cs.basis], "carried": bool(cs.carried),
+        "evidence_age_days": cs.evidence_age_days,
+        "assumptions": sorted({a for c in cs.basis if (a := c.assumption())}),
+        "geometry": data.get("geometry"),
+    }
+
+
+# -- writing -----------------------------------------------------------------------------------
+def export(
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    hxl: bool | Mapping[str, str] = False,
+    excel_safe: bool = False,
+    layer: str | None = None,
+) -> None:
+    """Write a table to CSV, GeoJSON, GeoPackage or GeoParquet, atomically.
+
+    Parameters
+    ----------
+    table
+        The status on a date (``RoadModel.status``), the status intervals
+        (:func:`status_intervals`), the events (``Ledger.events_frame()``), the sources
+        (``Ledger.sources_frame()``), or any other DataFrame or GeoDataFrame. Every column
+        is written, the index is not (``RoadModel.status`` also has it as ``segment``). The
+        status on a date gets ``date``, ``traffic``, ``view`` and ``horizon`` columns from
+        its ``attrs`` (after ``segment``), so that the file says what it answers.
+    path
+        The file. A symbolic link keeps pointing to it; a device or FIFO (``/dev/stdout``) is
+        written to, not replaced (CSV, GeoJSON and Parquet; a GeoPackage is built in memory
+        first).
+    format
+        ``csv``, ``geojson``, ``gpkg`` or ``parquet``; default: from the suffix
+        (:data:`EXPORT_FORMATS`).
+    hxl
+        CSV only: add a row of HXL hashtags under the header (:data:`HXL_TAGS`; or give your
+        own mapping of column name to hashtag). The file is then for HXL tools (HDX); a plain
+        CSV reader sees the hashtag row as the first data row.
+    excel_safe
+        CSV only: prefix cells a spreadsheet would run as a formula (``=``, ``+``, ``-``,
+        ``@``, ...) with ``'``. For viewing only: not lossless.
+    layer
+        GeoPackage only: the layer name (default: the file name without its suffix).
+
+    Raises
+    ------
+    ValueError
+        For an unknown suffix or format (the message lists the valid ones), an option that
+        does not apply to the format, a table without geometry written as GeoJSON or
+        GeoPackage, or text a GeoPackage cannot hold (a NUL character).
+    TypeError
+        For a value that has no JSON form.
+    OSError
+        If the file cannot be written (the error names ``path``).
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib, karabakh_routes as kr
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> kr.export(kr.load().status(on="2023-07-20"), folder / "status.geojson")
+    >>> feature = json.loads((folder / "status.geojson").read_text(encoding="utf-8"))["features"][0]
+    >>> type(feature["properties"]["basis"]), feature["properties"]["date"]
+    (<class 'list'>, '2023-07-20')
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame):
+        msg = f"export() writes a DataFrame or GeoDataFrame, not {type(table).__name__}."
+        raise TypeError(msg)
+    fmt = export_format(path, format)
+    if hxl is not False and fmt != "csv":
+        msg = f"HXL hashtags apply to CSV output only, not {fmt}."
+        raise ValueError(msg)
+    if excel_safe and fmt != "csv":
+        msg = f"excel_safe applies to CSV output only, not {fmt}."
+        raise ValueError(msg)
+    if layer is not None and fmt != "gpkg":
+        msg = f"A layer name applies to GeoPackage output only, not {fmt}."
+        raise ValueError(msg)
+    frame = _with_status_context(table)
+    if fmt in ("geojson", "gpkg") and _geometry_name(frame) is None:
+        msg = f"This table has no geometry: write it as CSV (.csv) or Parquet (.parquet), not {fmt}."
+        raise ValueError(msg)
+    if fmt == "csv":
+        tags = _hxl_tags(frame, hxl) if hxl is not False else None
+        _write(path, "w", lambda fh: _write_csv(frame, fh, tags, excel_safe))
+    elif fmt == "geojson":
+        _write(path, "w", lambda fh: _write_geojson(frame, fh))
+    elif fmt == "gpkg":
+        name = layer if layer is not None else Path(os.fspath(path)).stem
+        if not name or "\x00" in name:
+            msg = "A GeoPackage layer name must be non-empty text without NUL characters."
+            raise ValueError(msg)
+        data = _gpkg_bytes(frame, name)
+        _write(path, "wb", lambda fh: fh.write(data))
+    else:
+        _write(path, "wb", lambda fh: _write_parquet(frame, fh))
+
+
+def export_format(path: str | os.PathLike[str], format: str | None = None) -> str:
+    """Return the export format of a path: ``format`` when given, else from the suffix.
+
+    Raises
+    ------
+    ValueError
+        If the format or the suffix is not one of :data:`EXPORT_FORMATS` (the message lists them).
+
+    Examples
+    --------
+    >>> export_format("out/status.GeoJSON"), export_format("x.data", "csv")
+    ('geojson', 'csv')
+    """
+    names = sorted(set(EXPORT_FORMATS.values()))
+    if format is not None:
+        if format not in names:
+            msg = f"Unknown export format {format!r}: use one of {', '.join(names)}."
+            raise ValueError(msg)
+        return format
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix not in EXPORT_FORMATS:
+        shown = f"suffix {suffix!r}" if suffix else "no suffix"
+        msg = (f"Cannot tell the export format of {os.fspath(path)!r} ({shown}): the valid suffixes are "
+               f"{_SUFFIXES_TEXT}; or give the format ({', '.join(names)}).")
+        raise ValueError(msg)
+    return EXPORT_FORMATS[suffix]
+
+
+def _write(path: str | os.PathLike[str], mode: str, body: Callable[[IO[Any]], object]) -> None:
+    with atomic_write(path, mode) as fh:
+        body(fh)
+
+
+def _with_status_context(table: pd.DataFrame) -> pd.DataFrame:
+    """The table to write: for the status on a date, with its date, traffic, view and horizon as columns."""
+    frame = table.reset_index(drop=True)
+    attrs = table.attrs
+    if "on" in attrs and "segment" in frame.columns and "date" not in frame.columns:
+        at = list(frame.columns).index("segment") + 1
+        for offset, (col, key) in enumerate((("date", "on"), ("traffic", "traffic"), ("view", "view"),
+                                             ("horizon", "horizon"))):
+            if col not in frame.columns:
+                frame.insert(at + offset, col, str(attrs.get(key, "")))
+    frame.attrs = dict(attrs)
+    return frame
+
+
+def _geometry_name(frame: pd.DataFrame) -> str | None:
+    import geopandas as gpd
+
+    if isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns:
+        return str(frame._geometry_column_name)
+    return None
+
+
+def _is_nested(value: Any) -> bool:
+    return isinstance(value, (list, tuple, dict)) or type(value).__name__ == "ndarray"
+
+
+def _nested_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns holding lists or dicts (in any row)."""
+    geom = _geometry_name(frame)
+    return [c for c in frame.columns if c != geom and frame[c].dtype == object
+            and any(_is_nested(v) for v in frame[c])]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy of a value: numpy scalars and arrays, dates and NaN made plain."""
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    msg = f"Cannot export a value of type {type(value).__name__}: it has no JSON form."
+    raise TypeError(msg)
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(_plain(value), ensure_ascii=False, allow_nan=False)
+
+
+def _cell(value: Any) -> str:
+    """The CSV text of one value."""
+    v = _plain(value) if not hasattr(value, "geom_type") else value
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False, allow_nan=False)
+    import shapely
+
+    return str(shapely.to_wkt(v, rounding_precision=-1))
+
+
+def _hxl_tags(frame: pd.DataFrame, hxl: bool | Mapping[str, str]) -> dict[str, str]:
+    if hxl is True:
+        tags = dict(HXL_TAGS)
+        if "publisher" in frame.columns and "claimant" not in frame.columns:
+            tags.update(HXL_SOURCE_TAGS)
+    elif isinstance(hxl, Mapping):
+        tags = {str(k): str(v) for k, v in hxl.items()}
+        bad = [t for t in tags.values() if t and not _HXL_SYNTAX.fullmatch(t)]
+        if bad:
+            msg = f"Not an HXL hashtag: {bad[0]!r} (e.g. '#loc+name': #, a lower-case word, +attributes)."
+            raise ValueError(msg)
+    else:
+        msg = "hxl must be True, False or a mapping of column name to hashtag."
+        raise TypeError(msg)
+    return {str(c): tags.get(str(c), "") for c in frame.columns}
+
+
+def _write_csv(frame: pd.DataFrame, fh: IO[str], tags: Mapping[str, str] | None, excel_safe: bool) -> None:
+    import csv
+
+    columns = [str(c) for c in frame.columns]
+    rows = [[_cell(v) for v in values] for values in frame.itertuples(index=False, name=None)]
+    if excel_safe:
+        rows = [["'" + c if c.startswith(EXCEL_RISKY_STARTS) else c for c in row] for row in rows]
+    # a lone carriage return is not quoted by QUOTE_MINIMAL with "\n" line ends and would read
+    # back as a line break: quote every cell in that (rare) case, as _io.csv_text does
+    has_cr = any("\r" in c for row in rows for c in row)
+    writer = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL)
+    writer.writerow(columns)
+    if tags is not None:
+        writer.writerow([tags.get(c, "") for c in columns])
+    for row in rows:
+        writer.writerow(row)
+
+
+def _features(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    import shapely.geometry
+
+    geom = _geometry_name(frame)
+    columns = [str(c) for c in frame.columns]
+    for values in frame.itertuples(index=False, name=None):
+        props = {}
+        shape = None
+        for col, value in zip(columns, values):
+            if col == geom:
+                shape = value
+            else:
+                props[col] = _plain(value)
+        geometry = None if shape is None or shape.is_empty else _plain(shapely.geometry.mapping(shape))
+        yield {"type": "Feature", "properties": props, "geometry": geometry}
+
+
+def _write_geojson(frame: pd.DataFrame, fh: IO[str]) -> None:
+    gdf: Any = frame
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs("EPSG:4326")
+    fh.write('{"type": "FeatureCollection", "features": [\n')
+    for i, feature in enumerate(_features(gdf)):
+        fh.write((",\n" if i else "") + json.dumps(feature, ensure_ascii=False, allow_nan=False))
+    fh.write("\n]}\n")
+
+
+def _flat(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The table with nested values as JSON text and typed scalar columns (GeoPackage, Parquet)."""
+    import pandas as pd
+
+    out = frame.copy()
+    nested = _nested_columns(frame)
+    geom = _geometry_name(frame)
+    for col in out.columns:
+        if col == geom:
+            continue
+        s = out[col]
+        if col in nested:
+            out[col] = pd.Series([None if _is_missing(v) else _json_text(v) for v in s], index=s.index, dtype=object)
+        elif s.dtype == object:
+            values = [_plain(v) for v in s]
+            present = [v for v in values if v is not None]
+            if present and all(isinstance(v, bool) for v in present):
+                out[col] = pd.array(values, dtype="boolean")
+            elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+                out[col] = pd.array(values, dtype="Int64")
+            elif present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+                out[col] = pd.array(values, dtype="Float64")
+            else:
+                out[col] = pd.Series([None if v is None else str(v) for v in values], index=s.index, dtype=object)
+    out.attrs = {k: v for k, v in frame.attrs.items() if isinstance(v, (str, int, float, bool, list, type(None)))}
+    out.attrs["json_columns"] = nested
+    return out, nested
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    import pandas as pd
+
+    return value is pd.NA or value is pd.NaT
+
+
+def _gpkg_bytes(frame: pd.DataFrame, layer: str) -> bytes:
+    import pyogrio
+
+    flat, _ = _flat(frame)
+    for col in flat.columns:
+        if flat[col].dtype == object or str(flat[col].dtype) in ("string", "str"):
+            for i, v in enumerate(flat[col]):
+                if isinstance(v, str) and "\x00" in v:
+                    msg = (f"A GeoPackage cannot hold a NUL character (column {col!r}, row {i}): write CSV, "
+                           "GeoJSON or Parquet instead.")
+                    raise ValueError(msg)
+    buf = io.BytesIO()
+    pyogrio.write_dataframe(flat, buf, layer=layer, driver="GPKG")
+    return buf.getvalue()
+
+
+def _write_parquet(frame: pd.DataFrame, fh: IO[bytes]) -> None:
+    flat, _ = _flat(frame)
+    if _geometry_name(flat) is not None:
+        flat.to_parquet(fh, index=False)
+    else:
+        import pandas as pd
+
+        pd.DataFrame(flat).to_parquet(fh, index=False)
