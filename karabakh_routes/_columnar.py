@@ -46,7 +46,7 @@ MINO = DATE_MIN.toordinal()
 #: Keys with at most this many items are solved by pairing marks with items (vectorised).
 _SMALL = 48
 #: Mark-item pairs per vectorised chunk (bounds the memory of one step).
-_CHUNK_PAIRS = 4_000_000
+_CHUNK_PAIRS = 1_000_000
 KIND_CLAIM, KIND_PASSAGE, KIND_BASELINE = 0, 1, 2
 _CLASS_BIT = {c: 1 << i for i, c in enumerate(TRAFFIC_CLASSES)}
 

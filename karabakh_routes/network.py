@@ -937,6 +937,9 @@ def graph_to_gdfs(G: nx.MultiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
         geoms.append(geom)
     index = pd.MultiIndex.from_arrays([[e[i] for e in ends] for i in range(3)], names=["u", "v", "key"])
     gdf_edges = _frame(edge_rows, _EDGE_COLS, geoms, crs, index)
+    # the graph's own attributes (plain values: CRS, routes as JSON text), so that
+    # graph_from_gdfs(*graph_to_gdfs(G)) keeps the routes without being told
+    gdf_edges.attrs["graph"] = dict(G.graph)
     return gdf_nodes, gdf_edges
 
 
@@ -985,7 +988,9 @@ def graph_from_gdfs(
         ``length_km`` and ``length`` (metres) are computed when missing.
     graph_attrs
         Graph attributes (``G.graph``), e.g. the ``G.graph`` of the graph the tables came from;
-        by default the CRS of ``gdf_edges`` and no routes. A ``crs`` object is stored as text.
+        by default the ``G.graph`` that :func:`graph_to_gdfs` recorded in ``gdf_edges.attrs["graph"]``
+        (routes included), else the CRS of ``gdf_edges`` and no routes. A ``crs`` object is
+        stored as text.
     routes
         Route definitions to attach (a mapping of :class:`Route`, or route objects as plain
         data or JSON text); they replace any in ``graph_attrs``. Stored as JSON text in
@@ -1004,6 +1009,8 @@ def graph_from_gdfs(
     """
     crs = gdf_edges.crs if gdf_edges.crs is not None else gdf_nodes.crs
     attrs: dict[str, Any] = {"crs": _crs_text(crs) if crs is not None else CRS}
+    if graph_attrs is None:  # what graph_to_gdfs recorded, if these tables came from it
+        graph_attrs = gdf_edges.attrs.get("graph") if isinstance(gdf_edges.attrs.get("graph"), Mapping) else None
     attrs.update(graph_attrs or {})
     attrs["crs"] = _crs_text(attrs["crs"]) if attrs.get("crs") is not None else CRS
     attrs["routes"] = _routes_json(routes if routes is not None else attrs.get("routes"))

@@ -119,8 +119,10 @@ def test_our_gdfs_round_trip_keep_user_columns_and_routes(G: nx.MultiGraph) -> N
     assert H.edges["goris", "tegh", "goris__tegh"] == G.edges["goris", "tegh", "goris__tegh"]
     assert H.nodes[ORIG]["population"] == G.nodes[ORIG]["population"]
     assert kr.routes_of(H) == kr.routes_of(G)
-    # without routes or graph_attrs: no routes, the CRS of the edges
-    bare = kr.graph_from_gdfs(gdf_nodes, gdf_edges)
+    # without routes or graph_attrs: the G.graph graph_to_gdfs recorded (routes included)
+    assert kr.routes_of(kr.graph_from_gdfs(gdf_nodes, gdf_edges)) == kr.routes_of(G)
+    # empty graph_attrs: no routes, the CRS of the edges
+    bare = kr.graph_from_gdfs(gdf_nodes, gdf_edges, graph_attrs={})
     assert kr.routes_of(bare) == {} and bare.graph["crs"] == "EPSG:4326"
 
 
@@ -238,3 +240,12 @@ def test_routes_of_follows_changes() -> None:
     assert list(kr.routes_of(G)) == ["lachin_corridor"] and resolve_route(G, "Lachin corridor") == "lachin_corridor"
     G.graph["routes"] = "[]"
     assert kr.routes_of(G) == {} and resolve_route(G, "Lachin corridor") is None
+
+
+def test_graph_from_gdfs_keeps_routes_and_user_columns_without_graph_attrs() -> None:
+    G = kr.load().G
+    nodes, edges = kr.graph_to_gdfs(G)
+    edges["surface"] = "asphalt"
+    H = kr.graph_from_gdfs(nodes, edges)
+    assert kr.routes_of(H) == kr.routes_of(G)
+    assert {d["surface"] for *_, d in H.edges(keys=True, data=True)} == {"asphalt"}
