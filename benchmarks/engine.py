@@ -4,10 +4,13 @@ Run:  python benchmarks/engine.py                 (everything)
       python benchmarks/engine.py --only compile  (the compile scaling table only)
       python benchmarks/engine.py --old-max 8000  (also time the old compile on 8,000 claims, ~3 min)
 
-Three comparisons, each checked to give the same answers:
+Four comparisons, each checked to give the same answers:
 
 * periods: ``periods()`` (one reachability evaluation per change point) against a per-day
   loop of ``reach()`` over the same range;
+* all pairs: ``periods_from()`` for every place to every place and every traffic class over
+  2020-11-10..2023-12-31, against a per-day loop of ``reach()`` (timed on a sample of days,
+  extrapolated);
 * status queries: the compiled, binary-searched ``class_status()`` against a naive scan of
   every claim for each query (no compilation);
 * compile scaling: N claims by one claimant on one segment, compiled by the sweep in
@@ -50,6 +53,36 @@ def per_day_periods(m: kr.RoadModel, a: str, b: str, lo: dt.date, hi: dt.date, c
             out.append((day, answer))
         day += dt.timedelta(days=1)
     return out
+
+
+def all_pairs(m: kr.RoadModel, lo: dt.date, hi: dt.date, every: int) -> None:
+    """All ordered pairs of places x all classes: ``periods_from`` against a per-day loop of ``reach``.
+
+    The per-day loop is timed on every ``every``-th day of the range and extrapolated to the
+    whole range (it would take hours); on those days its answers are checked against the periods.
+    """
+    tl = m.timeline
+    places = list(m.G.nodes)
+    t0 = time.perf_counter()
+    spans = {(a, cls): kr.periods_from(tl, a, start=lo, end=hi, traffic=cls) for a in places for cls in kr.TRAFFIC_CLASSES}
+    eng_s = time.perf_counter() - t0
+    days = [lo + dt.timedelta(days=i) for i in range(0, (hi - lo).days + 1, every)]
+    t0 = time.perf_counter()
+    answers = {(a, b, cls, d): kr.reach(tl, a, b, on=d, traffic=cls).answer
+               for d in days for cls in kr.TRAFFIC_CLASSES for a in places for b in places}
+    sample_s = time.perf_counter() - t0
+    n_days = (hi - lo).days + 1
+    naive_s = sample_s * n_days / len(days)
+
+    def answer_on(ps: list[kr.Period], d: dt.date) -> str:
+        return next(p.answer for p in ps if p.start <= d <= p.end)
+
+    same = all(answer_on(spans[(a, cls)][b], d) == ans for (a, b, cls, d), ans in answers.items())
+    pairs = len(places) * len(places)
+    print(f"all pairs x classes ({len(places)} places: {pairs} ordered pairs incl. a place to itself, x "
+          f"{len(kr.TRAFFIC_CLASSES)} classes) over {lo}..{hi} ({n_days} days): periods_from {eng_s:.1f} s; per-day "
+          f"reach loop {sample_s:.1f} s on {len(days)} days (every {every}th), {naive_s:.0f} s for all {n_days} days "
+          f"(extrapolated); ratio {naive_s / eng_s:.0f}x; same answers on the timed days: {same}")
 
 
 def timed(fn, repeat: int = 3) -> tuple[float, object]:  # type: ignore[no-untyped-def]
@@ -107,12 +140,17 @@ def compile_scaling(m: kr.RoadModel, sizes: tuple[int, ...] = (1_000, 2_000, 4_0
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=["compile"], help="run one comparison only")
+    parser.add_argument("--only", choices=["compile", "all-pairs"], help="run one comparison only")
+    parser.add_argument("--every", type=int, default=25,
+                        help="all-pairs: time the per-day loop on every N-th day and extrapolate (default 25)")
     parser.add_argument("--old-max", type=int, default=4_000,
                         help="largest N the old quadratic compile is timed on (default 4000; 8000 takes ~3 min)")
     args = parser.parse_args()
     if args.only == "compile":
         compile_scaling(kr.load(), old_max=args.old_max)
+        return
+    if args.only == "all-pairs":
+        all_pairs(kr.load(), dt.date(2020, 11, 10), dt.date(2023, 12, 31), args.every)
         return
     t0 = time.perf_counter()
     m = kr.load()
@@ -155,6 +193,7 @@ def main() -> None:
     print(f"status queries, {len(big_events)}-claim ledger (compiled in {compile_s * 1000:.0f} ms): compiled "
           f"{q_s / n * 1e6:.1f} µs each, naive scan {n_s / n * 1e6:.1f} µs each, ratio {n_s / q_s:.1f}x, "
           f"same answers: {fast == slow}")
+    all_pairs(m, dt.date(2020, 11, 10), dt.date(2023, 12, 31), args.every)
     s_s, _ = timed(lambda: m.status(on="2023-07-20"))
     print(f"status GeoDataFrame for one date: {s_s * 1000:.1f} ms")
     compile_scaling(m, old_max=args.old_max)

@@ -12,7 +12,9 @@ then measured in a child process of their own (so peak RSS is per size):
   resolution: the time spent in ``resolve_route``, timed by wrapping it), and compiling the
   ``Timeline``;
 * peak RSS (``ru_maxrss`` of the child, after each step);
-* one status snapshot (``Timeline.status(on=...)``: a GeoDataFrame of every segment);
+* one status snapshot (``Timeline.status(on=...)``: a GeoDataFrame of every segment, with
+  the claims behind each status), and the vectorised snapshot of one class
+  (``Timeline.status_codes(on=..., traffic="civilian")``: the statuses alone);
 * one ``reach`` between two far-apart places (opposite corners of the grid);
 * ``periods`` for that pair over three years (2021-01-01 to 2023-12-31);
 * the naive baseline for the same ``periods``: ``reach`` for every day of the range. For
@@ -48,7 +50,7 @@ import synth  # noqa: E402
 
 RANGE = (dt.date(2021, 1, 1), dt.date(2023, 12, 31))
 SNAPSHOT_DAY = dt.date(2022, 6, 15)
-STEPS = ("read_network", "read_ledger", "compile", "status", "reach", "periods", "per_day")
+STEPS = ("read_network", "read_ledger", "compile", "status", "status_codes", "reach", "periods", "per_day")
 
 
 class _Timeout(Exception):
@@ -142,6 +144,7 @@ def child(folder: Path, out: Path, timeout: int, baseline_days: int | None, memo
     record("info", segments=G.number_of_edges(), places=G.number_of_nodes(), claims=len(ledger.events),
            origin=a, destination=b, change_points_in_range=len(tl.change_points(*RANGE)))
     run("status", lambda: (None, {"rows": len(tl.status(on=SNAPSHOT_DAY))}))
+    run("status_codes", lambda: (None, {"rows": len(tl.status_codes(on=SNAPSHOT_DAY, traffic="civilian"))}))
     ok, r = run("reach", lambda: (None, {"answer": kr.reach(tl, a, b, on=SNAPSHOT_DAY).answer}))
 
     total = (RANGE[1] - RANGE[0]).days + 1
@@ -244,7 +247,8 @@ def _fmt(s: float) -> str:
 
 def table(results: list[dict[str, Any]]) -> str:
     cols = ["size", "segments / claims", "load total", "read network", "read + validate ledger",
-            "of which target resolution", "compile Timeline", "peak RSS", "status snapshot", "one reach",
+            "of which target resolution", "compile Timeline", "peak RSS", "status snapshot (with claims)",
+            "status of one class (vectorised)", "one reach",
             "periods, 3 years", "per-day reach loop, 3 years"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in results:
@@ -281,7 +285,7 @@ def table(results: list[dict[str, Any]]) -> str:
         lines.append("| " + " | ".join([
             r["size"], f"{r['segments']:,} / {r['claims']:,}", load, _cell(st.get("read_network"), r),
             _cell(st.get("read_ledger"), r), tr_cell, _cell(st.get("compile"), r), rss, _cell(st.get("status"), r),
-            reach, periods, per_day]) + " |")
+            _cell(st.get("status_codes"), r), reach, periods, per_day]) + " |")
     return "\n".join(lines)
 
 

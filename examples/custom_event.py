@@ -5,6 +5,7 @@ Run:  python examples/custom_event.py  (writes my_events.csv beside the bundled 
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from pathlib import Path
@@ -29,7 +30,7 @@ try:
 except kr.DataError as exc:  # the passage above is invalid on purpose: passages have no end date
     print("validation caught it:\n", exc)
 
-fixed = kr.Event(**{**mine.__dict__, "end": None, "raw": {}})
+fixed = dataclasses.replace(mine, end=None)  # events are frozen: a corrected copy
 kr.write_events([*base.ledger.events, fixed], work / "events.csv")
 m = kr.load(events=work / "events.csv", sources=work / "sources.csv")
 before = base.reach("Goris", "Khankendi", on="2023-07-19", traffic="humanitarian").answer

@@ -57,7 +57,8 @@ if TYPE_CHECKING:  # the names, for type checkers and readers; at run time they 
     )
     from .osm import OsmImport, import_osm, snap_segments
     from .places import Place, normalize_name
-    from .reach import Period, Reach, periods, reach
+    from .query import Query
+    from .reach import Period, Reach, periods, periods_from, reach, reach_from
     from .region import Region, read_region
     from .timeline import DEFAULT_HORIZON, Claim, ClassStatus, Timeline, View, overall_status, parse_horizon, parse_view
 
@@ -89,9 +90,12 @@ _LAZY: dict[str, str] = {
     "parse_view": ".timeline",
     "Period": ".reach",
     "periods": ".reach",
+    "periods_from": ".reach",
+    "reach_from": ".reach",
     "Place": ".places",
     "PlaceNotFoundError": "._errors",
     "Problem": "._errors",
+    "Query": ".query",
     "Reach": ".reach",
     "reach": ".reach",
     "read_events": ".events",
@@ -177,6 +181,7 @@ __all__ = [
     "Place",
     "PlaceNotFoundError",
     "Problem",
+    "Query",
     "Reach",
     "Region",
     "OsmImport",
@@ -203,6 +208,8 @@ __all__ = [
     "parse_horizon",
     "parse_view",
     "periods",
+    "periods_from",
+    "reach_from",
     "reach",
     "read_events",
     "read_ledger",

@@ -24,7 +24,7 @@ _OUTPUTS = ("places.geojson", "segments.geojson", "routes.json", "region.json")
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add the ``import-osm`` subcommand to ``sub`` (from ``add_subparsers``) and return its parser."""
-    from .osm import DEFAULT_MAX_SNAP_M, ROAD_HIGHWAYS
+    from .vocab import DEFAULT_MAX_SNAP_M, ROAD_HIGHWAYS
 
     s: argparse.ArgumentParser = sub.add_parser(
         "import-osm",

@@ -28,6 +28,8 @@ A lookup is one binary search over ``key * _BIG + day``.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -66,6 +68,8 @@ class EventArrays:
     claimants: list[str]
     classes: npt.NDArray[np.uint8]  # bit mask: claims and baselines: the classes; passages: those that passed
     unc: I64  # shape (n, 4): start earliest, start latest, end earliest, end latest (-1: not uncertain)
+    says_open: npt.NDArray[np.uint8]  # bit mask of the classes a claim or baseline says are open
+    one_way: npt.NDArray[np.bool_]  # a direction is set
 
 
 def event_arrays(events: Sequence[Event], as_of: Mapping[str, dt.date]) -> EventArrays:
@@ -79,6 +83,8 @@ def event_arrays(events: Sequence[Event], as_of: Mapping[str, dt.date]) -> Event
     kind = np.empty(n, np.int8)
     claimant = np.empty(n, np.int64)
     classes = np.zeros(n, np.uint8)
+    says_open = np.zeros(n, np.uint8)
+    one_way = np.zeros(n, bool)
     unc = np.full((n, 4), -1, np.int64)
     codes: dict[str, int] = {}
     for i, ev in enumerate(events):
@@ -98,11 +104,17 @@ def event_arrays(events: Sequence[Event], as_of: Mapping[str, dt.date]) -> Event
         for c in (ev.allowed if k == KIND_PASSAGE else ev.classes):
             mask |= _CLASS_BIT[c]
         classes[i] = mask
+        if ev.status == "open":
+            says_open[i] = mask
+        elif ev.status == "restricted":
+            says_open[i] = mask & sum(_CLASS_BIT[c] for c in ev.allowed)
+        one_way[i] = bool(ev.direction)
         if ev.start.uncertain:
             unc[i, 0], unc[i, 1] = ev.start.earliest.toordinal(), ev.start.latest.toordinal()
         if ev.end is not None and ev.end.uncertain:
             unc[i, 2], unc[i, 3] = ev.end.earliest.toordinal(), ev.end.latest.toordinal()
-    return EventArrays(tuple(events), start_lo, end_full, has_end, row, aso, kind, claimant, list(codes), classes, unc)
+    return EventArrays(tuple(events), start_lo, end_full, has_end, row, aso, kind, claimant, list(codes), classes, unc,
+                       says_open, one_way)
 
 
 @dataclass
@@ -121,6 +133,14 @@ class Windows:
 
 def _empty() -> I64:
     return np.empty(0, np.int64)
+
+
+def _unique(a: I64) -> I64:
+    """Sorted unique values (a sort and a mask: numpy 2's ``unique`` hashes, several times slower here)."""
+    if not len(a):
+        return _empty()
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))]
 
 
 def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mapping[str, int]) -> Windows:
@@ -253,9 +273,28 @@ class Compiled:
     winner: I64  # event index, -1: none in force
     unsure: I64  # index into ``unsure_sets``, -1: none
     unsure_sets: list[tuple[int, ...]]
-    by_key: dict[tuple[int, int], list[int]]  # (segment, class) -> claimants, in first-seen order
     points: I64  # every mark's day, unique, sorted
     asof_points: I64  # the day after an as-of date inside a window, unique
+    keys: I64  # every key code, sorted
+    key_marks: I64  # the index of each key's first mark
+    class_points: list[I64]  # per class: the days its keys change (marks and as-of points), sorted
+    key_first: I64  # the first event (in item order) of each key
+
+    def claimants(self, seg: int, cls: int) -> list[int]:
+        """The claimants with claims on (segment, class), in first-seen order."""
+        base = (seg * len(TRAFFIC_CLASSES) + cls) * self.n_claimants
+        i, j = np.searchsorted(self.keys, [base, base + self.n_claimants])
+        order = np.argsort(self.key_first[i:j], kind="stable")
+        return [int(k) - base for k in self.keys[i:j][order].tolist()]
+
+    def in_force(self, day: int, cls: int, claimant: int | None = None) -> tuple[I64, I64]:
+        """Return (key codes, event in force or -1) for every key of class ``cls`` on a day (one search)."""
+        sel = (self.keys // self.n_claimants) % len(TRAFFIC_CLASSES) == cls
+        if claimant is not None:
+            sel &= self.keys % self.n_claimants == claimant
+        keys, first = self.keys[sel], self.key_marks[sel]
+        i = np.searchsorted(self.marks, keys * _BIG + day, "right") - 1
+        return keys, np.where(i >= first, self.winner[np.maximum(i, 0)], -1)
 
     def code(self, seg: int, cls: int, claimant: int) -> int:
         """Return the key code of (segment, class, claimant)."""
@@ -301,9 +340,13 @@ def compile_keys(w: Windows, ea: EventArrays, keep: npt.NDArray[np.bool_] | None
     n = len(code)
     # the days after an as-of date inside a window: the claim turns carried there
     a = ea.as_of[ev]
-    asof_points = np.unique(np.minimum(a[(ws <= a) & (a < we)] + 1, MAXO))
+    turns = (ws <= a) & (a < we)
+    asof_points = _unique(np.minimum(a[turns] + 1, MAXO))
+    asof_by_class = [_unique(np.minimum(a[turns & (cls == c)] + 1, MAXO)) for c in range(ncls)]
     # keys
-    keys, key_start, key_n = np.unique(code, return_index=True, return_counts=True)
+    key_start = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1]))) if n else _empty()
+    keys = code[key_start]
+    key_n = np.diff(np.append(key_start, n))
     # marks: window starts, the day after window ends, the uncertainty bounds
     u = ea.unc[ev]
     cand = [code * _BIG + ws, (code * _BIG + we + 1)[we < MAXO]]
@@ -312,7 +355,7 @@ def compile_keys(w: Windows, ea: EventArrays, keep: npt.NDArray[np.bool_] | None
         cand.append(code[has] * _BIG + u[has, col])
         late = has & (u[:, col + 1] < MAXO)
         cand.append(code[late] * _BIG + u[late, col + 1] + 1)
-    marks = np.unique(np.concatenate(cand)) if n else _empty()
+    marks = _unique(np.concatenate(cand)) if n else _empty()
     mark_code = marks // _BIG
     mark_day = marks - mark_code * _BIG
     winner = np.full(len(marks), -1, np.int64)
@@ -353,13 +396,11 @@ def compile_keys(w: Windows, ea: EventArrays, keep: npt.NDArray[np.bool_] | None
                 winner[lo + j] = index[id(win)] if win is not None else -1
                 if uns:
                     unsure[lo + j] = _intern(tuple(index[id(e)] for e in uns), unsure_sets, interned)
-    # (segment, class) -> claimants in first-seen (item) order
-    first_ev = ev[key_start]
-    by_key: dict[tuple[int, int], list[int]] = {}
-    for kc, _first in sorted(zip(keys.tolist(), first_ev.tolist()), key=lambda t: (t[0] // nc, t[1], t[0])):
-        by_key.setdefault(divmod(kc // nc, ncls), []).append(kc % nc)
-    points = np.unique(mark_day) if len(mark_day) else _empty()
-    return Compiled(nc, marks, winner, unsure, unsure_sets, by_key, points, asof_points)
+    first_ev = ev[key_start]  # claimants of a (segment, class) are listed in first-seen (item) order
+    points = _unique(mark_day)
+    mark_class = (mark_code // nc) % ncls
+    class_points = [np.union1d(_unique(mark_day[mark_class == c]), asof_by_class[c]) for c in range(ncls)]
+    return Compiled(nc, marks, winner, unsure, unsure_sets, points, asof_points, keys, mk_lo, class_points, first_ev)
 
 
 def _solve_small(ks: I64, key_start: I64, key_n: I64, mk_lo: I64, mk_hi: I64, mark_day: I64, prec: I64,
@@ -405,3 +446,41 @@ def _intern(t: tuple[int, ...], sets: list[tuple[int, ...]], interned: dict[tupl
         idx = interned[t] = len(sets)
         sets.append(t)
     return idx
+
+
+#: Bumped whenever the arrays a :class:`Compiled` holds change meaning (old cache files are then ignored).
+CACHE_FORMAT = 1
+_ARRAYS = ("marks", "winner", "unsure", "points", "asof_points", "keys", "key_marks", "key_first")
+
+
+def save_compiled(path: str | os.PathLike[str], c: Compiled) -> None:
+    """Write a :class:`Compiled` to ``path`` (``.npz``, numbers only), atomically."""
+    from ._io import atomic_write
+
+    sizes = np.array([len(t) for t in c.unsure_sets], np.int64)
+    flat = np.fromiter((i for t in c.unsure_sets for i in t), np.int64, int(sizes.sum()))
+    csizes = np.array([len(p) for p in c.class_points], np.int64)
+    with atomic_write(path, "wb") as fh:
+        np.savez(fh, format=np.array([CACHE_FORMAT, c.n_claimants], np.int64), unsure_sizes=sizes, unsure_flat=flat,
+                 class_sizes=csizes, class_flat=np.concatenate([*c.class_points, _empty()]),
+                 **{name: getattr(c, name) for name in _ARRAYS})
+
+
+def load_compiled(path: str | os.PathLike[str]) -> Compiled | None:
+    """Read what :func:`save_compiled` wrote; None if the file is missing, unreadable or of another format."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            fmt = z["format"]
+            if int(fmt[0]) != CACHE_FORMAT:
+                return None
+            arrays = {name: z[name] for name in _ARRAYS}
+            sizes, flat = z["unsure_sizes"], z["unsure_flat"]
+            csizes, cflat = z["class_sizes"], z["class_flat"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    ends = np.cumsum(sizes).tolist()
+    values = flat.tolist()
+    unsure_sets = [tuple(values[e - n:e]) for e, n in zip(ends, sizes.tolist())]
+    class_points = np.split(cflat, np.cumsum(csizes)[:-1])
+    return Compiled(int(fmt[1]), arrays["marks"], arrays["winner"], arrays["unsure"], unsure_sets, arrays["points"],
+                    arrays["asof_points"], arrays["keys"], arrays["key_marks"], class_points, arrays["key_first"])

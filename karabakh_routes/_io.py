@@ -5,20 +5,25 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
+import gc
 import io
+import itertools
 import os
+import re
 import signal
 import stat
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
 from ._errors import DataError, Problem
 
-__all__ = ["EXCEL_RISKY_STARTS", "csv_text", "read_text", "read_csv_rows", "atomic_write", "write_text_atomic"]
+__all__ = ["EXCEL_RISKY_STARTS", "csv_text", "read_text", "read_csv_rows", "read_csv_table", "read_csv_batches",
+           "atomic_write", "write_text_atomic"]
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
@@ -53,38 +58,212 @@ def read_text(path: str | os.PathLike[str]) -> str:
     return text
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while reading a large file (restored after, as it was).
+
+    Reading creates millions of objects and no reference cycles; the collector would scan
+    them all again and again as they pile up (several times the reading itself on large files).
+    At the end, what was made meanwhile is moved to the oldest generation (``gc.freeze()`` then
+    ``gc.unfreeze()``: it is long-lived data), rather than scanned at once by the next young
+    collection -- unless the program has frozen objects of its own, which stay as they are.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
+
+
 #: Longest CSV cell accepted (characters); a longer cell is reported with its row and column.
 MAX_CELL_CHARS = 128 * 1024
-_CSV_LIMIT_LOCK = threading.Lock()
+# Re-entrant: a CSV may be read while another one's rows are being consumed (same thread).
+_CSV_LIMIT_LOCK = threading.RLock()
+#: Rows parsed per hold of the lock (the csv module's cell limit is global).
+_CSV_BATCH = 8192
+#: Line breaks other than ``\n`` that ``str.splitlines`` would split at (and the csv module does not).
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_CHUNK_CHARS = 1 << 20
 
 
-def _parse_csv(file: str, text: str) -> tuple[list[str], list[list[str]]]:
-    """Split CSV text into a stripped header and body rows (row numbers count the header as row 1).
+def _lines(text: str) -> Iterator[str]:
+    r"""Yield the lines of ``text`` as ``io.StringIO(text, newline="")`` does, without its copy of the text.
+
+    Chunks of about a MiB end after a ``\n`` (so a ``\r\n`` is never cut); a chunk with any
+    other line break is split by ``io.StringIO`` itself, the rest by ``str.splitlines``.
+    """
+    n = len(text)
+    pos = 0
+    while pos < n:
+        end = text.find("\n", pos + _CHUNK_CHARS)
+        end = n if end == -1 else end + 1
+        chunk = text[pos:end] if pos or end < n else text
+        if _OTHER_BREAKS.search(chunk):
+            yield from io.StringIO(chunk, newline="")
+        else:
+            yield from chunk.splitlines(True)
+        pos = end
+
+
+class _CsvRecords:
+    """The records of CSV text, parsed in batches; a parse error is a DataError naming the row and line.
 
     The csv module's own cell limit (global, 128 KiB) would refuse a long cell without naming
-    it; it is raised while this file is parsed, and :data:`MAX_CELL_CHARS` is checked per cell
-    by the caller instead.
+    it; it is raised while a batch is parsed, and :data:`MAX_CELL_CHARS` is checked per cell
+    by the caller instead. Row numbers count the header as row 1.
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[list[str]] = []
-    with _CSV_LIMIT_LOCK:
-        old_limit = csv.field_size_limit()
-        csv.field_size_limit(max(old_limit, len(text) + 1))
-        try:
-            while True:
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    where = f"row {len(rows) + 1} (line {reader.line_num})"
-                    raise DataError([Problem(file, where, "-", "", f"not valid CSV: {exc}")]) from None
-                rows.append(cells)
-        finally:
-            csv.field_size_limit(old_limit)
-    if not rows:
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.text = text
+        self.reader = csv.reader(_lines(text))
+        self.count = 0  # records read so far
+        self.done = False
+
+    def batch(self, size: int = _CSV_BATCH) -> list[list[str]]:
+        """Return up to ``size`` more records (an empty list at the end)."""
+        if self.done:
+            return []
+        with _CSV_LIMIT_LOCK:
+            old_limit = csv.field_size_limit()
+            csv.field_size_limit(max(old_limit, len(self.text) + 1))
+            try:
+                out = list(itertools.islice(self.reader, size))
+            except csv.Error:
+                self.done = True
+                raise self._error() from None
+            finally:
+                csv.field_size_limit(old_limit)
+        if len(out) < size:
+            self.done = True
+        self.count += len(out)
+        return out
+
+    def _error(self) -> DataError:
+        """Return the DataError of the file's first CSV syntax error (read again, record by record, to name its row)."""
+        reader = csv.reader(_lines(self.text))
+        rows = 0
+        while True:
+            try:
+                next(reader)
+            except csv.Error as exc:
+                where = f"row {rows + 1} (line {reader.line_num})"
+                return DataError([Problem(self.file, where, "-", "", f"not valid CSV: {exc}")])
+            except StopIteration:  # pragma: no cover - the error is found again
+                return DataError([Problem(self.file, "file", "-", "", "not valid CSV")])
+            rows += 1
+
+
+def read_csv_table(
+    path: str | os.PathLike[str], *, required: Sequence[str], optional: Sequence[str] = ()
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Read a CSV file's header and check it; return the header and an iterator over the body rows.
+
+    The iterator yields ``(row number, cells)`` (the header is row 1) for every row that is not
+    blank, has one cell per column and no cell over :data:`MAX_CELL_CHARS`; rows are parsed as
+    they are consumed (the file's rows are never all held at once). After the last row it
+    raises :class:`DataError` listing every row that was not yielded, if any. The problems are
+    those :func:`read_csv_rows` reports, with the same precedence: a CSV syntax error anywhere
+    in the file first, then the header, then the rows.
+    """
+    header, records = _csv_header(path, required=required, optional=optional)
+    return header, _body_rows(str(path), header, records)
+
+
+def _csv_header(
+    path: str | os.PathLike[str], *, required: Sequence[str], optional: Sequence[str]
+) -> tuple[list[str], _CsvRecords]:
+    """Read a CSV file's header and check it; return it and the parser, positioned at the first body row."""
+    text = read_text(path)
+    file = str(path)
+    records = _CsvRecords(file, text)
+    del text
+    first = records.batch(1)
+    if not first:
         raise DataError([Problem(file, "file", "-", "", "the file is empty")])
-    return [h.strip() for h in rows[0]], rows[1:]
+    header = [h.strip() for h in first[0]]
+    problems: list[Problem] = []
+    missing = [c for c in required if c not in header]
+    known = set(required) | set(optional)
+    unknown = [c for c in header if c not in known]
+    valid = ", ".join([*required, *optional])
+    for col in missing:
+        problems.append(Problem(file, "header", col, ",".join(header), f"missing column; columns are {valid}"))
+    for col in unknown:
+        problems.append(Problem(file, "header", col, col, f"unknown column; columns are {valid}"))
+    dupes = {c for c in header if header.count(c) > 1}
+    for col in sorted(dupes):
+        problems.append(Problem(file, "header", col, col, "column appears more than once"))
+    if problems:
+        while records.batch():  # a CSV syntax error later in the file is reported instead
+            pass
+        raise DataError(problems)
+    return header, records
+
+
+def _body_rows(file: str, header: list[str], records: _CsvRecords) -> Iterator[tuple[int, list[str]]]:
+    for numbers, rows in _body_batches(file, header, records):
+        yield from zip(numbers, rows)
+
+
+_FIRST = itemgetter(0)
+
+
+def _body_batches(file: str, header: list[str], records: _CsvRecords) -> Iterator[tuple[Sequence[int], list[list[str]]]]:
+    """Yield the body rows in batches: (their row numbers, their cells); see :func:`read_csv_table`."""
+    problems: list[Problem] = []
+    width = len(header)
+    n = 1
+    while True:
+        batch = records.batch()
+        if not batch:
+            break
+        first = n + 1
+        n += len(batch)
+        # the common case at once: one cell per column, none too long, the first cell never blank
+        if (not problems and width and set(map(len, batch)) == {width}
+                and max(map(len, itertools.chain.from_iterable(batch))) <= MAX_CELL_CHARS
+                and all(map(str.strip, map(_FIRST, batch)))):
+            yield range(first, n + 1), batch
+            continue
+        numbers: list[int] = []
+        rows: list[list[str]] = []
+        for row_n, cells in enumerate(batch, start=first):
+            if len(cells) != width or len(joined := "".join(cells)) > MAX_CELL_CHARS:
+                if not any(c.strip() for c in cells):
+                    continue
+                if len(cells) != width:
+                    problems.append(Problem(file, f"row {row_n}", "-", ",".join(cells)[:80],
+                                            f"{len(cells)} cells, expected {width} (one per column)"))
+                    continue
+                long_cells = [(col, cell) for col, cell in zip(header, cells) if len(cell) > MAX_CELL_CHARS]
+                for col, cell in long_cells:
+                    problems.append(Problem(file, f"row {row_n}", col, cell[:40] + "...",
+                                            f"at most {MAX_CELL_CHARS:,} characters in a cell; this one has "
+                                            f"{len(cell):,}"))
+                if long_cells or problems:
+                    continue
+            elif problems or not joined or joined.isspace():  # after a bad row, rows are only checked
+                continue
+            numbers.append(row_n)
+            rows.append(cells)
+        if rows:
+            yield numbers, rows
+    if problems:
+        raise DataError(problems)
+
+
+def read_csv_batches(
+    path: str | os.PathLike[str], *, required: Sequence[str], optional: Sequence[str] = ()
+) -> tuple[list[str], Iterator[tuple[Sequence[int], list[list[str]]]]]:
+    """:func:`read_csv_table`, its rows in batches: ``(row numbers, rows of cells)`` (the same rows, the same errors)."""
+    header, records = _csv_header(path, required=required, optional=optional)
+    return header, _body_batches(str(path), header, records)
 
 
 def read_csv_rows(
@@ -95,43 +274,14 @@ def read_csv_rows(
     Every cell is kept as text (nothing is converted). Missing required columns and
     unknown columns are reported together.
     """
-    text = read_text(path)
-    header, body = _parse_csv(str(path), text)
-    problems: list[Problem] = []
-    missing = [c for c in required if c not in header]
-    known = set(required) | set(optional)
-    unknown = [c for c in header if c not in known]
-    valid = ", ".join([*required, *optional])
-    for col in missing:
-        problems.append(Problem(str(path), "header", col, ",".join(header), f"missing column; columns are {valid}"))
-    for col in unknown:
-        problems.append(Problem(str(path), "header", col, col, f"unknown column; columns are {valid}"))
-    dupes = {c for c in header if header.count(c) > 1}
-    for col in sorted(dupes):
-        problems.append(Problem(str(path), "header", col, col, "column appears more than once"))
-    if problems:
-        raise DataError(problems)
+    header, body = read_csv_table(path, required=required, optional=optional)
     rows: list[dict[str, str]] = []
-    for n, cells in enumerate(body, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            problems.append(Problem(str(path), f"row {n}", "-", ",".join(cells)[:80],
-                                    f"{len(cells)} cells, expected {len(header)} (one per column)"))
-            continue
-        long_cells = [(col, cell) for col, cell in zip(header, cells) if len(cell) > MAX_CELL_CHARS]
-        for col, cell in long_cells:
-            problems.append(Problem(str(path), f"row {n}", col, cell[:40] + "...",
-                                    f"at most {MAX_CELL_CHARS:,} characters in a cell; this one has {len(cell):,}"))
-        if long_cells:
-            continue
+    for n, cells in body:
         row = dict(zip(header, cells))
         row["__row__"] = str(n)
         for col in optional:
             row.setdefault(col, "")
         rows.append(row)
-    if problems:
-        raise DataError(problems)
     return rows
 
 

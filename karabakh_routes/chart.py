@@ -20,17 +20,18 @@ from matplotlib.patches import Patch
 
 from ._errors import DateError
 from ._io import atomic_write
-from .dates import DATE_MAX, DateLike, to_date
+from .dates import DATE_MAX, DateLike
 from .events import TRAFFIC_CLASSES
 from .maps.extent import region_of
 from .maps.style import STATUS_STYLES
 from .network import Route, routes_of
-from .timeline import Horizon, View, _next_day, parse_view
+from .query import Query
+from .timeline import Horizon, View, _next_day
 
 if TYPE_CHECKING:
     from .model import RoadModel
 
-__all__ = ["timeline_chart", "save_chart", "route_status", "default_routes", "CHART_FORMATS"]
+__all__ = ["timeline_chart", "query_chart", "save_chart", "route_status", "default_routes", "CHART_FORMATS"]
 
 #: File formats :func:`save_chart` writes, by file suffix.
 CHART_FORMATS = {".png": "png", ".svg": "svg"}
@@ -149,15 +150,31 @@ class _Span:
     status: str
 
 
+class _Statuses:
+    """Every segment's status per (day, class), from one vectorised snapshot each, shared by all routes."""
+
+    def __init__(self, model: RoadModel, view: View) -> None:
+        self.model, self.view = model, view
+        self._seen: dict[tuple[dt.date, str], dict[str, str]] = {}
+
+    def __call__(self, day: dt.date, traffic: str) -> dict[str, str]:
+        if (day, traffic) not in self._seen:
+            codes = self.model.timeline.status_codes(on=day, traffic=traffic, view=self.view)
+            self._seen[(day, traffic)] = dict(zip(codes.index, codes.tolist()))
+        return self._seen[(day, traffic)]
+
+
 def _spans(model: RoadModel, route: Route, traffic: str, days: Sequence[dt.date], hi: dt.date,
-           view: View) -> list[_Span]:
+           view: View, statuses: _Statuses | None = None) -> list[_Span]:
+    statuses = statuses or _Statuses(model, view)
     out: list[_Span] = []
     for i, day in enumerate(days):
         last = days[i + 1] - _ONE_DAY if i + 1 < len(days) else hi
         segs = _in_force(route, day)
         if segs is None:
             continue
-        st = route_status(model.timeline.class_status(s, traffic, on=day, view=view).status for s in segs)
+        on_day = statuses(day, traffic)
+        st = route_status(on_day[s] for s in segs)
         # out is not empty only after the first day, so day > DATE_MIN here
         if out and out[-1].status == st and out[-1].last == day - _ONE_DAY:
             out[-1] = _Span(out[-1].start, last, st)
@@ -209,8 +226,8 @@ def timeline_chart(
     """Return a chart of each route's status over time, one row per route and traffic class.
 
     A route's status for a traffic class on a date combines the statuses of the segments of
-    its alignment(s) in force on that date (:meth:`Timeline.class_status
-    <karabakh_routes.Timeline.class_status>` per segment, then :func:`route_status`):
+    its alignment(s) in force on that date (:meth:`Timeline.status_codes
+    <karabakh_routes.Timeline.status_codes>` for every segment at once, then :func:`route_status`):
     ``closed`` if any segment is closed, else ``disputed`` if any is disputed, else ``open``
     if all are open, else ``unknown``. Before a route's first alignment (the road not yet in
     use) its row is empty. Statuses are computed at change points only (plus the range start
@@ -264,7 +281,16 @@ def timeline_chart(
     >>> len(fig.axes[1].get_yticks()) % 4
     0
     """
-    v = parse_view(view, model.ledger, horizon=horizon)
+    return query_chart(model, model.query(start=start, end=end, view=view, horizon=horizon), routes=routes)
+
+
+def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = None) -> Figure:
+    """Return :func:`timeline_chart` of a parsed :class:`~karabakh_routes.query.Query` (its range and view).
+
+    The chart has a row per traffic class, so ``q.traffic`` is not used. Nothing is parsed
+    again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
+    """
+    v = q.view
     all_routes: dict[str, Route] = routes_of(model.G)
     ids = list(routes) if routes is not None else default_routes(model)
     unknown = [r for r in ids if r not in all_routes]
@@ -276,15 +302,15 @@ def timeline_chart(
     first_alignment = min((al.start.lower for r in shown for al in r.alignments), default=None)
     region = region_of(model)
     region_start, region_end = region.start_date(), region.end_date()
-    if start is not None:
-        lo = to_date(start, what="start")
+    if q.start is not None:
+        lo = q.start
     elif region_start is not None:
         lo = region_start
     else:
         lo = max([d for d in (points[0] if points else None, first_alignment) if d is not None],
                  default=dt.date.today())
-    if end is not None:
-        hi = to_date(end, what="end")
+    if q.end is not None:
+        hi = q.end
     elif region_end is not None and region_end >= lo:
         hi = region_end
     else:
@@ -298,7 +324,8 @@ def timeline_chart(
                   | {d for d in bounds if lo < d <= hi})
     passage_days = {d: model.timeline.passages(on=d, view=v) for d in days}
 
-    table = {r.id: {cls: _spans(model, r, cls, days, hi, v) for cls in TRAFFIC_CLASSES} for r in shown}
+    statuses = _Statuses(model, v)
+    table = {r.id: {cls: _spans(model, r, cls, days, hi, v, statuses) for cls in TRAFFIC_CLASSES} for r in shown}
     silent = [r for r in shown if all(sp.status == "unknown" for spans in table[r.id].values() for sp in spans)]
     if routes is None and len(silent) < len(shown):
         shown = [r for r in shown if r not in silent]

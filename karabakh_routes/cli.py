@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import io
 import json
 import os
@@ -58,13 +59,21 @@ def _warning(message: str) -> None:
     print(f"karabakh-routes: warning: {escape_terminal(message)}", file=sys.stderr)
 
 
-def _warn_outside(m: Any, args: argparse.Namespace, *days: tuple[str, str | None]) -> None:
-    """Warn on stderr for each given day (option name, date text) outside the data's range."""
+def _query(m: Any, args: argparse.Namespace, **dates: Any) -> Any:
+    """Parse the command's dates, ``--traffic``, ``--view`` and ``--horizon`` once (a :class:`~karabakh_routes.Query`).
+
+    ``dates`` are ``on``, ``start`` and ``end`` as typed; the command then hands the query down,
+    and nothing below parses them again.
+    """
+    return m.query(traffic=getattr(args, "traffic", None), view=args.view, horizon=args.horizon, **dates)
+
+
+def _warn_outside(m: Any, q: Any, *days: tuple[str, dt.date | None]) -> None:
+    """Warn on stderr for each given day (option name, parsed date) outside the data's range."""
     from ._range import outside_note
-    from .dates import to_date
-    for option, text in days:
-        if text is not None:
-            note = outside_note(m.timeline, to_date(text), horizon=args.horizon)
+    for option, day in days:
+        if day is not None:
+            note = outside_note(m.timeline, day, horizon=q.horizon)
             if note:
                 _warning(f"{option} {note}")
 
@@ -283,7 +292,7 @@ def _basis_lines(basis: list[dict[str, Any]], indent: str) -> list[str]:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     m = _load(args)
-    gdf = m.status(on=args.on, traffic=args.traffic, view=args.view, horizon=args.horizon)
+    gdf = m._status(_query(m, args, on=args.on))
     if gdf.attrs.get("outside_data"):
         _warning(f"--on {gdf.attrs['outside_data']}")
     records = _status_records(gdf)
@@ -304,7 +313,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 def _cmd_reach(args: argparse.Namespace) -> int:
     m = _load(args)
-    r = m.reach(args.origin, args.destination, on=args.on, traffic=args.traffic, view=args.view, horizon=args.horizon)
+    r = m._reach(args.origin, args.destination, _query(m, args, on=args.on))
     if r.outside_data:
         _warning(f"--on {r.outside_data}")
     if args.json:
@@ -332,9 +341,9 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 
 def _cmd_periods(args: argparse.Namespace) -> int:
     m = _load(args)
-    ps = m.periods(args.origin, args.destination, start=args.start, end=args.end, traffic=args.traffic, view=args.view,
-                   horizon=args.horizon)
-    _warn_outside(m, args, ("--from", args.start), ("--to", args.end))
+    q = _query(m, args, start=args.start, end=args.end)
+    ps = m._periods(args.origin, args.destination, q)
+    _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
     if args.json:
         _print_json([p.to_dict() for p in ps])
         return 0
@@ -419,29 +428,28 @@ def _cmd_map(args: argparse.Namespace) -> int:
         raise _UsageError(f"-o {args.output}: a map is written as HTML ({', '.join(_MAP_HTML)}) or as a static "
                           f"image ({', '.join(_MAP_STATIC)}); {suffix} is not supported")
     m = _load(args)
-    _warn_outside(m, args, ("--on", args.on))
+    q = _query(m, args, on=args.on)
+    _warn_outside(m, q, ("--on", q.on))
     path = tuple(args.path) if args.path else None
     if suffix in _MAP_STATIC:
-        from .maps.static import save_static_map, static_map
-        fig = static_map(m, on=args.on, traffic=args.traffic, view=args.view, horizon=args.horizon, path=path,
-                         extent=getattr(args, "extent", None) or "contested")
+        from .maps.static import query_static_map, save_static_map
+        fig = query_static_map(m, q, path=path, extent=getattr(args, "extent", None) or "contested")
         with _writing(args.output):
             save_static_map(fig, args.output)
         _wrote(args.output)
         return 0
-    from .maps import date_map
-    fmap = date_map(m, on=args.on, traffic=args.traffic, view=args.view, horizon=args.horizon,
-                    path=path, offline=args.offline)
+    from .maps.date_map import query_map
+    fmap = query_map(m, q, path=path, offline=args.offline)
     _write_output(args.output, fmap.get_root().render())
     return 0
 
 
 def _cmd_timeline_map(args: argparse.Namespace) -> int:
     m = _load(args)
-    _warn_outside(m, args, ("--from", args.start), ("--to", args.end))
-    from .maps.timeline_map import timeline_map
-    fmap = timeline_map(m, start=args.start, end=args.end, traffic=args.traffic, view=args.view, horizon=args.horizon,
-                        offline=args.offline)
+    q = _query(m, args, start=args.start, end=args.end)
+    _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
+    from .maps.timeline_map import query_timeline_map
+    fmap = query_timeline_map(m, q, offline=args.offline)
     _write_output(args.output, fmap.get_root().render())
     return 0
 
@@ -451,9 +459,10 @@ def _cmd_chart(args: argparse.Namespace) -> int:
     if suffix not in (".png", ".svg"):
         raise _UsageError(f"output {args.output!r} must end in .png or .svg")
     m = _load(args)
-    _warn_outside(m, args, ("--from", args.start), ("--to", args.end))
-    from .chart import save_chart, timeline_chart
-    fig = timeline_chart(m, start=args.start, end=args.end, view=args.view, horizon=args.horizon)
+    q = _query(m, args, start=args.start, end=args.end)
+    _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
+    from .chart import query_chart, save_chart
+    fig = query_chart(m, q)
     with _writing(args.output):
         save_chart(fig, args.output)
     _wrote(args.output)

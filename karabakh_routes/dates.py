@@ -97,7 +97,7 @@ def _struct_to_date(st: time.struct_time) -> dt.date:
     return dt.date(st.tm_year, st.tm_mon, st.tm_mday)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DateSpan:
     """The bounds of one EDTF value.
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 from shapely.geometry import mapping
 
-from .dates import DateLike, to_date
-from .timeline import Horizon, View, parse_view
+from .dates import DateLike
+from .timeline import Horizon, View
 
 if TYPE_CHECKING:
     import folium
@@ -125,9 +125,9 @@ def explore(
     from .maps._html import claims_html, legend_html, title_html
     from .maps.date_map import add_overlay_box, base_map, set_page_title
 
-    day = to_date(on)
-    v = parse_view(view, model.ledger, horizon=horizon)
-    gdf = model.status(on=day, traffic=traffic, view=v)
+    q = model.query(on=on, traffic=traffic, view=view, horizon=horizon)  # parsed once, here
+    day, v = q.day, q.view
+    gdf = model._status(q)
     cls = gdf.attrs.get("traffic", "all")
     fmap = base_map(model, offline=offline, tiles=tiles)
     title = f"Segment status on {day.isoformat()}"

@@ -7,21 +7,24 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import networkx as nx
 
 from ._errors import DataError, KarabakhRoutesWarning, Problem
 from ._range import outside_note
 from .datasets import bundled_path
-from .dates import DateLike, to_date
-from .events import Ledger, check_traffic, read_ledger
+from .dates import DateLike
+from .events import Ledger, read_ledger
 from .network import _routes_json, graph_from_geodata, place_index, read_routes, routes_of
 from .places import Place
+from .query import Query
 from .reach import Period, Reach, periods, reach
 from .region import DEFAULT_REGION, REGION_FILE, Region, bundled_region_path, read_region
-from .timeline import Horizon, Timeline, View, parse_view
+from .timeline import Horizon, Timeline, View
+
+if TYPE_CHECKING:  # loaded by the methods that return tables
+    import geopandas as gpd
 
 __all__ = ["RoadModel", "load"]
 
@@ -40,9 +43,11 @@ class RoadModel:
     #: Title, map view, attribution and dates of the dataset (``region.json``; :mod:`karabakh_routes.region`).
     region: Region = field(default=DEFAULT_REGION)
     timeline: Timeline = field(init=False)
+    #: Where the compiled arrays are cached (a path prefix keyed by the inputs' content), or None.
+    cache: Path | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.timeline = Timeline(self.G, self.ledger)
+        self.timeline = Timeline(self.G, self.ledger, cache=self.cache)
 
     def __repr__(self) -> str:
         from ._repr import model_repr
@@ -62,6 +67,18 @@ class RoadModel:
         idx = place_index(self.G)
         return idx.places[idx.resolve(name)]
 
+    def query(self, *, on: DateLike | None = None, traffic: str | None = None, view: str | View = "consensus",
+              horizon: Horizon = "default", start: DateLike | None = None, end: DateLike | None = None) -> Query:
+        """Parse a question's date (or range), traffic class and view once; see :meth:`Query.parse`.
+
+        Examples
+        --------
+        >>> q = load().query(on="2023-07-20", traffic="Humanitarian", view="icrc")
+        >>> q.traffic, str(q.view)
+        ('humanitarian', 'claimant:ICRC')
+        """
+        return Query.parse(self.ledger, on=on, traffic=traffic, view=view, horizon=horizon, start=start, end=end)
+
     def status(self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus",
                horizon: Horizon = "default") -> gpd.GeoDataFrame:
         """Return every segment's status on a date; see :meth:`Timeline.status`.
@@ -69,30 +86,40 @@ class RoadModel:
         ``attrs["outside_data"]`` is empty for a date the data speaks about, else a sentence
         saying the date lies outside the data's range (docs/semantics.md).
         """
-        v = parse_view(view, self.ledger, horizon=horizon)
-        gdf = self.timeline.status(on=on, traffic=check_traffic(traffic) if traffic is not None else None, view=v)
-        gdf.attrs["outside_data"] = outside_note(self.timeline, to_date(on), horizon=v.horizon)
+        return self._status(self.query(on=on, traffic=traffic, view=view, horizon=horizon))
+
+    def _status(self, q: Query) -> gpd.GeoDataFrame:
+        """:meth:`status` of a parsed query (nothing is parsed again)."""
+        gdf = self.timeline.status(on=q.day, traffic=q.traffic, view=q.view)
+        gdf.attrs["outside_data"] = outside_note(self.timeline, q.day, horizon=q.horizon)
         return gdf
 
     def reach(self, origin: str, destination: str, *, on: DateLike, traffic: str = "civilian",
               view: str | View = "consensus", horizon: Horizon = "default") -> Reach:
         """Answer a reachability question; see :func:`karabakh_routes.reach.reach`."""
-        return reach(self.timeline, origin, destination, on=on, traffic=check_traffic(traffic), view=view,
-                     horizon=horizon)
+        return self._reach(origin, destination, self.query(on=on, traffic=traffic, view=view, horizon=horizon))
+
+    def _reach(self, origin: str, destination: str, q: Query) -> Reach:
+        """:meth:`reach` of a parsed query (for ``q.traffic``; nothing is parsed again)."""
+        return reach(self.timeline, origin, destination, on=q.day, traffic=q.traffic_class, view=q.view)
 
     def periods(self, origin: str, destination: str, *, start: DateLike | None = None, end: DateLike | None = None,
                 traffic: str = "civilian", view: str | View = "consensus", horizon: Horizon = "default") -> list[Period]:
         """Return reachability periods; see :func:`karabakh_routes.reach.periods`."""
-        return periods(self.timeline, origin, destination, start=start, end=end, traffic=check_traffic(traffic),
-                       view=view, horizon=horizon)
+        return self._periods(origin, destination, self.query(start=start, end=end, traffic=traffic, view=view,
+                                                             horizon=horizon))
+
+    def _periods(self, origin: str, destination: str, q: Query) -> list[Period]:
+        """:meth:`periods` of a parsed query (its range, for ``q.traffic``; nothing is parsed again)."""
+        return periods(self.timeline, origin, destination, start=q.start, end=q.end, traffic=q.traffic_class,
+                       view=q.view)
 
     def map(self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus",
             horizon: Horizon = "default", **kwargs: Any) -> Any:
         """Return a :class:`folium.Map` of the date; see :func:`karabakh_routes.maps.date_map`."""
-        from .maps import date_map
+        from .maps.date_map import query_map
 
-        return date_map(self, on=on, traffic=check_traffic(traffic) if traffic is not None else None, view=view,
-                        horizon=horizon, **kwargs)
+        return query_map(self, self.query(on=on, traffic=traffic, view=view, horizon=horizon), **kwargs)
 
 
 def load(
@@ -103,6 +130,7 @@ def load(
     segments: PathLike | None = None,
     routes: PathLike | None = None,
     region: PathLike | None = None,
+    cache: PathLike | bool | None = None,
 ) -> RoadModel:
     """Load the bundled data, or your own files, into a :class:`RoadModel`.
 
@@ -114,6 +142,12 @@ def load(
     the ``region.json`` beside your ``places`` file if there is one, else the defaults (the
     maps' view then fitted to the data). A region's ``area`` replaces the library's default
     check of where place coordinates are expected.
+
+    ``cache`` is a folder for the compiled claims (a ``.npz`` of numbers per horizon, named by
+    a hash of the input files' content and the library version): a second load of the same
+    files reads it instead of compiling. ``None`` (default) uses the folder named by the
+    ``KARABAKH_ROUTES_CACHE`` environment variable, if set; ``False`` never caches; ``True``
+    uses ``~/.cache/karabakh_routes``.
 
     Examples
     --------
@@ -141,7 +175,34 @@ def load(
         errors = sum(p.severity == "error" for p in exc.problems)
         raise DataError(exc.problems, header=f"{errors} problem(s) in the input data" + (
             f" ({dropped_routes_note(dropped, segments)})" if dropped else "")) from None
-    return RoadModel(G, ledger, reg)
+    return RoadModel(G, ledger, reg, cache=_cache_prefix(cache, events, sources, places, segments, routes))
+
+
+def _cache_prefix(cache: PathLike | bool | None, events: PathLike | None, sources: PathLike | None,
+                  places: PathLike | None, segments: PathLike | None, routes: PathLike | None) -> Path | None:
+    """The cache path prefix for these inputs: the folder, then a hash of the files' content and the version."""
+    import hashlib
+
+    if cache is None:
+        cache = os.environ.get("KARABAKH_ROUTES_CACHE") or False
+    if cache is False:
+        return None
+    folder = Path.home() / ".cache" / "karabakh_routes" if cache is True else Path(cache).expanduser()
+    from . import __version__
+    from ._columnar import CACHE_FORMAT
+
+    digest = hashlib.sha256(f"karabakh_routes {__version__} cache {CACHE_FORMAT}".encode())
+    for kind, given in (("events", events), ("sources", sources), ("places", places), ("segments", segments),
+                        ("routes", routes)):
+        path = Path(given) if given is not None else bundled_path(kind)
+        digest.update(kind.encode())
+        try:
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError:  # read already, so rarely: no cache rather than a stale one
+            return None
+    return folder / f"compiled-{digest.hexdigest()[:32]}"
 
 
 def build_graph(

@@ -28,16 +28,15 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import warnings
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS as CRSType
 from pyproj import Geod
@@ -45,10 +44,14 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from ._errors import DataError, DateError, KarabakhRoutesWarning, Problem, escape_surrogates, has_lone_surrogate
-from ._io import atomic_write, read_text
+from ._io import atomic_write, gc_paused, read_text
 from .datasets import bundled_path
 from .dates import DATE_MAX, DateSpan, parse_edtf
 from .places import PLACE_KINDS, Place, PlaceIndex, mixed_script_note, normalize_name
+
+if TYPE_CHECKING:  # loaded by the functions that build or read GeoDataFrames (reach needs neither)
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = [
     "Alignment",
@@ -137,9 +140,21 @@ def _parse_int(text: str) -> int | _Oversized:
 
 def _load_json(path: PathLike) -> Any:
     """Read a JSON file; every failure is a DataError naming the file (and line when known)."""
+    return _load_json_checked(path)[0]
+
+
+#: A JSON escape of a UTF-16 surrogate (``\ud800``-``\udfff``, any letter case): the only way a
+#: lone surrogate gets into the text read (UTF-8 decoding refuses encoded ones).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _load_json_checked(path: PathLike) -> tuple[Any, bool]:
+    """Return the JSON data of a file and whether it may hold a lone surrogate (see :func:`_load_json`)."""
     text = read_text(path)
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
     try:
-        return json.loads(text, parse_int=_parse_int)
+        with gc_paused():
+            return json.loads(text, parse_int=_parse_int), surrogates
     except json.JSONDecodeError as exc:
         raise DataError([Problem(str(path), f"line {exc.lineno}", "-", "", f"not valid JSON: {exc.msg}")]) from None
     except RecursionError:
@@ -196,12 +211,13 @@ def _check_surrogates(node: object, problems: list[Problem], file: str, where: s
     return bool(found)
 
 
-def _read_features(path: PathLike, label: str) -> list[Any]:
-    doc = _load_json(path)
+def _read_features(path: PathLike, label: str) -> tuple[list[Any], bool]:
+    """Return the features of a GeoJSON file and whether they may hold a lone surrogate."""
+    doc, surrogates = _load_json_checked(path)
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         found = _show(doc.get("type")) if isinstance(doc, dict) else type(doc).__name__
         raise DataError([Problem(str(path), "file", "type", found, f"a GeoJSON FeatureCollection of {label}")])
-    return list(doc["features"])
+    return list(doc["features"]), surrogates
 
 
 def _dict(value: object) -> dict[str, Any]:
@@ -332,7 +348,12 @@ def read_places(path: PathLike | None = None) -> dict[str, Place]:
     'Khankendi / Stepanakert'
     """
     p = path if path is not None else bundled_path("places")
-    feats = _read_features(p, "Points")
+    with gc_paused():
+        return _read_places(p)
+
+
+def _read_places(p: PathLike) -> dict[str, Place]:
+    feats, surrogates = _read_features(p, "Points")
     problems: list[Problem] = []
     places: dict[str, Place] = {}
     seen_ids: set[str] = set()
@@ -343,7 +364,8 @@ def read_places(path: PathLike | None = None) -> dict[str, Place]:
         where = _where(i, pid)
         geom = _dict(f.get("geometry"))
         n_before = len(problems)
-        _check_surrogates(f, problems, file, where)
+        if surrogates:
+            _check_surrogates(f, problems, file, where)
         _unique_id(pid, seen_ids, problems, file, where)
         name = _name_text(props.get("name"), problems, file, where, "name", "display name")
         aliases = _name_list(props, "aliases", problems, file, where, "name")
@@ -390,18 +412,18 @@ def read_places(path: PathLike | None = None) -> dict[str, Place]:
             id=pid, name=name, aliases=tuple(aliases), kind=str(kind), lon=lon, lat=lat,
             coord_source=coord_source, coord_precision=precision, note=note,
         )
-    _raise_or_warn(problems)
+    _raise_or_warn(problems, stacklevel=4)  # the caller of read_places
     return places
 
 
-def _raise_or_warn(problems: Sequence[Problem]) -> None:
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
+def _raise_or_warn(problems: Sequence[Problem], stacklevel: int = 3) -> None:
+    """Raise a DataError listing ``problems`` if any is an error, else warn each (attributed to the caller's caller)."""
+    if any(p.severity == "error" for p in problems):
         raise DataError(problems)
     for prob in problems:
         warning = KarabakhRoutesWarning(str(prob))
         warning.problem = prob
-        warnings.warn(warning, stacklevel=3)
+        warnings.warn(warning, stacklevel=stacklevel)
 
 
 def _number(x: object) -> float | None:
@@ -423,63 +445,220 @@ def _position(c: object) -> tuple[float, float] | None:
     return None if lon is None or lat is None else (lon, lat)
 
 
+def _fast_coords(coords: object) -> tuple[list[float], list[float]] | None:
+    """Return the x and y lists of a LineString's coordinates, or None to run the full checks.
+
+    Only at least two positions, each a pair of in-range JSON floats, are taken here.
+    """
+    if type(coords) is not list or len(coords) < 2:
+        return None
+    xs: list[float] = []
+    ys: list[float] = []
+    for c in coords:
+        if type(c) is not list or len(c) < 2:
+            return None
+        x, y = c[0], c[1]
+        if type(x) is not float or type(y) is not float or not (-180.0 <= x <= 180.0 and -90.0 <= y <= 90.0):
+            return None
+        xs.append(x)
+        ys.append(y)
+    return xs, ys
+
+
+def _fast_segment(props: dict[str, Any], places: Mapping[str, Place], ids: set[str]) -> tuple[str, str, str] | None:
+    """Return ``(id, u, v)`` of a segment, or None to run the full checks.
+
+    Only properties the full checks would report nothing about are taken here (the id is then
+    recorded as seen); any waypoint goes to the full checks.
+    """
+    sid, u, v = props.get("id"), props.get("u"), props.get("v")
+    if (type(sid) is not str or sid in ids or type(u) is not str or u not in places or type(v) is not str
+            or v not in places or not sid.strip() or not normalize_name(sid)):
+        return None
+    for key in ("name", "geometry_source", "note"):
+        value = props.get(key)
+        if value is not None and type(value) is not str:
+            return None
+    waypoints = props.get("waypoints")
+    if waypoints is not None and waypoints != []:
+        return None
+    ids.add(sid)
+    return sid, u, v
+
+
 def _read_segments(path: PathLike, places: Mapping[str, Place]) -> list[dict[str, Any]]:
-    feats = _read_features(path, "LineStrings")
-    problems: list[Problem] = []
-    out: list[dict[str, Any]] = []
-    ids: set[str] = set()
-    file = str(path)
-    for i, f, props in _features_with_properties(feats, file, problems):
-        sid = props.get("id")
-        where = _where(i, sid)
-        geom = _dict(f.get("geometry"))
-        n_before = len(problems)
-        _check_surrogates(f, problems, file, where)
-        _unique_id(sid, ids, problems, file, where)
-        for end in ("u", "v"):
-            val = props.get(end)
-            if not isinstance(val, str) or val not in places:
-                problems.append(Problem(file, where, end, _show(val), "a place id from the places file (JSON text)"))
-        name = _opt_text(props, "name", problems, file, where, "a display name")
-        waypoints = _name_list(props, "waypoints", problems, file, where, "waypoint name")
-        geometry_source = _opt_text(props, "geometry_source", problems, file, where, "the sources of the waypoints")
-        note = _opt_text(props, "note", problems, file, where, "free text")
-        bad = len(problems) > n_before
-        if geom.get("type") != "LineString":
-            problems.append(Problem(file, where, "geometry.type", _show(geom.get("type")), "LineString"))
+    """Read the segments file: one dict per segment (id, u, v, name, geometry, length_km, waypoints, ...)."""
+    with gc_paused():
+        feats, surrogates = _read_features(path, "LineStrings")
+        problems: list[Problem] = []
+        out: list[dict[str, Any]] = []
+        ids: set[str] = set()
+        file = str(path)
+        # per accepted segment: its feature index, and where its end-gap problems go in ``problems``
+        index: list[int] = []
+        at: list[int] = []
+        xs: list[float] = []
+        ys: list[float] = []
+        counts: list[int] = []
+        for i, f in enumerate(feats):
+            if not surrogates and type(f) is dict:
+                props = f.get("properties")
+                geom = f.get("geometry")
+                if type(props) is dict and type(geom) is dict and geom.get("type") == "LineString":
+                    fast = _fast_segment(props, places, ids)
+                    if fast is not None:
+                        xy = _fast_coords(geom.get("coordinates"))
+                        if xy is not None:
+                            sid, u, v = fast
+                            out.append({"id": sid, "u": u, "v": v, "name": props.get("name") or sid,
+                                        "waypoints": (), "geometry_source": props.get("geometry_source") or "",
+                                        "note": props.get("note") or ""})
+                            index.append(i)
+                            at.append(len(problems))
+                            xs.extend(xy[0])
+                            ys.extend(xy[1])
+                            counts.append(len(xy[0]))
+                            continue
+                        ids.discard(fast[0])  # checked again below, with every problem reported
+            seg = _check_segment(i, f, places, ids, problems, file)
+            if seg is not None:
+                seg_props, (sxs, sys_) = seg
+                out.append(seg_props)
+                index.append(i)
+                at.append(len(problems))
+                xs.extend(sxs)
+                ys.extend(sys_)
+                counts.append(len(sxs))
+        if not out:
+            _raise_or_warn(problems)
+            return out
+        x = np.array(xs, dtype=float)
+        y = np.array(ys, dtype=float)
+        n_points = np.array(counts, dtype=np.intp)
+        first = np.zeros(len(counts), dtype=np.intp)
+        np.cumsum(n_points[:-1], out=first[1:])
+        last = first + n_points - 1
+        gaps = _end_gaps(out, places, x, y, first, last)
+        lengths = _line_lengths_km(x, y, first, n_points)
+        lines = shapely.linestrings(np.column_stack([x, y]), indices=np.repeat(np.arange(len(counts)), n_points))
+        found: list[tuple[int, Problem]] = []
+        for k, seg_props in enumerate(out):
+            seg_props["geometry"] = lines[k]
+            seg_props["length_km"] = lengths[k]
+            for end, point, gap in (("u", first[k], gaps[0][k]), ("v", last[k], gaps[1][k])):
+                if gap > MAX_END_GAP_KM:
+                    pl = places[seg_props[end]]
+                    px, py = xs[point], ys[point]
+                    found.append((at[k], Problem(
+                        file, _where(index[k], seg_props["id"]), "geometry.coordinates", f"[{px}, {py}]",
+                        f"the line's {'first' if end == 'u' else 'last'} point must be at place "
+                        f"{pl.id!r} ({pl.lon}, {pl.lat}); it is {gap:.1f} km away")))
+        if found:  # each in file order: after the problems of the features before its own
+            merged: list[Problem] = []
+            done = 0
+            for pos, prob in found:
+                merged.extend(problems[done:pos])
+                merged.append(prob)
+                done = pos
+            problems = merged + problems[done:]
+        _raise_or_warn(problems)
+        return out
+
+
+def _end_gaps(segs: Sequence[Mapping[str, Any]], places: Mapping[str, Place], x: np.ndarray, y: np.ndarray,
+              first: np.ndarray, last: np.ndarray) -> tuple[list[float], list[float]]:
+    """Return the distances (km) from each line's first point to its place ``u`` and from its last to ``v``."""
+    out = []
+    for end, points in (("u", first), ("v", last)):
+        lon = np.array([places[s[end]].lon for s in segs], dtype=float)
+        lat = np.array([places[s[end]].lat for s in segs], dtype=float)
+        dist = _GEOD.inv(lon, lat, x[points], y[points])[2]
+        out.append((np.asarray(dist, dtype=float) / 1000.0).tolist())
+    return out[0], out[1]
+
+
+def _line_lengths_km(x: np.ndarray, y: np.ndarray, first: np.ndarray, n_points: np.ndarray) -> list[float]:
+    """Return the geodesic length (km) of each line, exactly as :func:`segment_length_km` computes it.
+
+    The distances between consecutive points are computed at once; each line's are then added
+    up in order from 0.0, as ``Geod.line_length`` does, so the sums are the same to the last bit.
+    """
+    n_pairs = n_points - 1
+    pair_first = np.zeros(len(n_pairs), dtype=np.intp)
+    np.cumsum(n_pairs[:-1], out=pair_first[1:])
+    total = int(n_pairs.sum())
+    start = np.repeat(first - pair_first, n_pairs) + np.arange(total, dtype=np.intp)
+    dist = np.asarray(_GEOD.inv(x[start], y[start], x[start + 1], y[start + 1])[2], dtype=float)
+    metres = np.zeros(len(n_pairs), dtype=float)
+    for k in np.unique(n_pairs).tolist():
+        rows = np.flatnonzero(n_pairs == k)
+        if len(rows) * 4 < k:  # a few long lines: add their distances one by one
+            for r in rows.tolist():
+                acc = 0.0
+                for d in dist[pair_first[r]:pair_first[r] + k].tolist():
+                    acc += d
+                metres[r] = acc
             continue
-        coords = geom.get("coordinates")
-        positions = [_position(c) for c in coords] if isinstance(coords, list) else []
-        if len(positions) < 2 or any(pos is None for pos in positions):
-            problems.append(Problem(file, where, "geometry.coordinates", _show(coords, 80),
-                                    "at least two [longitude, latitude] positions"))
-            continue
-        xy = [pos for pos in positions if pos is not None]
-        if any(not (-180 <= x <= 180 and -90 <= y <= 90) for x, y in xy):
-            problems.append(Problem(file, where, "geometry.coordinates", _show(coords, 80),
-                                    "longitude in -180..180 and latitude in -90..90"))
-            continue
-        if bad:
-            continue
-        assert isinstance(sid, str) and name is not None and waypoints is not None
-        assert geometry_source is not None and note is not None
-        line = LineString(xy)
-        for end, (x, y) in (("u", xy[0]), ("v", xy[-1])):
-            pl = places[props[end]]
-            gap = _GEOD.inv(pl.lon, pl.lat, x, y)[2] / 1000.0
-            if gap > MAX_END_GAP_KM:
-                problems.append(Problem(file, where, "geometry.coordinates", f"[{x}, {y}]",
-                                        f"the line's {'first' if end == 'u' else 'last'} point must be at place "
-                                        f"{pl.id!r} ({pl.lon}, {pl.lat}); it is {gap:.1f} km away"))
-        out.append({
-            "id": sid, "u": props["u"], "v": props["v"], "name": name or sid,
-            "geometry": line,
-            "waypoints": tuple(waypoints),
-            "geometry_source": geometry_source,
-            "note": note,
-        })
-    _raise_or_warn(problems)
-    return out
+        block = dist[pair_first[rows][:, None] + np.arange(k, dtype=np.intp)]
+        acc_arr = np.zeros(len(rows), dtype=float)
+        for j in range(k):
+            acc_arr += block[:, j]
+        metres[rows] = acc_arr
+    km: list[float] = (metres / 1000.0).tolist()
+    return km
+
+
+def _check_segment(i: int, f: object, places: Mapping[str, Place], ids: set[str], problems: list[Problem],
+                   file: str) -> tuple[dict[str, Any], tuple[list[float], list[float]]] | None:
+    """Check one feature of the segments file with every check, reporting each problem.
+
+    Returns the segment's properties and its coordinates (x and y lists) when it is fit to
+    join the network (its ends' distance to its places is checked afterwards), else None.
+    """
+    if not isinstance(f, dict):
+        problems.append(Problem(file, f"feature {i}", "-", _show(f, 40), "a GeoJSON Feature (a JSON object)"))
+        return None
+    if not isinstance(f.get("properties"), dict):
+        problems.append(Problem(file, f"feature {i}", "properties", _show(f.get("properties"), 40),
+                                "a JSON object of properties"))
+        return None
+    props = f["properties"]
+    sid = props.get("id")
+    where = _where(i, sid)
+    geom = _dict(f.get("geometry"))
+    n_before = len(problems)
+    _check_surrogates(f, problems, file, where)
+    _unique_id(sid, ids, problems, file, where)
+    for end in ("u", "v"):
+        val = props.get(end)
+        if not isinstance(val, str) or val not in places:
+            problems.append(Problem(file, where, end, _show(val), "a place id from the places file (JSON text)"))
+    name = _opt_text(props, "name", problems, file, where, "a display name")
+    waypoints = _name_list(props, "waypoints", problems, file, where, "waypoint name")
+    geometry_source = _opt_text(props, "geometry_source", problems, file, where, "the sources of the waypoints")
+    note = _opt_text(props, "note", problems, file, where, "free text")
+    bad = len(problems) > n_before
+    if geom.get("type") != "LineString":
+        problems.append(Problem(file, where, "geometry.type", _show(geom.get("type")), "LineString"))
+        return None
+    coords = geom.get("coordinates")
+    positions = [_position(c) for c in coords] if isinstance(coords, list) else []
+    if len(positions) < 2 or any(pos is None for pos in positions):
+        problems.append(Problem(file, where, "geometry.coordinates", _show(coords, 80),
+                                "at least two [longitude, latitude] positions"))
+        return None
+    xy = [pos for pos in positions if pos is not None]
+    if any(not (-180 <= x <= 180 and -90 <= y <= 90) for x, y in xy):
+        problems.append(Problem(file, where, "geometry.coordinates", _show(coords, 80),
+                                "longitude in -180..180 and latitude in -90..90"))
+        return None
+    if bad:
+        return None
+    assert isinstance(sid, str) and name is not None and waypoints is not None
+    assert geometry_source is not None and note is not None
+    seg = {"id": sid, "u": props["u"], "v": props["v"], "name": name or sid, "waypoints": tuple(waypoints),
+           "geometry_source": geometry_source, "note": note}
+    return seg, ([x for x, _ in xy], [y for _, y in xy])
 
 
 def read_routes(path: PathLike | None, segment_ids: Sequence[str]) -> dict[str, Route]:
@@ -642,34 +821,36 @@ def graph_from_geodata(
     >>> routes_of(G)["lachin_corridor"].name
     'Lachin corridor'
     """
-    place_map = read_places(places)
-    seg_path = segments if segments is not None else bundled_path("segments")
-    segs = _read_segments(seg_path, place_map)
-    if routes is None and segments is not None:
-        route_map: dict[str, Route] = {}
-    else:
-        route_map = read_routes(routes, [s["id"] for s in segs])
-    routes_path = str(routes if routes is not None else ("" if segments is not None else bundled_path("routes")))
-    routes_text = _routes_json(route_map)
-    G = nx.MultiGraph(crs=CRS, routes=routes_text, routes_file=os.path.basename(routes_path))
-    _ROUTES[G] = (routes_text, route_map)
-    if routes_path:
-        _ROUTES_PATHS[G] = routes_path
-    for pl in place_map.values():
-        G.add_node(pl.id, x=pl.lon, y=pl.lat, name=pl.name, aliases=pl.aliases, kind=pl.kind,
-                   coord_source=pl.coord_source, coord_precision=pl.coord_precision, note=pl.note)
-    membership: dict[str, list[str]] = {}
-    for r in route_map.values():
-        for sid in r.segments:
-            membership.setdefault(sid, []).append(r.id)
-    for seg in segs:
-        length_km = segment_length_km(seg["geometry"])
-        G.add_edge(seg["u"], seg["v"], key=seg["id"], id=seg["id"], u=seg["u"], v=seg["v"], name=seg["name"],
-                   routes=tuple(membership.get(seg["id"], ())), geometry=seg["geometry"],
-                   length_km=length_km, length=length_km * 1000.0, waypoints=seg["waypoints"],
-                   geometry_source=seg["geometry_source"], note=seg["note"])
-    _set_street_counts(G)
-    if G.number_of_nodes() and not nx.is_connected(G):
+    with gc_paused():
+        place_map = read_places(places)
+        seg_path = segments if segments is not None else bundled_path("segments")
+        segs = _read_segments(seg_path, place_map)
+        if routes is None and segments is not None:
+            route_map: dict[str, Route] = {}
+        else:
+            route_map = read_routes(routes, [s["id"] for s in segs])
+        routes_path = str(routes if routes is not None else ("" if segments is not None else bundled_path("routes")))
+        routes_text = _routes_json(route_map)
+        G = nx.MultiGraph(crs=CRS, routes=routes_text, routes_file=os.path.basename(routes_path))
+        _ROUTES[G] = (routes_text, route_map)
+        if routes_path:
+            _ROUTES_PATHS[G] = routes_path
+        for pl in place_map.values():
+            G.add_node(pl.id, x=pl.lon, y=pl.lat, name=pl.name, aliases=pl.aliases, kind=pl.kind,
+                       coord_source=pl.coord_source, coord_precision=pl.coord_precision, note=pl.note)
+        membership: dict[str, list[str]] = {}
+        for r in route_map.values():
+            for sid in r.segments:
+                membership.setdefault(sid, []).append(r.id)
+        for seg in segs:
+            length_km = seg["length_km"]
+            G.add_edge(seg["u"], seg["v"], key=seg["id"], id=seg["id"], u=seg["u"], v=seg["v"], name=seg["name"],
+                       routes=tuple(membership.get(seg["id"], ())), geometry=seg["geometry"],
+                       length_km=length_km, length=length_km * 1000.0, waypoints=seg["waypoints"],
+                       geometry_source=seg["geometry_source"], note=seg["note"])
+        _set_street_counts(G)
+        connected = not G.number_of_nodes() or nx.is_connected(G)
+    if not connected:
         parts = sorted((sorted(c) for c in nx.connected_components(G)), key=len)
         isolated = "; ".join(", ".join(c) for c in parts[:-1])
         prob = Problem(str(seg_path), "network", "u/v", isolated,
@@ -847,6 +1028,8 @@ def _plain(value: Any) -> Any:
 
 def _missing(value: Any) -> bool:
     """Return whether a GeoDataFrame cell is empty (None, NaN, NA, NaT); a list or geometry never is."""
+    import pandas as pd
+
     if value is None:
         return True
     if isinstance(value, (str, list, tuple, dict, set, np.ndarray, BaseGeometry)):
@@ -873,6 +1056,9 @@ def _columns(preferred: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> lis
 
 def _frame(rows: list[dict[str, Any]], preferred: Sequence[str], geometry: list[Any], crs: Any,
            index: pd.Index) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import pandas as pd
+
     columns = _columns(preferred, rows)
     frame = pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=columns)
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=crs), crs=crs)
@@ -918,6 +1104,8 @@ def graph_to_gdfs(G: nx.MultiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
     >>> gdf_edges.loc[("goris", "tegh", "goris__tegh"), "id"]
     'goris__tegh'
     """
+    import pandas as pd
+
     crs = G.graph.get("crs", CRS)
     nodes = list(G.nodes(data=True))
     node_rows = [{c: list(x) if isinstance(x, tuple) else x for c, x in d.items() if c != "geometry"} for _, d in nodes]
@@ -957,6 +1145,8 @@ def _geometry_column(gdf: gpd.GeoDataFrame) -> str | None:
 
 def _length_km(geometry: LineString, crs: Any) -> float:
     """Return the geodesic length in km of a line in ``crs`` (reprojected to lon/lat when needed)."""
+    import geopandas as gpd
+
     if crs is not None and not CRSType.from_user_input(crs).is_geographic:
         geometry = gpd.GeoSeries([geometry], crs=crs).to_crs(CRS).iloc[0]
     return segment_length_km(geometry)

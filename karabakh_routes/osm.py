@@ -41,6 +41,7 @@ from .datasets import bundled_path
 from .dates import parse_edtf
 from .places import PLACE_KINDS, name_keys, normalize_name
 from .region import DEFAULT_ATTRIBUTION, REGION_FILE, Region, bundled_region_path, read_region, write_region
+from .vocab import DEFAULT_MAX_SNAP_M, ROAD_HIGHWAYS
 
 if TYPE_CHECKING:  # networkx, numpy and pyproj load when an extract is read (the command line's --help stays fast)
     import networkx as nx
@@ -65,12 +66,8 @@ PathLike = str | os.PathLike[str]
 
 #: The attribution OpenStreetMap data requires; carried into the region metadata, so maps show it.
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
-#: ``highway`` values read as roads by default (each also with ``_link`` where OSM has one).
-ROAD_HIGHWAYS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
-                 "secondary_link", "tertiary", "tertiary_link", "unclassified", "residential", "living_street",
-                 "road")
-#: The default largest distance (metres) between a place and the road node it is snapped to.
-DEFAULT_MAX_SNAP_M = 2000.0
+# ROAD_HIGHWAYS (the ``highway`` values read as roads by default) and DEFAULT_MAX_SNAP_M live in
+# vocab.py, so that the CLI's --help reads them without importing this module.
 #: The OSM name tags that become a place's aliases (with its ``name`` tag).
 ALIAS_TAGS = ("name", "name:hy", "name:az", "name:ru", "name:en")
 #: Extract suffixes read, by format.

@@ -28,6 +28,10 @@ _TRANSLIT = str.maketrans({"ş": "sh", "Ş": "sh", "ç": "ch", "Ç": "ch", "ğ":
                            "q": "g", "Q": "g"})
 
 
+#: Every ASCII character that is not a letter or digit, mapped to None (deleted).
+_ASCII_DROP = {i: None for i in range(128) if not chr(i).isalnum()}
+
+
 def name_keys(name: str) -> tuple[str, ...]:
     """Return the lookup keys of a name: the normalized name and a transliterated variant.
 
@@ -35,6 +39,8 @@ def name_keys(name: str) -> tuple[str, ...]:
     ``Xankəndi`` -> ``khankandi``).
     """
     plain = normalize_name(name)
+    if name.isascii() and "x" not in name and "q" not in name and "X" not in name and "Q" not in name:
+        return (plain,)  # nothing to transliterate
     alt = normalize_name(name.translate(_TRANSLIT))
     return (plain,) if alt == plain else (plain, alt)
 
@@ -49,6 +55,8 @@ def normalize_name(name: str) -> str:
     >>> normalize_name("  Shusha–Shushi ")
     'shushashushi'
     """
+    if name.isascii():  # the same key, faster: ASCII has no accents and casefolds as it lowercases
+        return name.lower().translate(_ASCII_DROP)
     folded = name.translate(_FOLD)
     decomposed = unicodedata.normalize("NFKD", folded)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -94,6 +102,8 @@ def mixed_script_words(text: str) -> list[str]:
     ([], [])
     """
     out: list[str] = []
+    if text.isascii():  # Latin letters only
+        return out
     for word in _words(text):
         scripts = {_script(ch) for ch in word if ch.isalpha()}
         if "LATIN" in scripts and scripts & _LOOKALIKE_SCRIPTS:
@@ -185,6 +195,13 @@ class PlaceIndex:
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and any(k in self._keys for k in name_keys(name))
+
+    def get(self, name: str) -> str | None:
+        """Return the id of the place called ``name``, or None (as :meth:`resolve`, without raising)."""
+        for key in name_keys(name) if isinstance(name, str) else ():
+            if key in self._keys:
+                return self._keys[key]
+        return None
 
     def resolve(self, name: str) -> str:
         """Return the id of the place called ``name``.

@@ -27,17 +27,17 @@ Semantics (v2; the full contract, with worked examples, is ``docs/semantics.md``
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import heapq
+import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
-import pandas as pd
 
 from . import _columnar as _col
 from ._errors import DateError, ViewError
@@ -46,6 +46,10 @@ from .events import TRAFFIC_CLASSES, Event, Ledger, check_traffic
 from .network import routes_of
 from .places import normalize_name
 from .vocab import SEGMENT_STATUSES
+
+if TYPE_CHECKING:  # geopandas and pandas load when a table is asked for (reach needs neither)
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = ["Claim", "ClassStatus", "Decision", "decide", "Timeline", "View", "parse_view", "parse_horizon", "overall_status",
            "combine_statuses", "SEGMENT_STATUSES", "DEFAULT_HORIZON", "Horizon"]
@@ -201,15 +205,21 @@ class Claim:
 
     def assumption(self) -> str | None:
         """Return a plain-language line when this claim rests on an assumption, else None."""
-        if self.kind == "baseline":
-            return (f"{self.event}: assumed {self.status} (dataset baseline, source {self.source}): "
-                    "no claim in force about this road")
-        if self.carried:
-            return f"{self.event} ({self.claimant}): carried forward {self.age_days} day(s) past its as-of date {self.as_of}"
-        if self.forecast:
-            return (f"{self.event} ({self.claimant}): an end its source stated in advance; "
-                    f"{self.age_days} day(s) past its as-of date {self.as_of}")
-        return None
+        return assumption_line(self.to_dict())
+
+
+def assumption_line(claim: Mapping[str, Any]) -> str | None:
+    """The assumption a claim (its :meth:`Claim.to_dict` form) rests on, in plain language, else None."""
+    if claim["kind"] == "baseline":
+        return (f"{claim['event']}: assumed {claim['status']} (dataset baseline, source {claim['source']}): "
+                "no claim in force about this road")
+    if claim["carried"]:
+        return (f"{claim['event']} ({claim['claimant']}): carried forward {claim['age_days']} day(s) past its as-of "
+                f"date {claim['as_of']}")
+    if claim["forecast"]:
+        return (f"{claim['event']} ({claim['claimant']}): an end its source stated in advance; "
+                f"{claim['age_days']} day(s) past its as-of date {claim['as_of']}")
+    return None
 
 
 @dataclass(frozen=True)
@@ -569,6 +579,7 @@ class _Store:
     """
 
     points: list[dt.date]
+    class_points: dict[str, list[dt.date]]  # per traffic class: the days anything about it may change
 
     def claimants(self, segment: str, traffic: str) -> list[str]:
         raise NotImplementedError
@@ -581,8 +592,8 @@ class _ReferenceStore(_Store):
     """One :class:`_KeyTimeline` per key, compiled by :func:`_compile` (the reference engine)."""
 
     def __init__(self, table: dict[tuple[str, str, str], _KeyTimeline], by_key: dict[tuple[str, str], list[str]],
-                 points: list[dt.date]) -> None:
-        self.table, self.by_key, self.points = table, by_key, points
+                 points: list[dt.date], class_points: dict[str, list[dt.date]]) -> None:
+        self.table, self.by_key, self.points, self.class_points = table, by_key, points, class_points
 
     def claimants(self, segment: str, traffic: str) -> list[str]:
         return self.by_key.get((segment, traffic), [])
@@ -594,8 +605,9 @@ class _ReferenceStore(_Store):
 class _ColumnarStore(_Store):
     """Every key's change points as arrays (:mod:`karabakh_routes._columnar`)."""
 
-    def __init__(self, compiled: _col.Compiled, tl: Timeline, points: list[dt.date]) -> None:
-        self.c, self.points = compiled, points
+    def __init__(self, compiled: _col.Compiled, tl: Timeline, points: list[dt.date],
+                 class_points: dict[str, list[dt.date]]) -> None:
+        self.c, self.points, self.class_points = compiled, points, class_points
         self._events = tl._ea.events
         self._seg = tl._seg_index
         self._claimant = {c: i for i, c in enumerate(tl._ea.claimants)}
@@ -605,7 +617,7 @@ class _ColumnarStore(_Store):
         si = self._seg.get(segment)
         if si is None:
             return []
-        return [self._names[c] for c in self.c.by_key.get((si, _CLASS_INDEX[traffic]), ())]
+        return [self._names[c] for c in self.c.claimants(si, _CLASS_INDEX[traffic])]
 
     def at(self, segment: str, traffic: str, claimant: str, day: dt.date) -> tuple[Event | None, tuple[Event, ...]]:
         code = self.c.code(self._seg[segment], _CLASS_INDEX[traffic], self._claimant[claimant])
@@ -614,6 +626,9 @@ class _ColumnarStore(_Store):
 
 
 _CLASS_INDEX = {c: i for i, c in enumerate(TRAFFIC_CLASSES)}
+#: Status codes of the vectorised snapshot (:meth:`Timeline._snapshot`).
+_CODES = ("unknown", "open", "closed", "disputed")
+_CODE = {s: i for i, s in enumerate(_CODES)}
 #: The engines a :class:`Timeline` compiles with.
 ENGINES = ("columnar", "reference")
 
@@ -627,6 +642,11 @@ class Timeline:
         The road graph (never modified).
     ledger
         Events and sources.
+    cache
+        Optional: where to keep the compiled arrays on disk (a path prefix; one ``.npz`` per
+        horizon is written beside it and read back next time instead of compiling). The
+        caller keys it by the inputs' content (:func:`karabakh_routes.load` does, with
+        ``cache=``); only the columnar engine uses it.
     engine
         ``"columnar"`` (default): claims compiled into sorted arrays for all keys at once
         (:mod:`karabakh_routes._columnar`); ``"reference"``: each key compiled on its own
@@ -646,13 +666,15 @@ class Timeline:
     True
     """
 
-    def __init__(self, G: nx.MultiGraph, ledger: Ledger, *, engine: str = "columnar") -> None:
+    def __init__(self, G: nx.MultiGraph, ledger: Ledger, *, engine: str = "columnar",
+                 cache: str | os.PathLike[str] | None = None) -> None:
         if engine not in ENGINES:
             msg = f"Unknown engine {engine!r}: use one of {', '.join(ENGINES)}."
             raise ValueError(msg)
         self.G = G
         self.ledger = ledger
         self.engine = engine
+        self.cache = cache
         self.segments: list[str] = [k for *_, k in G.edges(keys=True)]
         self._seg_set = set(self.segments)
         self._seg_index = {s: i for i, s in enumerate(self.segments)}
@@ -663,6 +685,7 @@ class Timeline:
         self._base = _col.base_windows(self._ea, routes_of(G), self._seg_index)
         self._passages: dict[tuple[str, str], dict[dt.date, list[Event]]] = defaultdict(lambda: defaultdict(list))
         self._fixed_points: set[dt.date] = set()
+        self._fixed_by_class: dict[str, set[dt.date]] = {c: set() for c in TRAFFIC_CLASSES}
         events, segs = self._ea.events, self.segments
         baseline_items: dict[tuple[str, str], list[_Item]] = defaultdict(list)
         kinds = self._ea.kind[self._base.ev]
@@ -674,13 +697,24 @@ class Timeline:
                 if label == "passage":
                     for cls in ev.allowed:
                         self._passages[(seg, cls)][d0].append(ev)
+                        self._fixed_by_class[cls].update((d0, _next_day(d0)))
                     self._fixed_points.update((d0, _next_day(d0)))
                 else:
                     for cls in ev.classes:
                         baseline_items[(seg, cls)].append(_Item(seg, d0, dt.date.fromordinal(w1), ev))
         self._baselines = {key: _compile(items) for key, items in baseline_items.items()}
-        for kt in self._baselines.values():
+        ncls = len(TRAFFIC_CLASSES)
+        self._baseline_groups = np.zeros(len(segs) * ncls, bool)
+        for seg, cls in self._baselines:
+            self._baseline_groups[self._seg_index[seg] * ncls + _CLASS_INDEX[cls]] = True
+        by_day: dict[int, list[int]] = defaultdict(list)
+        for (seg, cls), days in self._passages.items():
+            for d0 in days:
+                by_day[d0.toordinal()].append(self._seg_index[seg] * ncls + _CLASS_INDEX[cls])
+        self._passage_groups = {d: np.asarray(g, np.int64) for d, g in by_day.items()}
+        for (_, cls), kt in self._baselines.items():
             self._fixed_points.update(kt.points)
+            self._fixed_by_class[cls].update(kt.points)
         self._index_starts()
         self._stores: dict[int | None, _Store] = {}
         self._source_stores: dict[tuple[str, int | None], _Store] = {}
@@ -738,6 +772,7 @@ class Timeline:
 
     def _compile_store(self, horizon: int | None, source: str | None = None) -> _Store:
         points = set(self._fixed_points)
+        by_class = {c: set(days) for c, days in self._fixed_by_class.items()}
         if self.engine == "reference":
             keep = None if source is None else (lambda e: e.source == source)
             table: dict[tuple[str, str, str], _KeyTimeline] = {}
@@ -747,19 +782,31 @@ class Timeline:
                 table[key] = kt
                 by_key[(key[0], key[1])].append(key[2])
                 points.update(kt.points)
+                by_class[key[1]].update(kt.points)
                 # the day after an as-of date inside a window: the claim turns carried there
                 for it in items:
                     a = self._as_of[it.event.id]
                     if it.ws <= a < it.we:
                         points.add(_next_day(a))
-            return _ReferenceStore(table, dict(by_key), _sorted_points(points))
+                        by_class[key[1]].add(_next_day(a))
+            return _ReferenceStore(table, dict(by_key), _sorted_points(points),
+                                   {c: _sorted_points(d) for c, d in by_class.items()})
         keep_arr = None
         if source is not None:
             keep_arr = np.fromiter((e.source == source for e in self._ea.events), bool, len(self._ea.events))
-        compiled = _col.compile_keys(_col.clip_windows(self._base, self._ea, horizon), self._ea, keep_arr)
+        cache_file = f"{os.fspath(self.cache)}-h{'none' if horizon is None else horizon}.npz" if self.cache else None
+        compiled = _col.load_compiled(cache_file) if cache_file and source is None else None
+        if compiled is None:
+            compiled = _col.compile_keys(_col.clip_windows(self._base, self._ea, horizon), self._ea, keep_arr)
+            if cache_file and source is None:
+                with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+                    os.makedirs(os.path.dirname(cache_file) or ".", exist_ok=True)
+                    _col.save_compiled(cache_file, compiled)
         days = np.union1d(compiled.points, compiled.asof_points).tolist()
         points.update(dt.date.fromordinal(d) for d in days)
-        return _ColumnarStore(compiled, self, _sorted_points(points))
+        for c, cls in enumerate(TRAFFIC_CLASSES):
+            by_class[cls].update(dt.date.fromordinal(d) for d in compiled.class_points[c].tolist())
+        return _ColumnarStore(compiled, self, _sorted_points(points), {c: _sorted_points(d) for c, d in by_class.items()})
 
     def _store(self, horizon: int | None) -> _Store:
         if horizon not in self._stores:
@@ -773,16 +820,19 @@ class Timeline:
 
     # -- change points -------------------------------------------------------------
     def change_points(
-        self, start: DateLike | None = None, end: DateLike | None = None, *, horizon: Horizon = "default"
+        self, start: DateLike | None = None, end: DateLike | None = None, *, horizon: Horizon = "default",
+        traffic: str | None = None,
     ) -> list[dt.date]:
         """Return the sorted dates on which any status, passage or flag may change.
 
         Between two consecutive change points every answer is the same (evidence ages
-        aside, which grow by a day each day a claim is carried).
+        aside, which grow by a day each day a claim is carried). With ``traffic``, only the
+        dates on which something about that class may change.
         """
         lo = to_date(start) if start is not None else DATE_MIN
         hi = to_date(end) if end is not None else DATE_MAX
-        points = self._store(DEFAULT_HORIZON if horizon == "default" else parse_horizon(horizon)).points
+        store = self._store(DEFAULT_HORIZON if horizon == "default" else parse_horizon(horizon))
+        points = store.points if traffic is None else store.class_points[check_traffic(traffic)]
         i = bisect.bisect_left(points, lo)
         j = bisect.bisect_right(points, hi)
         return points[i:j]
@@ -808,6 +858,119 @@ class Timeline:
         return Claim(ev.id, ev.claimant, ev.source, status, ev.type, ev.start.text,
                      ev.end.text if ev.end else "", ev.quote, ev.note, src.url if src else "", uncertain, ev.direction,
                      kind, as_of, carried, forecast, age, ev.start.lower.isoformat())
+
+    def _snapshot(self, day: dt.date, traffic: str, v: View) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every segment's status for one class on a day, vectorised over all keys.
+
+        Returns ``(codes, exact, one_way)`` per segment (in :attr:`segments` order); ``one_way``
+        marks the segments with a one-way claim in force (see :meth:`ClassStatus.towards`); ``codes`` index
+        :data:`_CODES`; ``exact`` marks the segments whose status the arrays alone cannot
+        settle (a passage that day, a carried claim with a newer start on its key that may
+        set it aside, a baseline to fall back on): their code is left to :meth:`class_status`.
+        The reference engine settles every segment by :meth:`class_status`.
+        """
+        n = len(self.segments)
+        ncls = len(TRAFFIC_CLASSES)
+        ci = _CLASS_INDEX[traffic]
+        store = self._source_store(v.value, v.horizon) if v.kind == "source" else self._store(v.horizon)
+        codes = np.zeros(n, np.int8)
+        exact = np.zeros(n, bool)
+        one_way = np.zeros(n, bool)
+        if not isinstance(store, _ColumnarStore):
+            exact[:] = True
+            return codes, exact, one_way
+        c = store.c
+        claimant = None
+        if v.kind == "claimant":
+            claimant = self._ea.claimants.index(v.value) if v.value in self._ea.claimants else -1
+        d = day.toordinal()
+        keys, win = c.in_force(d, ci, claimant)
+        live = win >= 0
+        keys, win = keys[live], win[live]
+        seg = keys // c.n_claimants // ncls
+        group = seg * ncls + ci
+        one_way[seg[self._ea.one_way[win]]] = True
+        # a claim past its as-of date may give way to a newer contrary report: settle those exactly
+        a = self._ea.as_of[win]
+        said_open = (self._ea.says_open[win] >> ci) & 1
+        stale = np.flatnonzero(d > a)
+        keep = np.ones(len(win), bool)
+        if len(stale):
+            in_force = np.sort(group * len(self._ea.events) + win)
+            keep[stale[self._set_aside(group[stale], a[stale], win[stale], said_open[stale], d, ci, in_force)]] = False
+        seg, said_open = seg[keep], said_open[keep]
+        n_open = np.bincount(seg, weights=said_open, minlength=n)
+        n_all = np.bincount(seg, minlength=n)
+        n_closed = n_all - n_open
+        both = (n_open > 0) & (n_closed > 0)
+        codes[(n_open > 0) & ~both] = _CODE["open"]
+        codes[(n_closed > 0) & ~both] = _CODE["closed"]
+        codes[both] = _CODE[combine_statuses(["open", "closed"], v.kind)]
+        # no claim in force: a baseline may apply
+        exact |= (n_all == 0) & self._baseline_groups[np.arange(n) * ncls + ci]
+        passages = self._passage_groups.get(d)
+        if passages is not None:
+            ps = passages[passages % ncls == ci] // ncls
+            exact[ps] = True
+        return codes, exact, one_way
+
+    def _set_aside(self, group: np.ndarray, as_of: np.ndarray, win: np.ndarray, said_open: np.ndarray, d: int,
+                   ci: int, in_force: np.ndarray) -> np.ndarray:
+        """Whether each claim past its as-of date gives way on day ``d`` (:func:`decide`'s rule, vectorised).
+
+        It does when its (segment, class) has a claim or passage from another claimant, saying
+        the other status, that started after the claim's as-of date, up to the day, and that
+        its own source knew of when it started: for a claim in force, from its start; for one
+        no longer in force, from its window's start on the segment. ``in_force`` holds
+        ``group * n_events + event`` of every claim in force, sorted.
+        """
+        big = _col._BIG
+        lo = np.searchsorted(self._start_keys, group * big + as_of, "right")
+        cnt = np.searchsorted(self._start_keys, group * big + d, "right") - lo
+        out = np.zeros(len(group), bool)
+        if not cnt.any():
+            return out
+        rep = np.repeat(np.arange(len(group)), cnt)
+        pos = lo[rep] + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        ev = self._start_ev[pos]
+        ws = self._start_keys[pos] - group[rep] * big
+        ea = self._ea
+        other_open = np.where(ea.kind[ev] == _col.KIND_PASSAGE, 1, (ea.says_open[ev] >> ci) & 1)
+        key = group[rep] * len(ea.events) + ev
+        j = np.minimum(np.searchsorted(in_force, key), len(in_force) - 1) if len(in_force) else np.zeros(len(key), int)
+        now = (in_force[j] == key) if len(in_force) else np.zeros(len(key), bool)
+        since = np.where(now, ea.start_lo[ev], ws)
+        hit = ((ea.claimant[ev] != ea.claimant[win[rep]]) & (other_open != said_open[rep])
+               & (as_of[rep] < since) & (since <= ea.as_of[ev]))
+        out[rep[hit]] = True
+        return out
+
+    def status_codes(
+        self, *, on: DateLike, traffic: str, view: str | View = "consensus", horizon: Horizon = "default"
+    ) -> pd.Series:
+        """Return every segment's status for one traffic class on a date, as a Series (no evidence).
+
+        The same statuses as :meth:`class_status` (and the ``status`` column of :meth:`status`),
+        found by one search over all keys rather than one call per segment: the fast way to
+        ask about a whole network. Use :meth:`status` or :meth:`class_status` for the claims
+        behind each status.
+
+        Examples
+        --------
+        >>> from karabakh_routes import load
+        >>> load().timeline.status_codes(on="2023-07-20", traffic="humanitarian")["hakari_bridge__lachin_checkpoint"]
+        'closed'
+        """
+        import pandas as pd
+
+        traffic = check_traffic(traffic)
+        day = to_date(on)
+        v = parse_view(view, self.ledger, horizon=horizon)
+        codes, exact, _ = self._snapshot(day, traffic, v)
+        out = np.asarray(_CODES, dtype=object)[codes]
+        for i in np.flatnonzero(exact).tolist():
+            out[i] = self.class_status(self.segments[i], traffic, on=day, view=v).status
+        return pd.Series(out, index=pd.Index(self.segments, name="segment"), name=traffic)
 
     def class_status(
         self, segment: str, traffic: str, *, on: DateLike, view: str | View = "consensus", horizon: Horizon = "default"
@@ -955,6 +1118,9 @@ class Timeline:
                 "evidence_age_days": min(ages) if ages else None, "assumptions": assumptions,
                 "length_km": d["length_km"], "geometry": d["geometry"],
             })
+        import geopandas as gpd
+        import pandas as pd
+
         gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.G.graph.get("crs", "EPSG:4326"))
         # whole days, or None (not NaN): an object column, as ``basis`` and ``claims`` are
         gdf["evidence_age_days"] = pd.Series([r["evidence_age_days"] for r in rows], index=gdf.index, dtype=object)

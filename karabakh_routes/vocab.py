@@ -64,3 +64,10 @@ EVENT_COLUMNS: tuple[str, ...] = ("id", "start", "end", "target", "type", "statu
                                   "direction", "claimant", "source", "quote", "note", "as_of")
 #: The columns of ``sources.csv``.
 SOURCE_COLUMNS: tuple[str, ...] = ("id", "title", "publisher", "published", "url", "seed")
+
+#: The OSM ``highway`` values read as roads by ``import-osm`` (karabakh_routes.osm).
+ROAD_HIGHWAYS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
+                 "secondary_link", "tertiary", "tertiary_link", "unclassified", "residential", "living_street",
+                 "road")
+#: The default largest distance (metres) between a place and the road node it is snapped to.
+DEFAULT_MAX_SNAP_M = 2000.0

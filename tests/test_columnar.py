@@ -10,6 +10,7 @@ tables, ``reach`` answers and ``periods`` from both, claims and flags included.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,12 @@ def ledger_rows(draw: st.DrawFn) -> list[list[str]]:
     return rows
 
 
-@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# 25 examples in the quick loop, 100 under CI=true (each compares every day, view, segment and class)
+_EXAMPLES = 100 if os.environ.get("CI", "").lower() in ("1", "true", "yes") else 25
+
+
+@settings(max_examples=_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(rows=ledger_rows(), horizon=st.sampled_from([0, 7, 30, None]),
        small=st.sampled_from([1, 2, _columnar._SMALL]), chunk=st.sampled_from([1, 5, _columnar._CHUNK_PAIRS]))
 def test_status_reach_and_periods_agree(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
@@ -58,10 +64,14 @@ def test_status_reach_and_periods_agree(tmp_path_factory: pytest.TempPathFactory
         assert new.change_points(horizon=horizon) == ref.change_points(horizon=horizon)
         for day in _days(ref, horizon):
             for view in views:
-                for seg in ref.segments:
-                    for cls in kr.TRAFFIC_CLASSES:
-                        assert new.class_status(seg, cls, on=day, view=view, horizon=horizon) == \
-                            ref.class_status(seg, cls, on=day, view=view, horizon=horizon), (day, view, seg, cls)
+                for cls in kr.TRAFFIC_CLASSES:
+                    expected = {seg: ref.class_status(seg, cls, on=day, view=view, horizon=horizon) for seg in ref.segments}
+                    for seg in ref.segments:
+                        assert new.class_status(seg, cls, on=day, view=view, horizon=horizon) == expected[seg], \
+                            (day, view, seg, cls)
+                    # the vectorised snapshot gives the same statuses
+                    assert new.status_codes(on=day, traffic=cls, view=view, horizon=horizon).to_dict() == \
+                        {seg: cs.status for seg, cs in expected.items()}, (day, view, cls)
         for day in _days(ref, horizon)[:6]:
             a = new.status(on=day, horizon=horizon)
             b = ref.status(on=day, horizon=horizon)
@@ -80,9 +90,11 @@ def test_bundled_data_agrees() -> None:
     assert new.engine == "columnar"
     assert new.change_points() == ref.change_points()
     for day in _days(ref, kr.DEFAULT_HORIZON):
-        for seg in ref.segments:
-            for cls in kr.TRAFFIC_CLASSES:
+        for cls in kr.TRAFFIC_CLASSES:
+            for seg in ref.segments:
                 assert new.class_status(seg, cls, on=day) == ref.class_status(seg, cls, on=day), (day, seg, cls)
+            assert new.status_codes(on=day, traffic=cls).to_dict() == \
+                {seg: ref.class_status(seg, cls, on=day).status for seg in ref.segments}
     assert kr.periods(new, "Goris", "Stepanakert", traffic="humanitarian") == \
         kr.periods(ref, "Goris", "Stepanakert", traffic="humanitarian")
 
@@ -105,3 +117,88 @@ def test_unknown_engine_is_refused() -> None:
     m = kr.load()
     with pytest.raises(ValueError, match="Unknown engine 'fast'.*columnar, reference"):
         kr.Timeline(m.G, m.ledger, engine="fast")
+
+
+@settings(max_examples=max(_EXAMPLES // 2, 10), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=ledger_rows(), horizon=st.sampled_from([0, 7, 30, None]), pick=st.integers(0, 10_000),
+       cls=st.sampled_from(["civilian", "humanitarian"]))
+def test_periods_equal_a_per_day_loop(tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]],
+                                      horizon: int | None, pick: int, cls: str) -> None:
+    # periods visit only the days on which something about the class may change; a reach for
+    # every single day, merged the same way, must give the same periods, ages and claims
+    from karabakh_routes.reach import _add_answer
+    m, new, _ = _engines(tmp_path_factory.mktemp("days"), rows)
+    points = new.change_points(horizon=horizon)
+    inside = [p for p in points if dt.date(1, 2, 1) < p < dt.date(9999, 11, 1)]
+    if not inside:
+        return
+    centre = inside[pick % len(inside)]
+    lo, hi = centre - dt.timedelta(days=45), centre + dt.timedelta(days=45)
+    expected: list[kr.Period] = []
+    day = lo
+    while day <= hi:
+        _add_answer(expected, kr.reach(new, "west", "far", on=day, traffic=cls, horizon=horizon), day, day)
+        day += dt.timedelta(days=1)
+    assert kr.periods(new, "west", "far", start=lo, end=hi, traffic=cls, horizon=horizon) == expected
+
+
+def test_one_origin_to_every_place_equals_one_query_per_pair() -> None:
+    m = kr.load()
+    tl = m.timeline
+    for cls in ("civilian", "humanitarian"):
+        many = kr.reach_from(tl, "Goris", on="2023-07-20", traffic=cls)
+        assert set(many) == set(m.G.nodes)
+        for dest, r in many.items():
+            assert r == kr.reach(tl, "Goris", dest, on="2023-07-20", traffic=cls)
+    spans = kr.periods_from(tl, "Aghdam", start="2023-06-01", end="2023-10-31", traffic="humanitarian")
+    for dest, ps in spans.items():
+        assert ps == kr.periods(tl, "Aghdam", dest, start="2023-06-01", end="2023-10-31", traffic="humanitarian")
+    # the reference engine answers the same
+    ref = kr.Timeline(m.G, m.ledger, engine="reference")
+    assert kr.periods_from(ref, "Aghdam", start="2023-06-01", end="2023-10-31", traffic="humanitarian") == spans
+
+
+def test_compile_cache_is_keyed_by_content_and_skips_compiling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = _columnar.compile_keys
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_columnar, "compile_keys", counting)
+    monkeypatch.delenv("KARABAKH_ROUTES_CACHE", raising=False)
+    (tmp_path / "data").mkdir()
+    files = write_fixture(tmp_path / "data", [["E1", "2022-01-05", "", "corridor", "closure", "closed", "", "", "", "X",
+                                               "S1", "", ""]])
+    args = {k: str(v) for k, v in files.items()}
+    cache = tmp_path / "cache"
+    first = kr.load(**args, cache=cache)
+    assert len(calls) == 1 and len(list(cache.glob("compiled-*-h30.npz"))) == 1
+    second = kr.load(**args, cache=cache)
+    assert len(calls) == 1  # read back, not compiled
+    for day in ("2022-01-04", "2022-01-05", "2022-02-10"):
+        assert second.timeline.status_codes(on=day, traffic="civilian").to_dict() == \
+            first.timeline.status_codes(on=day, traffic="civilian").to_dict()
+        assert second.reach("west", "far", on=day) == first.reach("west", "far", on=day)
+    # another horizon: its own file
+    second.timeline.change_points(horizon=7)
+    assert len(list(cache.glob("compiled-*-h7.npz"))) == 1
+    # other content, other key
+    text = files["events"].read_text(encoding="utf-8").replace("2022-01-05", "2022-01-06")
+    files["events"].write_text(text, encoding="utf-8")
+    kr.load(**args, cache=cache)
+    assert len(calls) == 3 and len(list(cache.glob("compiled-*-h30.npz"))) == 2
+    # a damaged file is compiled again (and rewritten), never trusted
+    for f in cache.glob("compiled-*-h30.npz"):
+        f.write_bytes(b"not a cache")
+    again = kr.load(**args, cache=cache)
+    assert len(calls) == 4 and again.reach("west", "far", on="2022-01-06").answer == \
+        kr.load(**args, cache=False).reach("west", "far", on="2022-01-06").answer
+    # the environment variable; False never writes
+    monkeypatch.setenv("KARABAKH_ROUTES_CACHE", str(tmp_path / "env"))
+    kr.load(**args)
+    assert list((tmp_path / "env").glob("compiled-*.npz"))
+    kr.load(**args, cache=False)
+    assert not (tmp_path / "off").exists()

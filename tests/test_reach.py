@@ -130,11 +130,13 @@ def test_path_prefers_fewest_unknown_segments(tmp_path) -> None:  # type: ignore
 
 
 def test_direction_distance_cache_stays_bounded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """One distance table per (place, closed set): a range query must not grow memory per date."""
+    """The reference path keeps one distance table per (place, closed set), at most a bounded number:
+    a range query must not grow memory per date (the default path computes them per query, no cache)."""
     import importlib
     reach_module = importlib.import_module("karabakh_routes.reach")
     monkeypatch.setattr(reach_module, "_DISTANCE_CACHE_SIZE", 3)
     m = kr.load()
-    m.periods("Stepanakert", "Goris", start="2023-09-01", end="2023-10-31", traffic="civilian")
-    m.periods("Goris", "Stepanakert", start="2022-12-01", end="2023-10-31", traffic="civilian")
+    tl = kr.Timeline(m.G, m.ledger, engine="reference")
+    kr.periods(tl, "Stepanakert", "Goris", start="2023-09-01", end="2023-10-31", traffic="civilian")
+    kr.periods(tl, "Goris", "Stepanakert", start="2022-12-01", end="2023-10-31", traffic="civilian")
     assert 0 < len(reach_module._DISTANCES[m.G]) <= 3

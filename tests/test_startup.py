@@ -47,6 +47,13 @@ def test_answers_load_no_map_or_chart_library(args: list[str]) -> None:
     assert "folium" not in loaded and "matplotlib" not in loaded
 
 
+def test_reach_loads_no_table_library() -> None:
+    # an answer needs the graph and arrays, not pandas or geopandas (they load for tables)
+    code, loaded = loaded_by(["reach", "Goris", "Stepanakert", "--on", "2023-07-20", "--json"])
+    assert code == 0
+    assert "pandas" not in loaded and "geopandas" not in loaded, loaded
+
+
 def test_the_package_loads_names_on_first_use() -> None:
     code = f"import sys, karabakh_routes as kr; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import DateError
 from ..dates import DateLike, to_date
-from ..events import TRAFFIC_CLASSES, check_traffic
-from ..timeline import Horizon, View, parse_view
+from ..events import TRAFFIC_CLASSES
+from ..query import Query
+from ..timeline import Horizon, View
 from . import _elements as el
 from ._html import claims_html, esc
 from .style import PASSAGE_OVERLAY, STATUS_STYLES, style_for
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "segment_popup", "segment_tooltip", "segment_feature", "road_layer", "SliderTable", "slider_table",
-    "timeline_steps", "FEATURE_KEY",
+    "query_slider_table", "timeline_steps", "FEATURE_KEY",
 ]
 
 #: The feature property that identifies a segment.
@@ -71,6 +72,11 @@ def timeline_steps(
     """
     lo = to_date(start, what="start") if start is not None else None
     hi = to_date(end, what="end") if end is not None else None
+    return _steps(model, lo, hi, horizon)
+
+
+def _steps(model: RoadModel, lo: dt.date | None, hi: dt.date | None, horizon: Horizon) -> list[dt.date]:
+    """:func:`timeline_steps` of parsed dates."""
     if lo is not None and hi is not None and lo > hi:
         msg = f"start {lo.isoformat()} is after end {hi.isoformat()}; give a start on or before the end."
         raise DateError(msg)
@@ -281,11 +287,17 @@ def slider_table(
     >>> t.steps[0].isoformat(), t.status("2023-07-20", "hakari_bridge__lachin_checkpoint")
     ('2023-07-01', 'closed')
     """
-    if traffic is not None:
-        check_traffic(traffic)
-    v = parse_view(view, model.ledger, horizon=horizon)
-    steps = timeline_steps(model, start=start, end=end, horizon=v.horizon)
-    last = to_date(end, what="end") if end is not None else None
+    return query_slider_table(model, model.query(start=start, end=end, traffic=traffic, view=view, horizon=horizon))
+
+
+def query_slider_table(model: RoadModel, q: Query) -> SliderTable:
+    """Return :func:`slider_table` of a parsed :class:`~karabakh_routes.query.Query` (its range, class and view).
+
+    Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
+    """
+    traffic, v = q.traffic, q.view
+    steps = _steps(model, q.start, q.end, v.horizon)
+    last = q.end
     segments = tuple(model.timeline.segments)
     names: tuple[str, ...] = ()
     popup_of: dict[str, int] = {}

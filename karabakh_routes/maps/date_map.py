@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 import folium
 from jinja2 import Template
 
-from ..dates import DateLike, to_date
+from ..dates import DateLike
 from ..network import place_index
+from ..query import Query
 from ..region import DEFAULT_TITLE
-from ..timeline import Horizon, View, parse_view
+from ..timeline import Horizon, View
 from . import _elements as el
 from ._features import road_layer, segment_feature
 from ._html import claims_html, esc, js_string, legend_html, title_html
@@ -24,7 +25,7 @@ from .style import ATTRIBUTION, PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_
 if TYPE_CHECKING:
     from ..model import RoadModel
 
-__all__ = ["date_map", "base_map", "add_overlay_box", "add_places", "headline_html", "band_swatch", "set_page_title",
+__all__ = ["date_map", "query_map", "base_map", "add_overlay_box", "add_places", "headline_html", "band_swatch", "set_page_title",
            "ATTRIBUTION", "PAGE_TITLE"]
 
 
@@ -218,15 +219,30 @@ def date_map(
     >>> "cdn.jsdelivr" in m.get_root().render()
     False
     """
-    day = to_date(on)
-    v = parse_view(view, model.ledger, horizon=horizon)
-    gdf = model.status(on=day, traffic=traffic, view=v)
+    return query_map(model, model.query(on=on, traffic=traffic, view=view, horizon=horizon), path=path,
+                     offline=offline, tiles=tiles)
+
+
+def query_map(
+    model: RoadModel,
+    q: Query,
+    *,
+    path: Sequence[str] | None = None,
+    offline: bool = False,
+    tiles: str | None = "OpenStreetMap",
+) -> folium.Map:
+    """Return :func:`date_map` of a parsed :class:`~karabakh_routes.query.Query` (its date, class and view).
+
+    Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
+    """
+    day, traffic, v = q.day, q.traffic, q.view
+    gdf = model._status(q)
     fmap = base_map(model, offline=offline, tiles=tiles)
     region = region_of(model)
     title = f"{region.title} on {day.isoformat()}"
-    subtitle = " · ".join([f"Traffic: {traffic or 'all classes'}", f"view: {v}",
+    subtitle = " · ".join([f"Traffic: {q.traffic_text}", f"view: {v}",
                            f"claims carried up to {v.horizon_text}", *([region.geometry_note] if region.geometry_note else [])])
-    r = model.reach(path[0], path[1], on=day, traffic=traffic or "civilian", view=v) if path else None
+    r = model._reach(path[0], path[1], q.for_trip()) if path else None
     if r is None:
         add_overlay_box(fmap, title_html(title, subtitle), "kr-title")
         set_page_title(fmap, title)

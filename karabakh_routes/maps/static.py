@@ -37,9 +37,10 @@ from matplotlib.transforms import Bbox
 from pyproj import Geod
 
 from .._io import atomic_write
-from ..dates import DateLike, to_date
+from ..dates import DateLike
 from ..network import place_index
-from ..timeline import Horizon, View, parse_view
+from ..query import Query
+from ..timeline import Horizon, View
 from .extent import Bounds, map_bounds, region_of
 from .headline import label_text, trip_headline
 from .style import ATTRIBUTION, PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_OVERLAY, style_for
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from ..model import RoadModel
     from ..reach import Reach
 
-__all__ = ["static_map", "save_static_map", "STATIC_FORMATS", "ATTRIBUTION", "svg_dashes", "LEGEND_TITLE"]
+__all__ = ["static_map", "query_static_map", "save_static_map", "STATIC_FORMATS", "ATTRIBUTION", "svg_dashes", "LEGEND_TITLE"]
 
 #: File formats :func:`save_static_map` writes, by file suffix.
 STATIC_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -472,10 +473,19 @@ def static_map(
     >>> fig.texts[0].get_text()
     'Goris → Khankendi / Stepanakert · humanitarian · 2023-07-20 · consensus view: NO'
     """
-    day = to_date(on)
-    v = parse_view(view, model.ledger, horizon=horizon)
+    return query_static_map(model, model.query(on=on, traffic=traffic, view=view, horizon=horizon), path=path,
+                            extent=extent)
+
+
+def query_static_map(model: RoadModel, q: Query, *, path: Sequence[str] | None = None,
+                     extent: str = "contested") -> Figure:
+    """Return :func:`static_map` of a parsed :class:`~karabakh_routes.query.Query` (its date, class and view).
+
+    Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
+    """
+    day, traffic, v = q.day, q.traffic, q.view
     bounds = map_bounds(model, extent)
-    gdf = model.status(on=day, traffic=traffic, view=v)
+    gdf = model._status(q)
     places = place_index(model.G).places
 
     fig = Figure(figsize=_FIGSIZE, dpi=_DPI)
@@ -499,7 +509,7 @@ def static_map(
 
     r: Reach | None = None
     if path:
-        r = model.reach(path[0], path[1], on=day, traffic=traffic or "civilian", view=v)
+        r = model._reach(path[0], path[1], q.for_trip())
         top, why = trip_headline(r, model)
         size = 17.0
         while size > 14.0 and "\n" in _wrap(fig, top, text_w, sep=" · ", fontsize=size, fontweight="bold"):
@@ -508,7 +518,7 @@ def static_map(
         put(why, 11.5, gid="headline-detail", gap=0.18, sep="; ")
     region = region_of(model)
     title = f"{region.title} on {day.isoformat()}"
-    subtitle = " · ".join([f"Traffic: {traffic or 'all classes'}", f"view: {v}",
+    subtitle = " · ".join([f"Traffic: {q.traffic_text}", f"view: {v}",
                            f"claims carried up to {v.horizon_text}", *([region.geometry_note] if region.geometry_note else [])])
     put(title, 15 if r is None else 13, "bold", gid="title", gap=0.03)
     put(subtitle, 11, color="#333333", gid="subtitle", gap=0.14, sep=" · ")

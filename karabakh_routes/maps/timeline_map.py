@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 import folium
 
-from ..dates import DateLike, to_date
-from ..timeline import Horizon, View, parse_view
+from ..dates import DateLike
+from ..query import Query
+from ..timeline import Horizon, View
 from . import _elements as el
-from ._features import road_layer, segment_feature, slider_table, timeline_steps
+from ._features import query_slider_table, road_layer, segment_feature, timeline_steps
 from ._html import legend_html, swatch, title_html
 from .date_map import add_overlay_box, add_places, base_map
 from .extent import region_of
@@ -27,7 +28,7 @@ from .style import PASSAGE_OVERLAY
 if TYPE_CHECKING:
     from ..model import RoadModel
 
-__all__ = ["timeline_map", "timeline_steps"]
+__all__ = ["timeline_map", "query_timeline_map", "timeline_steps"]
 
 
 def timeline_map(
@@ -94,10 +95,20 @@ def timeline_map(
     >>> "data-kr-slider=" in html, "cdn.jsdelivr" in html
     (True, False)
     """
-    v = parse_view(view, model.ledger, horizon=horizon)
-    table = slider_table(model, start=start, end=end, traffic=traffic, view=v)
+    return query_timeline_map(model, model.query(start=start, end=end, traffic=traffic, view=view, horizon=horizon),
+                              offline=offline, tiles=tiles)
+
+
+def query_timeline_map(model: RoadModel, q: Query, *, offline: bool = False,
+                       tiles: str | None = "OpenStreetMap") -> folium.Map:
+    """Return :func:`timeline_map` of a parsed :class:`~karabakh_routes.query.Query` (its range, class and view).
+
+    Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
+    """
+    traffic, v = q.traffic, q.view
+    table = query_slider_table(model, q)
     steps = table.steps
-    last = to_date(end, what="end") if end is not None else None
+    last = q.end
 
     fmap = base_map(model, offline=offline, tiles=tiles)
     # the date map's features, without their popups and tooltips: the slider sets those per step
@@ -113,7 +124,7 @@ def timeline_map(
     range_text = f"{steps[0].isoformat()} to {last.isoformat() if last else steps[-1].isoformat()}"
     region = region_of(model)
     title = f"{region.title}, {range_text}"
-    subtitle = " · ".join([f"Traffic: {traffic or 'all classes'}", f"view: {v}", f"claims carried up to {v.horizon_text}",
+    subtitle = " · ".join([f"Traffic: {q.traffic_text}", f"view: {v}", f"claims carried up to {v.horizon_text}",
                            f"{len(steps)} dates where a status changes",
                            *([region.geometry_note] if region.geometry_note else [])])
     fmap.add_child(el.TimelineSlider(roads, table.to_data(), passages=passage_group,

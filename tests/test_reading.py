@@ -1,0 +1,213 @@
+"""Reading at scale keeps what is read: the row as written (``Event.raw``, ``to_row``), the CSV records, the lengths.
+
+The readers take fast paths (cached checks per distinct cell, events built without the frozen
+dataclass's per-field ``object.__setattr__``, CSV parsed in batches, segment lengths computed
+at once); these tests check that what they give is what the plain definitions give.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import io
+import pickle
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import EVENT_HEADER, EVENTS, write_fixture
+from shapely.geometry import LineString
+
+import karabakh_routes as kr
+from karabakh_routes import _io
+from karabakh_routes.datasets import bundled_path
+from karabakh_routes.events import Event, _new_event
+from karabakh_routes.network import _line_lengths_km, segment_length_km
+from karabakh_routes.vocab import EVENT_COLUMNS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import synth  # noqa: E402
+
+
+def _file_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file as the csv module reads them (every EVENT_COLUMNS key; a missing column is "")."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return [{c: row.get(c) or "" for c in EVENT_COLUMNS} for row in csv.DictReader(fh)]
+
+
+def _check_raw(events: list[Event], path: Path) -> None:
+    rows = _file_rows(path)
+    assert len(rows) == len(events)
+    for ev, row in zip(events, rows):
+        assert type(ev) is Event
+        assert ev.to_row() == row == dict(ev.raw)
+        assert ev.raw == row and row == ev.raw  # a mapping equal to the row, both ways round
+        assert list(ev.raw) == list(EVENT_COLUMNS) and len(ev.raw) == len(EVENT_COLUMNS)
+        assert ev.raw["id"] == row["id"] and ev.raw.get("nope", "-") == "-" and "quote" in ev.raw
+        with pytest.raises(KeyError):
+            ev.raw["nope"]
+        # the same event as the dataclass constructor builds, and an ordinary frozen one
+        assert ev == Event(**{f.name: getattr(ev, f.name) for f in dataclasses.fields(Event)})
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            ev.id = "x"  # type: ignore[misc]
+
+
+def test_raw_and_to_row_are_the_row_as_read_bundled() -> None:
+    events = kr.read_events()
+    _check_raw(events, bundled_path("events"))
+    ev = events[0]
+    again = pickle.loads(pickle.dumps(ev))
+    assert again == ev and again.raw == ev.raw and again.to_row() == ev.to_row()
+    assert copy.deepcopy(ev).to_row() == ev.to_row()
+    changed = dataclasses.replace(ev, note="changed")
+    assert changed.note == "changed" and changed.raw == ev.raw
+
+
+def test_raw_and_to_row_on_a_synthetic_ledger(tmp_path: Path) -> None:
+    files = synth.generate(tmp_path / "synth", segments=300, claims=4000, seed=3)
+    G = kr.graph_from_geodata(files["places"], files["segments"], files["routes"])
+    ledger = kr.read_ledger(files["events"], files["sources"], G=G)
+    events = list(ledger.events)
+    _check_raw(events, files["events"])
+    # written back, the file is the same text, and reads back as the same events
+    out = tmp_path / "events.csv"
+    kr.write_events(events, out)
+    assert out.read_text(encoding="utf-8") == files["events"].read_text(encoding="utf-8")
+    assert kr.read_events(out, G=G) == events
+
+
+def test_spaced_and_reordered_cells_read_as_the_same_events(tmp_path: Path) -> None:
+    """Cells with spaces around them, or columns in another order, take the full checks: same events, raw as written."""
+    files = synth.generate(tmp_path / "synth", segments=60, claims=600, seed=5)
+    G = kr.graph_from_geodata(files["places"], files["segments"], files["routes"])
+    sources = kr.read_sources(files["sources"])
+    plain = kr.read_events(files["events"], sources=sources, G=G)
+    rows = _file_rows(files["events"])
+    spaced = [{c: (f" {v} " if v and c not in ("quote", "note") and i % 3 == 0 else v) for c, v in row.items()}
+              for i, row in enumerate(rows)]
+    columns = list(reversed(EVENT_COLUMNS))
+    path = tmp_path / "spaced.csv"
+    path.write_text(_io.csv_text(columns, spaced), encoding="utf-8")
+    events = kr.read_events(path, sources=sources, G=G)
+    assert events == plain
+    assert [dict(e.raw) for e in events] == spaced
+    assert [e.to_row() for e in events] == spaced
+
+
+def test_csv_records_as_the_csv_module_reads_them(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every kind of line end, quoted line breaks, blank rows: the records and their row numbers are the csv module's."""
+    monkeypatch.setattr(_io, "_CHUNK_CHARS", 7)  # many chunks, cut everywhere
+    monkeypatch.setattr(_io, "_CSV_BATCH", 3)
+    cells = ["a", "", " ", '"q"', "x\ny", "x\ry", "x\r\ny", "p\x0cq", "u\u2028v", "w\x85z", "\x1cs", "t,u"]
+    rng = random.Random(1)
+    ends = ["\n", "\r\n", "\r"]
+    for trial in range(30):
+        lines = []
+        for _ in range(rng.randint(1, 12)):
+            if rng.random() < 0.15:
+                lines.append(rng.choice(["", "  ", " , "]))  # a blank row
+                continue
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="").writerow([rng.choice(cells), rng.choice(cells)])
+            lines.append(buf.getvalue())
+        end = ends[trial % 3]
+        text = "id,start\n" + end.join(lines) + (end if trial % 2 else "")
+        path = tmp_path / f"t{trial}.csv"
+        path.write_bytes(text.encode("utf-8"))
+        expected = list(csv.reader(io.StringIO(text, newline="")))
+        want = [(n, row) for n, row in enumerate(expected[1:], start=2) if any(c.strip() for c in row)]
+        ragged = [(n, row) for n, row in want if len(row) != 2]
+        header, body = _io.read_csv_table(path, required=("id",), optional=("start",))
+        assert header == ["id", "start"]
+        if ragged:
+            with pytest.raises(kr.DataError) as info:
+                list(body)
+            assert [p.where for p in info.value.problems] == [f"row {n}" for n, _ in ragged]
+        else:
+            assert list(body) == want
+
+
+def test_lines_split_as_string_io(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "a\nb\r\nc\rd\x0be\x0cf\x1cg\x1dh\x1ei\x85j\u2028k\u2029l\r\n\r\n\n\rm"
+    for size in (1, 2, 3, 5, 100):
+        monkeypatch.setattr(_io, "_CHUNK_CHARS", size)
+        assert list(_io._lines(text)) == list(io.StringIO(text, newline=""))
+
+
+def test_segment_lengths_at_once_are_the_same_to_the_last_bit() -> None:
+    import numpy as np
+
+    rng = random.Random(7)
+    lines = []
+    for n_points in [2, 2, 3, 5, 40, 3, 2, 1000, 7, 7, 7]:
+        x0, y0 = rng.uniform(43, 50), rng.uniform(38.5, 41.5)
+        lines.append([(x0 + rng.uniform(-0.3, 0.3), y0 + rng.uniform(-0.3, 0.3)) for _ in range(n_points)])
+    lines.append([(45.0, 40.0), (45.0, 40.0)])  # a line of no length
+    xs = np.array([x for line in lines for x, _ in line])
+    ys = np.array([y for line in lines for _, y in line])
+    counts = np.array([len(line) for line in lines])
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    got = _line_lengths_km(xs, ys, first, counts)
+    assert [repr(v) for v in got] == [repr(segment_length_km(LineString(line))) for line in lines]
+
+
+def test_integer_coordinates_and_waypoints_take_the_full_checks(tmp_path: Path) -> None:
+    """A segment the fast path leaves to the full checks gives the same graph data."""
+    import json
+
+    files = write_fixture(tmp_path)
+    G = kr.graph_from_geodata(files["places"], files["segments"], files["routes"])
+    doc = json.loads(files["segments"].read_text(encoding="utf-8"))
+    doc["features"][0]["properties"]["waypoints"] = "Somewhere"
+    files["segments"].write_text(json.dumps(doc), encoding="utf-8")
+    H = kr.graph_from_geodata(files["places"], files["segments"], files["routes"])
+    key = doc["features"][0]["properties"]["id"]
+    (u, v, d), = [(a, b, d) for a, b, k, d in H.edges(keys=True, data=True) if k == key]
+    assert d["waypoints"] == ("Somewhere",)
+    assert d["length_km"] == G.edges[u, v, key]["length_km"] and d["geometry"].equals(G.edges[u, v, key]["geometry"])
+
+
+def test_fixture_events_unchanged(tmp_path: Path) -> None:
+    files = write_fixture(tmp_path)
+    events = kr.read_events(files["events"])
+    assert [e.to_row()["id"] for e in events] == [r[EVENT_HEADER.index("id")] for r in EVENTS]
+    assert all(_new_event(*(getattr(e, f.name) for f in dataclasses.fields(Event))) == e for e in events)
+
+
+def test_a_warning_or_a_problem_deep_in_a_large_file_names_its_row(tmp_path: Path) -> None:
+    """Rows are read in batches; a row that needs a warning or has a problem is still named exactly."""
+    import warnings
+
+    files = synth.generate(tmp_path / "synth", segments=60, claims=20000, seed=9)
+    G = kr.graph_from_geodata(files["places"], files["segments"], files["routes"])
+    rows = _file_rows(files["events"])
+    mixed = "Step\u0430nakert office"  # a Cyrillic a among Latin letters
+    for i in (12345, 15000):
+        rows[i]["claimant"] = mixed
+    path = tmp_path / "events.csv"
+    path.write_text(_io.csv_text(EVENT_COLUMNS, rows), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        events = kr.read_events(path, G=G)
+    assert len(events) == len(rows) and events[12345].claimant == mixed
+    (warning,) = [w.message for w in caught]
+    assert warning.problem.where == f"row 12347 (id={rows[12345]['id']})"  # type: ignore[union-attr]
+    rows[17000]["start"] = "2021-13-45"
+    path.write_text(_io.csv_text(EVENT_COLUMNS, rows), encoding="utf-8")
+    with pytest.raises(kr.DataError) as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kr.read_events(path, G=G)
+    errors = [p for p in info.value.problems if p.severity == "error"]
+    assert [(p.where, p.field, p.value) for p in errors] == [(f"row 17002 (id={rows[17000]['id']})", "start",
+                                                             "2021-13-45")]
+    rows[17000]["start"] = "2021-01-01"
+    rows[9000]["id"] = rows[8990]["id"]  # the same id twice, in one batch of rows
+    path.write_text(_io.csv_text(EVENT_COLUMNS, rows), encoding="utf-8")
+    with pytest.raises(kr.DataError) as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kr.read_events(path, G=G)
+    errors = [p for p in info.value.problems if p.severity == "error"]
+    assert [(p.where, p.field, p.expected) for p in errors] == [
+        (f"row 9002 (id={rows[9000]['id']})", "id", "ids must be unique; this one is used twice")]
