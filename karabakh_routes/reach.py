@@ -566,16 +566,17 @@ def reach_from(
     >>> out["khankendi_stepanakert"].answer
     'no'
     """
-    a, targets, day, traffic, v = _trip_args(timeline, origin, destinations, traffic, view, horizon)
+    a, targets, traffic, v = _trip_args(timeline, origin, destinations, traffic, view, horizon)
     return dict(zip(targets, _answers(timeline, a, targets, to_date(on), traffic, v)))
 
 
 def _trip_args(timeline: Timeline, origin: str, destinations: Sequence[str] | None, traffic: str,
-               view: str | View, horizon: Horizon) -> tuple[str, list[str], None, str, View]:
+               view: str | View, horizon: Horizon) -> tuple[str, list[str], str, View]:
+    """The origin's and destinations' place ids (default: every place), the class and the view, parsed once."""
     idx = place_index(timeline.G)
     a = idx.resolve(origin)
     targets = [idx.resolve(d) for d in destinations] if destinations is not None else list(timeline.G.nodes)
-    return a, targets, None, check_traffic(traffic), parse_view(view, timeline.ledger, horizon=horizon)
+    return a, targets, check_traffic(traffic), parse_view(view, timeline.ledger, horizon=horizon)
 
 
 def periods(
@@ -639,7 +640,7 @@ def periods_from(
     >>> [(p.start.isoformat(), p.answer) for p in out["khankendi_stepanakert"]]
     [('2023-09-10', 'no'), ('2023-09-12', 'yes'), ('2023-09-13', 'no')]
     """
-    a, targets, _, traffic, v = _trip_args(timeline, origin, destinations, traffic, view, horizon)
+    a, targets, traffic, v = _trip_args(timeline, origin, destinations, traffic, view, horizon)
     points_all = timeline.change_points(horizon=v.horizon)
     lo = to_date(start) if start is not None else (points_all[0] if points_all else to_date("2020-11-10"))
     hi = to_date(end) if end is not None else (points_all[-1] if points_all else lo)
