@@ -8,6 +8,8 @@ import errno
 import gc
 import io
 import itertools
+import json
+import math
 import os
 import re
 import signal
@@ -451,3 +453,60 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, str]], *, excel
     writer.writeheader()
     writer.writerows(records)
     return buf.getvalue()
+
+
+#: Integers longer than this (digits) are not read as numbers (no coordinate needs them).
+MAX_JSON_INT_DIGITS = 300
+
+
+class OversizedInt:
+    """A JSON integer too long to be a number here; kept as text so it can be reported."""
+
+    def __init__(self, digits: str) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"{self.digits[:20]}... (a {len(self.digits.lstrip('-'))}-digit number)"
+
+
+def _parse_int(text: str) -> int | OversizedInt:
+    return OversizedInt(text) if len(text.lstrip("-")) > MAX_JSON_INT_DIGITS else int(text)
+
+
+#: A JSON escape of a UTF-16 surrogate (``\ud800``-``\udfff``, any letter case): the only way a
+#: lone surrogate gets into the text read (UTF-8 decoding refuses encoded ones).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read a JSON file; every failure is a DataError naming the file (and line when known)."""
+    return read_json_checked(path)[0]
+
+
+def read_json_checked(path: str | os.PathLike[str]) -> tuple[Any, bool]:
+    """Return the JSON data of a file and whether it may hold a lone surrogate (see :func:`read_json`).
+
+    Integers of more than :data:`MAX_JSON_INT_DIGITS` digits are read as :class:`OversizedInt`.
+    """
+    text = read_text(path)
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
+    try:
+        with gc_paused():
+            return json.loads(text, parse_int=_parse_int), surrogates
+    except json.JSONDecodeError as exc:
+        raise DataError([Problem(str(path), f"line {exc.lineno}", "-", "", f"not valid JSON: {exc.msg}")]) from None
+    except RecursionError:
+        raise DataError([Problem(str(path), "file", "-", "", "not usable JSON: arrays/objects are nested too deeply")]) from None
+    except ValueError as exc:  # anything else the decoder refuses
+        raise DataError([Problem(str(path), "file", "-", "", f"not usable JSON: {exc}")]) from None
+
+
+def json_number(x: object) -> float | None:
+    """Return a JSON number as a finite float, or None (not a number, infinite, NaN or too large)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return None
+    try:
+        value = float(x)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None

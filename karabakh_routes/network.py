@@ -28,7 +28,6 @@ import datetime as dt
 import json
 import math
 import os
-import re
 import warnings
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -44,7 +43,7 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from ._errors import DataError, DateError, KarabakhRoutesWarning, Problem, escape_surrogates, has_lone_surrogate
-from ._io import atomic_write, gc_paused, read_text
+from ._io import OversizedInt, atomic_write, gc_paused, json_number, read_json, read_json_checked
 from .datasets import bundled_path
 from .dates import DATE_MAX, DateSpan, parse_edtf
 from .places import PLACE_KINDS, Place, PlaceIndex, mixed_script_note, normalize_name
@@ -120,54 +119,11 @@ def segment_length_km(geometry: LineString) -> float:
     return float(_GEOD.geometry_length(geometry)) / 1000.0
 
 
-#: Integers longer than this (digits) are not read as numbers (no coordinate needs them).
-MAX_JSON_INT_DIGITS = 300
-
-
-class _Oversized:
-    """A JSON integer too long to be a number here; kept as text so it can be reported."""
-
-    def __init__(self, digits: str) -> None:
-        self.digits = digits
-
-    def __repr__(self) -> str:
-        return f"{self.digits[:20]}... (a {len(self.digits.lstrip('-'))}-digit number)"
-
-
-def _parse_int(text: str) -> int | _Oversized:
-    return _Oversized(text) if len(text.lstrip("-")) > MAX_JSON_INT_DIGITS else int(text)
-
-
-def _load_json(path: PathLike) -> Any:
-    """Read a JSON file; every failure is a DataError naming the file (and line when known)."""
-    return _load_json_checked(path)[0]
-
-
-#: A JSON escape of a UTF-16 surrogate (``\ud800``-``\udfff``, any letter case): the only way a
-#: lone surrogate gets into the text read (UTF-8 decoding refuses encoded ones).
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def _load_json_checked(path: PathLike) -> tuple[Any, bool]:
-    """Return the JSON data of a file and whether it may hold a lone surrogate (see :func:`_load_json`)."""
-    text = read_text(path)
-    surrogates = _SURROGATE_ESCAPE.search(text) is not None
-    try:
-        with gc_paused():
-            return json.loads(text, parse_int=_parse_int), surrogates
-    except json.JSONDecodeError as exc:
-        raise DataError([Problem(str(path), f"line {exc.lineno}", "-", "", f"not valid JSON: {exc.msg}")]) from None
-    except RecursionError:
-        raise DataError([Problem(str(path), "file", "-", "", "not usable JSON: arrays/objects are nested too deeply")]) from None
-    except ValueError as exc:  # anything else the decoder refuses
-        raise DataError([Problem(str(path), "file", "-", "", f"not usable JSON: {exc}")]) from None
-
-
 def _show(value: object, limit: int = 200) -> str:
     """Return a short, printable text form of any JSON value (never raises)."""
     if isinstance(value, str):
         text = value
-    elif isinstance(value, _Oversized):
+    elif isinstance(value, OversizedInt):
         text = repr(value)
     elif value is None or isinstance(value, (bool, int, float)):
         text = json.dumps(value)  # as written in JSON: null, true, 1e+300, Infinity, NaN
@@ -213,7 +169,7 @@ def _check_surrogates(node: object, problems: list[Problem], file: str, where: s
 
 def _read_features(path: PathLike, label: str) -> tuple[list[Any], bool]:
     """Return the features of a GeoJSON file and whether they may hold a lone surrogate."""
-    doc, surrogates = _load_json_checked(path)
+    doc, surrogates = read_json_checked(path)
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         found = _show(doc.get("type")) if isinstance(doc, dict) else type(doc).__name__
         raise DataError([Problem(str(path), "file", "type", found, f"a GeoJSON FeatureCollection of {label}")])
@@ -426,22 +382,11 @@ def _raise_or_warn(problems: Sequence[Problem], stacklevel: int = 3) -> None:
         warnings.warn(warning, stacklevel=stacklevel)
 
 
-def _number(x: object) -> float | None:
-    """Return a JSON number as a finite float, or None (not a number, infinite, NaN or too large)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return None
-    try:
-        value = float(x)
-    except OverflowError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _position(c: object) -> tuple[float, float] | None:
     """Return ``(lon, lat)`` of a GeoJSON position, or None if it is not one."""
     if not isinstance(c, list) or len(c) < 2:
         return None
-    lon, lat = _number(c[0]), _number(c[1])
+    lon, lat = json_number(c[0]), json_number(c[1])
     return None if lon is None or lat is None else (lon, lat)
 
 
@@ -672,7 +617,7 @@ def read_routes(path: PathLike | None, segment_ids: Sequence[str]) -> dict[str, 
         Known segment ids, to check every alignment against.
     """
     p = path if path is not None else bundled_path("routes")
-    doc = _load_json(p)
+    doc = read_json(p)
     if not isinstance(doc, list):
         raise DataError([Problem(str(p), "file", "-", type(doc).__name__, "a JSON array of routes")])
     file = str(p)

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import DataError, DateError, Problem
-from ._io import read_text, write_text_atomic
+from ._io import read_json, read_text, write_text_atomic
 from .datasets import bundled_path
 from .dates import parse_edtf
 from .places import PLACE_KINDS, name_keys, normalize_name
@@ -419,13 +419,7 @@ def read_osm_spec(path: PathLike) -> _Spec:
     """
     p = Path(path)
     file = str(p)
-    text = read_text(p)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError([Problem(file, f"line {exc.lineno}", "-", "", f"not valid JSON: {exc.msg}")]) from None
-    except (RecursionError, ValueError) as exc:
-        raise DataError([Problem(file, "file", "-", "", f"not usable JSON: {exc}")]) from None
+    doc = read_json(p)
     if not isinstance(doc, dict):
         raise DataError([Problem(file, "file", "-", _shown(doc), 'a JSON object with "places" and "routes"')])
     problems: list[Problem] = []

@@ -376,26 +376,36 @@ def _net(G: nx.MultiGraph) -> _Net:
     return net
 
 
+def _graph(net: _Net, entries: np.ndarray, weight: np.ndarray) -> tuple[Any, np.ndarray]:
+    """A sparse directed graph of the given entries: of parallel ones, the lightest (the first of equals).
+
+    Returns the graph and the entries kept, one per (from, to) pair.
+    """
+    from scipy.sparse import csr_matrix
+
+    order = np.lexsort((entries, weight, net.dst[entries], net.src[entries]))
+    entries, weight = entries[order], weight[order]
+    src, dst = net.src[entries], net.dst[entries]
+    first = np.concatenate(([True], (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]))) if len(entries) else np.zeros(0, bool)
+    n = len(net.nodes)
+    # csgraph reads a stored 0 as no edge: a zero-length road keeps a tiny weight
+    return csr_matrix((np.maximum(weight[first], 1e-12), (src[first], dst[first])), shape=(n, n)), entries[first]
+
+
 def _road_distances(net: _Net, places: list[int], closed: np.ndarray) -> np.ndarray:
     """Road distances (km) from each place to every node over the segments not closed (as :func:`_distances`).
 
     One row per place; ``inf`` where a node cannot be reached. A place that reaches no other
     node without closed segments gets its distances over the whole network.
     """
-    from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    n = len(net.nodes)
     if not places:
-        return np.zeros((0, n))
+        return np.zeros((0, len(net.nodes)))
 
     def table(open_segments: np.ndarray) -> np.ndarray:
         entries = np.flatnonzero(np.repeat(open_segments, 2))
-        src, dst, w = net.src[entries], net.dst[entries], net.length[entries]
-        order = np.lexsort((w, dst, src))  # parallel segments: the shortest
-        src, dst, w = src[order], dst[order], w[order]
-        first = np.concatenate(([True], (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]))) if len(w) else np.zeros(0, bool)
-        graph = csr_matrix((np.maximum(w[first], 1e-12), (src[first], dst[first])), shape=(n, n))
+        graph, _ = _graph(net, entries, net.length[entries])
         return np.atleast_2d(dijkstra(graph, directed=True, indices=places))
 
     dist = table(~closed)
@@ -415,23 +425,14 @@ class _Routes:
         Weights and choices as :func:`_weight` and :func:`_edges_on`: length plus the status's
         penalty; of parallel entries, the lightest, the first of equals.
         """
-        from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import dijkstra
 
         ok = np.ones(len(codes), bool) if allowed is None else np.isin(codes, list(allowed))
         entries = np.flatnonzero(ok)
-        weight = net.length[entries] + _PENALTY_BY_CODE[codes[entries]]
-        order = np.lexsort((entries, weight, net.dst[entries], net.src[entries]))
-        entries, weight = entries[order], weight[order]
-        src, dst = net.src[entries], net.dst[entries]
-        first = (np.concatenate(([True], (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]))) if len(entries)
-                 else np.zeros(0, bool))
-        entries, weight, src, dst = entries[first], weight[first], src[first], dst[first]
-        n = len(net.nodes)
-        graph = csr_matrix((np.maximum(weight, 1e-12), (src, dst)), shape=(n, n))
+        graph, kept = _graph(net, entries, net.length[entries] + _PENALTY_BY_CODE[codes[entries]])
         self.origin = origin
         self.dist, self.pred = dijkstra(graph, directed=True, indices=origin, return_predecessors=True)
-        self.chosen = {(int(x), int(y)): int(e) for x, y, e in zip(src, dst, entries)}
+        self.chosen = {(int(net.src[e]), int(net.dst[e])): int(e) for e in kept.tolist()}
 
     def path(self, b: int) -> list[int] | None:
         """The directed entries of the shortest path to ``b``, else None."""

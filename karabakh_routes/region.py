@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import DataError, DateError, Problem, escape_surrogates, has_lone_surrogate
-from ._io import read_text, write_text_atomic
+from ._io import json_number, read_json, write_text_atomic
 from .dates import DateSpan, parse_edtf
 
 __all__ = ["Region", "DEFAULT_REGION", "DEFAULT_TITLE", "DEFAULT_ATTRIBUTION", "DEFAULT_FOCUS_ROUTES",
@@ -153,23 +152,13 @@ def _text(doc: Mapping[str, Any], key: str, default: str, problems: list[Problem
     return value
 
 
-def _number(x: object) -> float | None:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return None
-    try:
-        value = float(x)
-    except OverflowError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _bounds(doc: Mapping[str, Any], key: str, problems: list[Problem], file: str) -> Bounds | None:
     if key not in doc or doc[key] is None:
         return None
     raw = doc[key]
     expected = ("[min_lon, min_lat, max_lon, max_lat]: four finite numbers, longitudes in -180..180, "
                 "latitudes in -90..90, each minimum below its maximum")
-    nums = [_number(x) for x in raw] if isinstance(raw, list) and len(raw) == 4 else []
+    nums = [json_number(x) for x in raw] if isinstance(raw, list) and len(raw) == 4 else []
     if len(nums) != 4 or any(n is None for n in nums):
         problems.append(Problem(file, "region", key, _show(raw), expected))
         return None
@@ -258,13 +247,7 @@ def read_region(path: PathLike | None = None, *, route_ids: Sequence[str] | None
     """
     p = Path(path) if path is not None else bundled_region_path()
     file = str(p)
-    text = read_text(p)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError([Problem(file, f"line {exc.lineno}", "-", "", f"not valid JSON: {exc.msg}")]) from None
-    except (RecursionError, ValueError) as exc:
-        raise DataError([Problem(file, "file", "-", "", f"not usable JSON: {exc}")]) from None
+    doc = read_json(p)
     if not isinstance(doc, dict):
         raise DataError([Problem(file, "file", "-", _show(doc), "a JSON object of region properties")])
     problems: list[Problem] = []
