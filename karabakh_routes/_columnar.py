@@ -6,21 +6,22 @@ result is the same as compiling each (segment, class, claimant) key on its own w
 same change points, the same claim in force after each, the same uncertain claims. A
 property test (tests/test_columnar.py) holds the two to that.
 
-Data flow (numpy throughout; Python loops only over routes, over the distinct keys, and over
-the few keys with many claims):
+Data flow (numpy throughout; Python loops only over the events and the routes):
 
 1. :func:`event_arrays`: one row per event: start/end bounds, uncertainty bounds, as-of date,
    kind, claimant, the classes it is about (a bit mask).
 2. :func:`base_windows`: every event's targets expanded to (event, segment, first day, last
-   day) windows: a segment target directly; a route target through the route's dated
-   alignments (one join), spans of one segment merged where they touch, as the reference's
-   ``_windows`` does. These are the windows with no horizon; a horizon only clips their ends.
+   day) windows: a route target through the route's dated alignments, a segment target as a
+   route of one row (one join for both), spans of one segment merged where they touch, as the
+   reference's ``_windows`` does. These are the windows with no horizon; a horizon only clips their ends.
 3. :func:`compile_keys`: per key, the marks (window starts, the day after window ends, the
    uncertainty bounds of the claims' dates), and at each mark the winner (the claim in force
    with the latest window start, then start, then row) and the claims whose dates are
-   uncertain on that day. Keys with at most ``_SMALL`` items are solved together by pairing
-   each mark with each item of its key (bounded: at most ``_SMALL`` pairs per mark, so linear
-   in the claims); larger keys go through the reference's heap sweep (O(N log N)).
+   uncertain on that day, for all keys at once. Each claim is in force over a run of its
+   key's marks, so the winner at every mark is a range minimum over the claims' precedence
+   numbers (:func:`_range_min`: each run written as two power-of-two blocks, pushed down
+   level by level); the uncertain claims are each claim's uncertain runs expanded to marks.
+   Sorts and searches only: O(N log N) in the items, whatever the number of claims per key.
 
 A lookup is one binary search over ``key * _BIG + day``.
 """
@@ -28,10 +29,14 @@ A lookup is one binary search over ``key * _BIG + day``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
+import operator
 import os
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -42,15 +47,14 @@ from .events import TRAFFIC_CLASSES, Event
 __all__ = ["EventArrays", "Windows", "Compiled", "event_arrays", "base_windows", "clip_windows", "compile_keys"]
 
 I64 = npt.NDArray[np.int64]
+_Int = TypeVar("_Int", np.int32, np.int64)
+Idx = npt.NDArray[np.int32] | npt.NDArray[np.int64]
 _BIG = 1 << 22  # above every date ordinal (DATE_MAX.toordinal() == 3_652_059)
 MAXO = DATE_MAX.toordinal()
 MINO = DATE_MIN.toordinal()
-#: Keys with at most this many items are solved by pairing marks with items (vectorised).
-_SMALL = 48
-#: Mark-item pairs per vectorised chunk (bounds the memory of one step).
-_CHUNK_PAIRS = 1_000_000
 KIND_CLAIM, KIND_PASSAGE, KIND_BASELINE = 0, 1, 2
 _CLASS_BIT = {c: 1 << i for i, c in enumerate(TRAFFIC_CLASSES)}
+_CHUNK = 1 << 22  # rows per block where a long array is processed in blocks, to bound the temporaries
 
 
 @dataclass
@@ -73,48 +77,41 @@ class EventArrays:
 
 
 def event_arrays(events: Sequence[Event], as_of: Mapping[str, dt.date]) -> EventArrays:
-    """Return the per-event columns (one pass over the events)."""
+    """Return the per-event columns (one list per column, read off the events, then one array each)."""
     n = len(events)
-    start_lo = np.empty(n, np.int64)
-    end_full = np.empty(n, np.int64)
-    has_end = np.zeros(n, bool)
-    row = np.empty(n, np.int64)
-    aso = np.empty(n, np.int64)
-    kind = np.empty(n, np.int8)
-    claimant = np.empty(n, np.int64)
-    classes = np.zeros(n, np.uint8)
-    says_open = np.zeros(n, np.uint8)
-    one_way = np.zeros(n, bool)
-    unc = np.full((n, 4), -1, np.int64)
+    kinds = {"passage": KIND_PASSAGE, "baseline": KIND_BASELINE}
+    kind = np.array([kinds.get(ev.type, KIND_CLAIM) for ev in events], np.int8)
+    passage = kind == KIND_PASSAGE
+    start_lo = np.array([ev.start.lower.toordinal() for ev in events], np.int64)
+    ends = [ev.end for ev in events]
+    has_end = np.array([end is not None for end in ends], bool)
+    end_full = np.where(passage, start_lo, MAXO)
+    end_full[has_end] = [end.upper.toordinal() for end in ends if end is not None]
+    row = np.array([ev.row for ev in events], np.int64)
+    aso = np.array([as_of[ev.id].toordinal() for ev in events], np.int64)
     codes: dict[str, int] = {}
-    for i, ev in enumerate(events):
-        lo = ev.start.lower.toordinal()
-        start_lo[i] = lo
-        k = KIND_PASSAGE if ev.type == "passage" else KIND_BASELINE if ev.type == "baseline" else KIND_CLAIM
-        kind[i] = k
-        if ev.end is not None:
-            has_end[i] = True
-            end_full[i] = ev.end.upper.toordinal()
-        else:
-            end_full[i] = lo if k == KIND_PASSAGE else MAXO
-        row[i] = ev.row
-        aso[i] = as_of[ev.id].toordinal()
-        claimant[i] = codes.setdefault(ev.claimant, len(codes))
-        mask = 0
-        for c in (ev.allowed if k == KIND_PASSAGE else ev.classes):
-            mask |= _CLASS_BIT[c]
-        classes[i] = mask
-        if ev.status == "open":
-            says_open[i] = mask
-        elif ev.status == "restricted":
-            says_open[i] = mask & sum(_CLASS_BIT[c] for c in ev.allowed)
-        one_way[i] = bool(ev.direction)
-        if ev.start.uncertain:
-            unc[i, 0], unc[i, 1] = ev.start.earliest.toordinal(), ev.start.latest.toordinal()
-        if ev.end is not None and ev.end.uncertain:
-            unc[i, 2], unc[i, 3] = ev.end.earliest.toordinal(), ev.end.latest.toordinal()
+    claimant = np.array([codes.setdefault(ev.claimant, len(codes)) for ev in events], np.int64)
+    bits: dict[tuple[str, ...], int] = {}  # the bit mask of each tuple of classes met
+
+    def mask(names: tuple[str, ...]) -> int:
+        if names not in bits:
+            bits[names] = functools.reduce(operator.or_, (_CLASS_BIT[c] for c in names), 0)
+        return bits[names]
+
+    allowed = np.array([mask(ev.allowed) for ev in events], np.uint8)
+    classes = np.where(passage, allowed, np.array([mask(ev.classes) for ev in events], np.uint8))
+    status = np.array([ev.status for ev in events])
+    says_open = np.where(status == "open", classes, np.where(status == "restricted", classes & allowed, 0))
+    one_way = np.array([bool(ev.direction) for ev in events], bool)
+    unc = np.full((n, 4), -1, np.int64)
+    # (lists of ints and spans only: a tuple per event would make the garbage collector walk the heap)
+    for col, rows, spans in ((0, np.arange(n), [ev.start for ev in events]),
+                             (2, np.flatnonzero(has_end), [end for end in ends if end is not None])):
+        fuzzy = [i for i, span in enumerate(spans) if span.uncertain]
+        unc[rows[fuzzy], col] = [spans[i].earliest.toordinal() for i in fuzzy]
+        unc[rows[fuzzy], col + 1] = [spans[i].latest.toordinal() for i in fuzzy]
     return EventArrays(tuple(events), start_lo, end_full, has_end, row, aso, kind, claimant, list(codes), classes, unc,
-                       says_open, one_way)
+                       says_open.astype(np.uint8), one_way)
 
 
 @dataclass
@@ -136,11 +133,39 @@ def _empty() -> I64:
 
 
 def _unique(a: I64) -> I64:
-    """Sorted unique values (a sort and a mask: numpy 2's ``unique`` hashes, several times slower here)."""
+    """Sorted unique values; sorts ``a`` in place.
+
+    A sort and a mask: numpy 2's ``unique`` hashes, several times slower here. The sort is
+    numpy's stable one (a radix or tim sort): as fast as the default on random values and several
+    times faster on values made of sorted runs, as most here are.
+    """
     if not len(a):
         return _empty()
-    a = np.sort(a)
-    return a[np.concatenate(([True], a[1:] != a[:-1]))]
+    a.sort(kind="stable")
+    new = np.empty(len(a), bool)
+    new[0] = True
+    np.not_equal(a[1:], a[:-1], out=new[1:])
+    return a[new]
+
+
+def _order(*cols: I64) -> I64:
+    """The rows' stable sort order by ``cols``, the first column first (``np.lexsort(cols[::-1])``).
+
+    The columns are packed into one int64 key when their ranges fit: one argsort, several times
+    faster than a lexsort.
+    """
+    if not len(cols[0]):
+        return _empty()
+    lows = [int(c.min()) for c in cols]
+    spans = [int(c.max()) - low + 1 for c, low in zip(cols, lows)]
+    if math.prod(spans) >= 1 << 63:
+        return np.lexsort(cols[::-1])
+    key = np.zeros(len(cols[0]), np.int64)
+    for c, low, span in zip(cols, lows, spans):
+        key *= span
+        key += c
+        key -= low
+    return np.argsort(key, kind="stable")
 
 
 def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mapping[str, int]) -> Windows:
@@ -171,82 +196,50 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
                 r_a1.append(a1)
                 r_seg.append(si)
                 r_order.append(first_seen.setdefault(si, len(first_seen)))
-    # the events' targets: segment targets directly, route targets by code
-    d_ev: list[int] = []
-    d_pos: list[int] = []
-    d_seg: list[int] = []
-    t_ev: list[int] = []
-    t_pos: list[int] = []
-    t_route: list[int] = []
-    for i, event in enumerate(ea.events):
-        for pos, target in enumerate(event.targets):
-            code = route_code.get(target)
-            if code is not None:
-                t_ev.append(i)
-                t_pos.append(pos)
-                t_route.append(code)
-            elif (si := seg_index.get(target)) is not None:
-                d_ev.append(i)
-                d_pos.append(pos)
-                d_seg.append(si)
-    parts_ev: list[I64] = []
-    parts_key: list[I64] = []  # (target position, segment order) to sort the rows as the reference does
-    parts_seg: list[I64] = []
-    parts_ws: list[I64] = []
-    parts_we: list[I64] = []
-    if d_ev:
-        dev = np.asarray(d_ev, np.int64)
-        ws, we = ea.start_lo[dev], ea.end_full[dev]
-        ok = ws <= we
-        parts_ev.append(dev[ok])
-        parts_key.append(np.asarray(d_pos, np.int64)[ok] * _BIG)
-        parts_seg.append(np.asarray(d_seg, np.int64)[ok])
-        parts_ws.append(ws[ok])
-        parts_we.append(we[ok])
-    if t_ev and r_code:
-        tr = np.asarray(t_route, np.int64)
-        rc_arr = np.asarray(r_code, np.int64)
-        order = np.argsort(rc_arr, kind="stable")
-        rc_sorted = rc_arr[order]
-        lo = np.searchsorted(rc_sorted, tr, "left")
-        hi = np.searchsorted(rc_sorted, tr, "right")
-        counts = hi - lo
-        tev = np.repeat(np.asarray(t_ev, np.int64), counts)
-        tpos = np.repeat(np.asarray(t_pos, np.int64), counts)
-        starts = np.repeat(lo, counts)
-        offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        rows = order[starts + offs]
-        seg = np.asarray(r_seg, np.int64)[rows]
-        sorder = np.asarray(r_order, np.int64)[rows]
-        w0 = np.maximum(ea.start_lo[tev], np.asarray(r_a0, np.int64)[rows])
-        w1 = np.minimum(ea.end_full[tev], np.asarray(r_a1, np.int64)[rows])
-        ok = w0 <= w1
-        tev, tpos, seg, sorder, w0, w1 = tev[ok], tpos[ok], seg[ok], sorder[ok], w0[ok], w1[ok]
-        # merge the spans of one (event, target, segment) that touch: sorted by first then last day
-        idx = np.lexsort((w1, w0, sorder, tpos, tev))
-        tev, tpos, seg, sorder, w0, w1 = tev[idx], tpos[idx], seg[idx], sorder[idx], w0[idx], w1[idx]
-        if len(tev):
-            group = np.concatenate(([True], (tev[1:] != tev[:-1]) | (tpos[1:] != tpos[:-1]) | (seg[1:] != seg[:-1])))
-            gid = np.cumsum(group) - 1
-            run = np.maximum.accumulate(gid * (2 * _BIG) + w1)  # running latest end, reset per group
-            prev = np.concatenate(([-1], run[:-1] - gid[1:] * (2 * _BIG)))
-            new = group | (w0 > np.minimum(prev + 1, MAXO))
-            first = np.flatnonzero(new)
-            we = np.maximum.reduceat(w1, first)
-            parts_ev.append(tev[first])
-            parts_key.append(tpos[first] * _BIG + sorder[first])
-            parts_seg.append(seg[first])
-            parts_ws.append(w0[first])
-            parts_we.append(we)
-    if not parts_ev:
+    # a segment target is a route of one row, coded after the routes; a target naming both is the route
+    nr = len(route_code)
+    segs = np.fromiter(seg_index.values(), np.int64, len(seg_index))
+    code_of = {s: nr + si for s, si in seg_index.items()}
+    code_of.update(route_code)
+    t_code = np.concatenate((np.asarray(r_code, np.int64), nr + segs))
+    t_seg = np.concatenate((np.asarray(r_seg, np.int64), segs))
+    t_a0 = np.concatenate((np.asarray(r_a0, np.int64), np.full(len(segs), MINO, np.int64)))
+    t_a1 = np.concatenate((np.asarray(r_a1, np.int64), np.full(len(segs), MAXO, np.int64)))
+    t_order = np.concatenate((np.asarray(r_order, np.int64), np.zeros(len(segs), np.int64)))
+    # rows by code, then segment order, then alignment start: a target's rows then come out sorted
+    # by segment and first day, the order its windows are listed and merged in
+    tab = _order(t_code, t_order, t_a0)
+    t_code, t_seg, t_a0, t_a1 = t_code[tab], t_seg[tab], t_a0[tab], t_a1[tab]
+    n_codes = nr + (int(segs.max()) + 1 if len(segs) else 0)
+    code_lo = np.searchsorted(t_code, np.arange(n_codes + 1))
+    # the events' targets, flattened in event then target order (the reference's item order)
+    events = ea.events
+    targets = [t for ev in events for t in ev.targets]
+    tcode = np.array([code_of.get(t, -1) for t in targets], np.int64)
+    t_ev = np.repeat(np.arange(len(events)), np.array([len(ev.targets) for ev in events], np.int64))
+    known = np.flatnonzero(tcode >= 0)
+    tcode, t_ev = tcode[known], t_ev[known]
+    del targets, known
+    # one row per (target, table row of its code); days as int32 (ordinals fit), half the memory traffic
+    cnt = code_lo[tcode + 1] - code_lo[tcode]
+    total = int(cnt.sum())
+    rows = np.repeat(code_lo[tcode] - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
+    w0 = np.maximum(np.repeat(ea.start_lo[t_ev].astype(np.int32), cnt), t_a0.astype(np.int32)[rows])
+    w1 = np.minimum(np.repeat(ea.end_full[t_ev].astype(np.int32), cnt), t_a1.astype(np.int32)[rows])
+    ok = np.flatnonzero(w0 <= w1)
+    tix = np.repeat(np.arange(len(tcode)), cnt)[ok]  # the target of each row
+    seg, w0, w1 = t_seg[rows[ok]], w0[ok], w1[ok]
+    del tcode, cnt, rows, ok
+    if not len(tix):
         return Windows(_empty(), _empty(), _empty(), _empty())
-    ev = np.concatenate(parts_ev)
-    key = np.concatenate(parts_key)
-    seg = np.concatenate(parts_seg)
-    ws = np.concatenate(parts_ws)
-    we = np.concatenate(parts_we)
-    idx = np.lexsort((ws, key, ev))  # event order, then target order, then segment order, then span
-    return Windows(ev[idx], seg[idx], ws[idx], we[idx])
+    # merge the spans of one (target, segment) that touch: they are sorted by first day
+    group = np.concatenate(([True], (tix[1:] != tix[:-1]) | (seg[1:] != seg[:-1])))
+    gid = np.cumsum(group) - 1
+    run = np.maximum.accumulate(gid * (2 * _BIG) + w1)  # running latest end, reset per group
+    prev = np.concatenate(([-1], run[:-1] - gid[1:] * (2 * _BIG)))
+    first = np.flatnonzero(group | (w0 > np.minimum(prev + 1, MAXO)))
+    return Windows(t_ev[tix[first]], seg[first], w0[first].astype(np.int64),
+                   np.maximum.reduceat(w1, first).astype(np.int64))
 
 
 def clip_windows(w: Windows, ea: EventArrays, horizon: int | None) -> Windows:
@@ -271,8 +264,9 @@ class Compiled:
     n_claimants: int
     marks: I64
     winner: I64  # event index, -1: none in force
-    unsure: I64  # index into ``unsure_sets``, -1: none
-    unsure_sets: list[tuple[int, ...]]
+    unsure: I64  # the mark's uncertain claims: ``unsure_flat[unsure_ptr[u]:unsure_ptr[u + 1]]``; -1: none
+    unsure_ptr: I64
+    unsure_flat: I64  # event indexes
     points: I64  # every mark's day, unique, sorted
     asof_points: I64  # the day after an as-of date inside a window, unique
     keys: I64  # every key code, sorted
@@ -306,7 +300,9 @@ class Compiled:
         if i < 0 or self.marks[i] // _BIG != code:
             return -1, ()
         u = int(self.unsure[i])
-        return int(self.winner[i]), (self.unsure_sets[u] if u >= 0 else ())
+        if u < 0:
+            return int(self.winner[i]), ()
+        return int(self.winner[i]), tuple(self.unsure_flat[self.unsure_ptr[u]:self.unsure_ptr[u + 1]].tolist())
 
 
 def compile_keys(w: Windows, ea: EventArrays, keep: npt.NDArray[np.bool_] | None = None) -> Compiled:
@@ -316,153 +312,161 @@ def compile_keys(w: Windows, ea: EventArrays, keep: npt.NDArray[np.bool_] | None
     """
     ncls = len(TRAFFIC_CLASSES)
     nc = max(len(ea.claimants), 1)
-    sel = ea.kind[w.ev] == KIND_CLAIM
+    n_ev = len(ea.events)
+    claim = ea.kind[w.ev] == KIND_CLAIM
     if keep is not None:
-        sel &= keep[w.ev]
-    w = w.take(sel)
-    # one item per (window, class)
-    it_ev: list[I64] = []
-    it_w: list[I64] = []
-    it_cls: list[I64] = []
-    masks = ea.classes[w.ev]
+        claim &= keep[w.ev]
+    kw = np.flatnonzero(claim)  # the claims' windows (positions in ``w``, not a copy of them)
+    del claim
+    nw = max(len(w.ev), 1)
+    # precedence in a key: latest window start, then latest start, then latest row (rank 0 first)
+    ev_rank = np.empty(n_ev, np.int64)
+    ev_rank[np.lexsort((-ea.row, -ea.start_lo))] = np.arange(n_ev)
+    # the windows sorted by (segment, claimant), first day, then precedence, lowest first: the items
+    # of a key (one per window and class) then come in that order, and the winner among the items
+    # in force on a day is the last. Each class's items are already in key order, so sorting them
+    # all by key is a stable merge of ``ncls`` runs.
+    ev_k = w.ev[kw]
+    wo = kw[_order(w.seg[kw] * nc + ea.claimant[ev_k], w.ws[kw], (n_ev - 1) - ev_rank[ev_k])]
+    del ev_rank
+    # the days any key of a class changes (``seen[0]``) and the days after an as-of date inside a
+    # window, when a claim turns carried (``seen[1]``): presence by (class, day), read in day order
+    seen = np.zeros((2, ncls, MAXO + 1), bool)
+    a = ea.as_of[ev_k]
+    turns = np.flatnonzero((w.ws[kw] <= a) & (a < w.we[kw]))
+    turn_day, turn_classes = np.minimum(a[turns] + 1, MAXO), ea.classes[ev_k[turns]]
     for c in range(ncls):
-        hit = np.flatnonzero(masks & (1 << c))
-        it_w.append(hit)
-        it_ev.append(w.ev[hit])
-        it_cls.append(np.full(len(hit), c, np.int64))
-    wi = np.concatenate(it_w)
-    ev = np.concatenate(it_ev)
-    cls = np.concatenate(it_cls)
-    seg, ws, we = w.seg[wi], w.ws[wi], w.we[wi]
-    code = (seg * ncls + cls) * nc + ea.claimant[ev]
-    order = np.lexsort((wi, code))  # by key, then in the reference's item order
-    code, ev, ws, we, seg, cls = code[order], ev[order], ws[order], we[order], seg[order], cls[order]
+        seen[1, c, turn_day[(turn_classes & (1 << c)) > 0]] = True
+    del ev_k, kw, a, turns, turn_day, turn_classes
+    ev_w = w.ev[wo]
+    masks = ea.classes[ev_w]
+    hits = [np.flatnonzero(masks & (1 << c)) for c in range(ncls)]
+    r = np.concatenate(hits)  # the items' positions in ``wo``
+    code = (w.seg[wo] * (ncls * nc) + ea.claimant[ev_w])[r]
+    code += np.repeat(np.arange(ncls) * nc, [len(h) for h in hits])
+    del masks, hits
+    order = np.argsort(code, kind="stable")
+    code, r = code[order], r[order]
+    del order
+    # the items' columns (int32: event and window positions, day ordinals)
+    ev = ev_w.astype(np.int32)[r]
+    ws = w.ws[wo].astype(np.int32)[r]
+    we = w.we[wo].astype(np.int32)[r]
+    wi = wo.astype(np.int32)[r]  # the window's position: the reference's item order in a key
+    del ev_w, wo, r
     n = len(code)
-    # the days after an as-of date inside a window: the claim turns carried there
-    a = ea.as_of[ev]
-    turns = (ws <= a) & (a < we)
-    asof_points = _unique(np.minimum(a[turns] + 1, MAXO))
-    asof_by_class = [_unique(np.minimum(a[turns & (cls == c)] + 1, MAXO)) for c in range(ncls)]
     # keys
     key_start = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1]))) if n else _empty()
     keys = code[key_start]
-    key_n = np.diff(np.append(key_start, n))
-    # marks: window starts, the day after window ends, the uncertainty bounds
-    u = ea.unc[ev]
-    cand = [code * _BIG + ws, (code * _BIG + we + 1)[we < MAXO]]
+    # claimants of a (segment, class) are listed in first-seen (item) order: each key's first item
+    first_ev = w.ev[np.minimum.reduceat(wi, key_start)] if n else _empty()
+    # marks: window starts, the day after window ends (but after DATE_MAX), the uncertainty bounds
+    start_marks = code * _BIG + ws  # sorted
+    ui = np.flatnonzero(((ea.unc[:, 0] >= 0) | (ea.unc[:, 2] >= 0))[ev])  # the items with an uncertain date
+    u = ea.unc[ev[ui]].astype(np.int32)
+    ucode = code[ui] * _BIG
+    del code
+    span = we - ws + 1  # an item's end mark is ``start_marks + span``
+    ends = we < MAXO
+    del ws, we
+    cand = [start_marks, start_marks[ends] + span[ends]]
+    del ends
     for col in (0, 2):
         has = u[:, col] >= 0
-        cand.append(code[has] * _BIG + u[has, col])
+        cand.append(ucode[has] + u[has, col])
         late = has & (u[:, col + 1] < MAXO)
-        cand.append(code[late] * _BIG + u[late, col + 1] + 1)
-    marks = _unique(np.concatenate(cand)) if n else _empty()
-    mark_code = marks // _BIG
-    mark_day = marks - mark_code * _BIG
-    winner = np.full(len(marks), -1, np.int64)
-    unsure = np.full(len(marks), -1, np.int64)
-    unsure_sets: list[tuple[int, ...]] = []
-    interned: dict[tuple[int, ...], int] = {}
-    # marks of each key: [mk_lo, mk_hi)
+        cand.append(ucode[late] + u[late, col + 1] + 1)
+    marks = np.concatenate(cand)
+    del cand
+    marks = _unique(marks)
     mk_lo = np.searchsorted(marks, keys * _BIG, "left")
-    mk_hi = np.searchsorted(marks, (keys + 1) * _BIG, "left")
-    # precedence order within each key: latest window start, then start, then row; first item of equals
-    prec = np.lexsort((np.arange(n), -ea.row[ev], -ea.start_lo[ev], -ws, code))
-    small = key_n <= _SMALL
-    # -- small keys, in chunks of bounded pairs
-    sk = np.flatnonzero(small)
-    pairs_per_key = (mk_hi - mk_lo)[sk] * key_n[sk]
-    cum = np.cumsum(pairs_per_key)
-    lo_k = 0
-    while lo_k < len(sk):
-        limit = (int(cum[lo_k - 1]) if lo_k else 0) + _CHUNK_PAIRS
-        hi_k = max(int(np.searchsorted(cum, limit, "right")), lo_k + 1)
-        _solve_small(sk[lo_k:hi_k], key_start, key_n, mk_lo, mk_hi, mark_day, prec, ev, ws, we, u,
-                     winner, unsure, unsure_sets, interned)
-        lo_k = hi_k
-    # -- large keys: the reference's heap sweep
-    if not small.all():
-        from .timeline import _compile, _Item  # the reference per-key compile (no import cycle at load)
-        events = ea.events
-        for k in np.flatnonzero(~small).tolist():
-            s0, cnt = int(key_start[k]), int(key_n[k])
-            items = [_Item("", dt.date.fromordinal(int(ws[i])), dt.date.fromordinal(int(we[i])), events[int(ev[i])])
-                     for i in range(s0, s0 + cnt)]
-            index = {id(it.event): int(ev[i]) for it, i in zip(items, range(s0, s0 + cnt))}
-            kt = _compile(items)
-            days = [p.toordinal() for p in kt.points]
-            lo = int(mk_lo[k])
-            assert days == mark_day[lo:int(mk_hi[k])].tolist()
-            for j, (win, uns) in enumerate(kt.states):
-                winner[lo + j] = index[id(win)] if win is not None else -1
-                if uns:
-                    unsure[lo + j] = _intern(tuple(index[id(e)] for e in uns), unsure_sets, interned)
-    first_ev = ev[key_start]  # claimants of a (segment, class) are listed in first-seen (item) order
-    points = _unique(mark_day)
-    mark_class = (mark_code // nc) % ncls
-    class_points = [np.union1d(_unique(mark_day[mark_class == c]), asof_by_class[c]) for c in range(ncls)]
-    return Compiled(nc, marks, winner, unsure, unsure_sets, points, asof_points, keys, mk_lo, class_points, first_ev)
+    # each item is in force over a run of its key's marks: from its first day's mark to the
+    # mark before the day after its end (its key's last mark for an open end); the winner at a
+    # mark is the covering item last in key order: the least of ``n - 1 - position``. (The
+    # searched values are in key order, so a plain search hits few cache misses.)
+    lo = np.searchsorted(marks, start_marks).astype(np.int32)  # int32: fewer than 2**31 marks
+    start_marks += span
+    del span
+    hi = (np.searchsorted(marks, start_marks) - 1).astype(np.int32)
+    del start_marks
+    best = _range_min(lo, hi, np.arange(n - 1, -1, -1, dtype=np.int32), len(marks), np.int32(n))
+    del lo, hi
+    np.subtract(n - 1, best, out=best)  # the winner's position; -1: none, which picks the -1 appended
+    winner = np.append(ev, -1).astype(np.int64)[best]
+    del best, ev
+    # uncertain: items (in item order) whose start or end is uncertain on a mark's day
+    pm_parts: list[I64] = []
+    pi_parts: list[I64] = []
+    for col in (0, 2):
+        rows = np.flatnonzero(u[:, col] >= 0)
+        first = np.searchsorted(marks, ucode[rows] + u[rows, col])
+        last = np.searchsorted(marks, ucode[rows] + u[rows, col + 1] + 1) - 1
+        cnt = last - first + 1
+        pm_parts.append(np.repeat(first, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)))
+        pi_parts.append(np.repeat(wi[ui[rows]], cnt))
+    del u, ucode, ui, wi
+    pair = _unique(np.concatenate(pm_parts) * nw + np.concatenate(pi_parts))
+    del pm_parts, pi_parts
+    pm, pw = pair // nw, pair % nw
+    del pair
+    unsure = np.full(len(marks), -1, np.int64)
+    set_start = np.flatnonzero(np.concatenate(([True], pm[1:] != pm[:-1]))) if len(pm) else _empty()
+    unsure[pm[set_start]] = np.arange(len(set_start))
+    unsure_ptr = np.append(set_start, len(pm))
+    unsure_flat = w.ev[pw]
+    del pm, pw
+    for i in range(0, len(marks), _CHUNK):
+        part = marks[i:i + _CHUNK]
+        seen[0, part // _BIG // nc % ncls, part % _BIG] = True
+    points = np.flatnonzero(seen[0].any(axis=0))
+    asof_points = np.flatnonzero(seen[1].any(axis=0))
+    class_points = [np.flatnonzero(seen[0, c] | seen[1, c]) for c in range(ncls)]
+    return Compiled(nc, marks, winner, unsure, unsure_ptr, unsure_flat, points, asof_points, keys, mk_lo,
+                    class_points, first_ev)
 
 
-def _solve_small(ks: I64, key_start: I64, key_n: I64, mk_lo: I64, mk_hi: I64, mark_day: I64, prec: I64,
-                 ev: I64, ws: I64, we: I64, u: I64, winner: I64, unsure: I64,
-                 unsure_sets: list[tuple[int, ...]], interned: dict[tuple[int, ...], int]) -> None:
-    """Winner and uncertain claims at every mark of the keys ``ks`` (each mark paired with each item)."""
-    m_cnt = mk_hi[ks] - mk_lo[ks]
-    mark_idx = np.repeat(mk_lo[ks], m_cnt) + (np.arange(m_cnt.sum()) - np.repeat(np.cumsum(m_cnt) - m_cnt, m_cnt))
-    per_mark_n = np.repeat(key_n[ks], m_cnt)
-    per_mark_start = np.repeat(key_start[ks], m_cnt)
-    total = int(per_mark_n.sum())
-    pair_mark = np.repeat(mark_idx, per_mark_n)
-    offs = np.arange(total) - np.repeat(np.cumsum(per_mark_n) - per_mark_n, per_mark_n)
-    day = mark_day[pair_mark]
-    # winner: the first item in precedence order that is in force on the day
-    item = prec[np.repeat(per_mark_start, per_mark_n) + offs]
-    active = (ws[item] <= day) & (day <= we[item])
-    hit = np.flatnonzero(active)
-    if len(hit):
-        pm = pair_mark[hit]
-        first = np.concatenate(([True], pm[1:] != pm[:-1]))
-        winner[pm[first]] = ev[item[hit[first]]]
-    # uncertain: items (in item order) whose start or end is uncertain on the day
-    item = np.repeat(per_mark_start, per_mark_n) + offs
-    uu = u[item]
-    cover = (((uu[:, 0] >= 0) & (uu[:, 0] <= day) & (day <= uu[:, 1]))
-             | ((uu[:, 2] >= 0) & (uu[:, 2] <= day) & (day <= uu[:, 3])))
-    hit = np.flatnonzero(cover)
-    if len(hit):
-        pm = pair_mark[hit]
-        evs = ev[item[hit]].tolist()
-        cut = (np.flatnonzero(pm[1:] != pm[:-1]) + 1).tolist()
-        starts = [0, *cut]
-        ends = [*cut, len(evs)]
-        for m, a, b in zip(pm[starts].tolist(), starts, ends):
-            unsure[m] = _intern(tuple(evs[a:b]), unsure_sets, interned)
+def _range_min(lo: Idx, hi: Idx, val: npt.NDArray[_Int], m: int, fill: _Int) -> npt.NDArray[_Int]:
+    """For each of ``m`` positions, the least ``val`` of the ranges ``[lo, hi]`` that cover it (``fill``: none).
 
+    In ``val``'s dtype (int32 values halve the working array of length ``m``).
 
-def _intern(t: tuple[int, ...], sets: list[tuple[int, ...]], interned: dict[tuple[int, ...], int]) -> int:
-    """Return the index of ``t`` in ``sets``, adding it once."""
-    idx = interned.get(t)
-    if idx is None:
-        idx = interned[t] = len(sets)
-        sets.append(t)
-    return idx
+    Each range is written as two blocks of a power-of-two length that together cover it (as in a
+    sparse table), then the blocks are pushed down level by level to single positions:
+    O((n + m) log m), vectorised.
+    """
+    if not len(lo):
+        return np.full(m, fill, val.dtype)
+    level_of = np.frexp((hi - lo + 1).astype(np.float64))[1] - 1  # floor(log2(length))
+    top = int(level_of.max())
+    cur = np.full(m, fill, val.dtype)
+    for level in range(top, -1, -1):
+        if level < top:  # a block of 2h at i is the blocks of h at i and at i + h
+            h = 1 << level
+            # in place, from the end down in chunks (numpy buffers the overlap within a chunk)
+            for end in range(m, h, -_CHUNK):
+                start = max(end - _CHUNK, h)
+                np.minimum(cur[start:end], cur[start - h:end - h], out=cur[start:end])
+        sel = np.flatnonzero(level_of == level)
+        if len(sel):
+            np.minimum.at(cur, lo[sel], val[sel])
+            np.minimum.at(cur, hi[sel] - (1 << level) + 1, val[sel])
+    return cur
 
 
 #: Bumped whenever the arrays a :class:`Compiled` holds change meaning (old cache files are then ignored).
-CACHE_FORMAT = 1
-_ARRAYS = ("marks", "winner", "unsure", "points", "asof_points", "keys", "key_marks", "key_first")
+CACHE_FORMAT = 2
+_ARRAYS = ("marks", "winner", "unsure", "unsure_ptr", "unsure_flat", "points", "asof_points", "keys", "key_marks",
+           "key_first")
 
 
 def save_compiled(path: str | os.PathLike[str], c: Compiled) -> None:
     """Write a :class:`Compiled` to ``path`` (``.npz``, numbers only), atomically."""
     from ._io import atomic_write
 
-    sizes = np.array([len(t) for t in c.unsure_sets], np.int64)
-    flat = np.fromiter((i for t in c.unsure_sets for i in t), np.int64, int(sizes.sum()))
     csizes = np.array([len(p) for p in c.class_points], np.int64)
     with atomic_write(path, "wb") as fh:
-        np.savez(fh, format=np.array([CACHE_FORMAT, c.n_claimants], np.int64), unsure_sizes=sizes, unsure_flat=flat,
-                 class_sizes=csizes, class_flat=np.concatenate([*c.class_points, _empty()]),
+        np.savez(fh, format=np.array([CACHE_FORMAT, c.n_claimants], np.int64), class_sizes=csizes,
+                 class_flat=np.concatenate([*c.class_points, _empty()]),
                  **{name: getattr(c, name) for name in _ARRAYS})
 
 
@@ -474,13 +478,10 @@ def load_compiled(path: str | os.PathLike[str]) -> Compiled | None:
             if int(fmt[0]) != CACHE_FORMAT:
                 return None
             arrays = {name: z[name] for name in _ARRAYS}
-            sizes, flat = z["unsure_sizes"], z["unsure_flat"]
             csizes, cflat = z["class_sizes"], z["class_flat"]
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
-    ends = np.cumsum(sizes).tolist()
-    values = flat.tolist()
-    unsure_sets = [tuple(values[e - n:e]) for e, n in zip(ends, sizes.tolist())]
     class_points = np.split(cflat, np.cumsum(csizes)[:-1])
-    return Compiled(int(fmt[1]), arrays["marks"], arrays["winner"], arrays["unsure"], unsure_sets, arrays["points"],
+    return Compiled(int(fmt[1]), arrays["marks"], arrays["winner"], arrays["unsure"], arrays["unsure_ptr"],
+                    arrays["unsure_flat"], arrays["points"],
                     arrays["asof_points"], arrays["keys"], arrays["key_marks"], class_points, arrays["key_first"])

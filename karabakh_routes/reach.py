@@ -16,7 +16,18 @@ from ._range import outside_note
 from .dates import DateLike, to_date
 from .events import check_traffic
 from .network import place_index
-from .timeline import _CODE, _CODES, ClassStatus, Decision, Horizon, Timeline, View, assumption_line, parse_view
+from .timeline import (
+    _CODE,
+    _CODES,
+    ClassStatus,
+    Decision,
+    Horizon,
+    Timeline,
+    View,
+    assumption_line,
+    combine_statuses,
+    parse_view,
+)
 from .vocab import ANSWERS
 
 __all__ = ["Reach", "Period", "ANSWERS", "reach", "periods", "reach_from", "periods_from"]
@@ -235,23 +246,40 @@ class _BasisFields(TypedDict):
 
 def _basis(D: nx.MultiDiGraph, edges: list[tuple[str, str, str]], statuses: Mapping[str, ClassStatus]) -> _BasisFields:
     """Return the basis fields of an answer decided by the directed ``edges`` (see :class:`Reach`)."""
-    return _basis_of([(k, D[a][b][k]["decision"]) for a, b, k in edges], statuses)
+    return _basis_of([(k, D[a][b][k]["decision"], 0, statuses[k].uncertain) for a, b, k in edges])
 
 
-def _basis_of(decisions: list[tuple[str, Decision]], statuses: Mapping[str, ClassStatus]) -> _BasisFields:
-    """Return the basis fields of an answer decided by ``(segment, decision)`` pairs."""
+def _basis_of(decisions: list[tuple[str, Decision, int, bool]]) -> _BasisFields:
+    """Return the basis fields of an answer decided by ``(segment, decision, days, uncertain)``.
+
+    ``days``: how much older than when it was decided the decision's carried or forecast
+    evidence is on the answer's day (nothing else about it can have changed in between);
+    ``uncertain``: whether the segment's status is uncertain.
+    """
     out: dict[str, dict[str, Any]] = {}
-    for k, dec in decisions:
+    ages: list[int] = []
+    lines: set[str] = set()
+    carried = False
+    for k, dec, days, _ in decisions:
+        newest: int | None = None
         for cl in dec.basis:
-            entry = out.setdefault(cl.event, {**cl.to_dict(), "segments": []})
-            entry["segments"].append(k)
-    ages = [a for _, dec in decisions if (a := dec.evidence_age_days) is not None]
+            d = cl.to_dict()
+            if days and d["age_days"] is not None and (d["carried"] or d["forecast"]):
+                d["age_days"] += days
+            if d["age_days"] is not None:
+                newest = d["age_days"] if newest is None else min(newest, d["age_days"])
+            carried = carried or d["carried"] or d["forecast"]
+            if line := assumption_line(d):
+                lines.add(line)
+            out.setdefault(cl.event, {**d, "segments": []})["segments"].append(k)
+        if newest is not None:
+            ages.append(newest)
     return {
         "basis": list(out.values()),
-        "carried": any(dec.carried for _, dec in decisions),
+        "carried": carried,
         "evidence_age_days": max(ages) if ages else None,
-        "assumptions": sorted({line for _, dec in decisions for cl in dec.basis if (line := cl.assumption())}),
-        "uncertain": any(statuses[k].uncertain for k, _ in decisions),
+        "assumptions": sorted(lines),
+        "uncertain": any(u for *_, u in decisions),
     }
 
 
@@ -346,7 +374,11 @@ def _reach_reference(timeline: Timeline, a: str, b: str, day: dt.date, traffic: 
 
 @dataclass
 class _Net:
-    """A graph as arrays for routing: each segment once per direction (u->v at 2i, v->u at 2i+1)."""
+    """A graph as arrays for routing: each segment once per direction (u->v at 2i, v->u at 2i+1).
+
+    ``order`` lists the directed entries sorted by (from, to, entry): the layout of the sparse
+    graphs built from them; ``parallel`` says whether two entries share a (from, to) pair.
+    """
 
     nodes: list[str]
     index: dict[str, int]
@@ -354,15 +386,18 @@ class _Net:
     src: np.ndarray
     dst: np.ndarray
     length: np.ndarray  # km, per direction
+    order: np.ndarray
+    parallel: bool
 
 
 _NETS: weakref.WeakKeyDictionary[nx.MultiGraph, _Net] = weakref.WeakKeyDictionary()
 _PENALTY_BY_CODE = np.array([_PENALTY[c] if c in _PENALTY else 0.0 for c in _CODES])
 
 
-def _net(G: nx.MultiGraph) -> _Net:
+def _net(G: nx.MultiGraph, segments: Sequence[str]) -> _Net:
+    """The routing arrays of ``G`` (kept per graph while its segments are ``segments``)."""
     cached = _NETS.get(G)
-    if cached is not None and len(cached.segments) == G.number_of_edges():
+    if cached is not None and len(cached.segments) == len(segments):
         return cached
     nodes = list(G.nodes)
     index = {n: i for i, n in enumerate(nodes)}
@@ -370,8 +405,11 @@ def _net(G: nx.MultiGraph) -> _Net:
     u = np.array([index[e[0]] for e in edges], np.int64)
     w = np.array([index[e[1]] for e in edges], np.int64)
     length = np.array([e[3]["length_km"] for e in edges], float)
-    net = _Net(nodes, index, [e[2] for e in edges], np.column_stack([u, w]).ravel(), np.column_stack([w, u]).ravel(),
-               np.repeat(length, 2))
+    src, dst = np.column_stack([u, w]).ravel(), np.column_stack([w, u]).ravel()
+    order = np.lexsort((np.arange(len(src)), dst, src))
+    pair = src[order] * len(nodes) + dst[order]
+    parallel = bool(len(pair) and (pair[1:] == pair[:-1]).any())
+    net = _Net(nodes, index, [e[2] for e in edges], src, dst, np.repeat(length, 2), order, parallel)
     _NETS[G] = net
     return net
 
@@ -379,41 +417,152 @@ def _net(G: nx.MultiGraph) -> _Net:
 def _graph(net: _Net, entries: np.ndarray, weight: np.ndarray) -> tuple[Any, np.ndarray]:
     """A sparse directed graph of the given entries: of parallel ones, the lightest (the first of equals).
 
-    Returns the graph and the entries kept, one per (from, to) pair.
+    ``weight`` is per entry of the whole net (only ``entries`` are read). Returns the graph and
+    the entries kept, one per (from, to) pair, sorted by (from, to).
     """
     from scipy.sparse import csr_matrix
 
-    order = np.lexsort((entries, weight, net.dst[entries], net.src[entries]))
-    entries, weight = entries[order], weight[order]
-    src, dst = net.src[entries], net.dst[entries]
-    first = np.concatenate(([True], (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]))) if len(entries) else np.zeros(0, bool)
     n = len(net.nodes)
+    use = np.zeros(len(net.src), bool)
+    use[entries] = True
+    kept = net.order[use[net.order]]  # sorted by (from, to, entry)
+    if net.parallel and len(kept):
+        # of the entries of one (from, to) pair, the lightest; the first of equals
+        kept = kept[np.lexsort((kept, weight[kept], net.dst[kept], net.src[kept]))]
+        src, dst = net.src[kept], net.dst[kept]
+        kept = kept[np.concatenate(([True], (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])))]
+    src = net.src[kept]
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=n))))
     # csgraph reads a stored 0 as no edge: a zero-length road keeps a tiny weight
-    return csr_matrix((np.maximum(weight[first], 1e-12), (src[first], dst[first])), shape=(n, n)), entries[first]
+    graph = csr_matrix((np.maximum(weight[kept], 1e-12), net.dst[kept], indptr), shape=(n, n))
+    return graph, kept
 
 
-def _road_distances(net: _Net, places: list[int], closed: np.ndarray) -> np.ndarray:
-    """Road distances (km) from each place to every node over the segments not closed (as :func:`_distances`).
+#: The first distance limit of a search towards a one-way claim's place, in median segment
+#: lengths (doubled until it settles the moves asked about).
+_FIRST_LIMIT = 4.0
 
-    One row per place; ``inf`` where a node cannot be reached. A place that reaches no other
-    node without closed segments gets its distances over the whole network.
+
+class _Toward:
+    """Whether a move along a directed entry goes towards a place (as :func:`_distances` decides).
+
+    Road distances to a place are taken over the segments not closed that day (over the whole
+    network when the place has no open road to another node). They are searched lazily, once
+    per place, out to a distance limit that doubles until both ends of the entry asked about
+    are settled: a one-way claim's place is usually near the segment it is about, so the
+    search stays local instead of covering the whole network.
     """
-    from scipy.sparse.csgraph import dijkstra
 
-    if not places:
-        return np.zeros((0, len(net.nodes)))
+    def __init__(self, net: _Net, closed: np.ndarray) -> None:
+        self.net, self.closed = net, closed
+        self._graphs: dict[bool, Any] = {}
+        self._dist: dict[int, tuple[np.ndarray, float]] = {}  # place: (distances, exact up to this limit)
+        self._asked: dict[int, float] = {}  # place: the farthest (finite) distance a decision read
+        self._hint: dict[int, float] = {}  # place: the limit its last search needed (where the next one starts)
+        self._total = float(net.length.sum()) / 2 + 1.0
+        self._from = net.src[net.order]  # the entries by the node they leave
+        self._first = _FIRST_LIMIT * float(np.median(net.length)) if len(net.length) else 1.0
 
-    def table(open_segments: np.ndarray) -> np.ndarray:
-        entries = np.flatnonzero(np.repeat(open_segments, 2))
-        graph, _ = _graph(net, entries, net.length[entries])
-        return np.atleast_2d(dijkstra(graph, directed=True, indices=places))
+    def after(self, closed: np.ndarray, flipped: np.ndarray) -> tuple[_Toward, set[int]]:
+        """The same for a day on which the segments ``flipped`` opened or closed.
 
-    dist = table(~closed)
-    if closed.any():
-        alone = np.isfinite(dist).sum(axis=1) <= 1
-        if alone.any():
-            dist[alone] = table(np.ones(len(closed), bool))[alone]
-    return dist
+        Returns it and the places whose distances must be searched again: those with an end
+        of a flipped segment within their searched limit (a road beyond the limit cannot change
+        a distance within it). The others keep theirs.
+        """
+        if not len(flipped):
+            return self, set()
+        net = self.net
+        new = _Toward(net, closed)
+        new._first = self._first
+        ends = np.unique(np.concatenate([net.src[2 * flipped], net.dst[2 * flipped]]))
+        invalid: set[int] = set()
+        new._hint = {**self._hint, **{p: limit for p, (_, limit) in self._dist.items()}}
+        for p, (dist, limit) in self._dist.items():
+            # distances up to the nearest end of a flipped road stay exact (a path through it is longer)
+            near = dist[ends]
+            near = near[near <= limit]
+            m = float(near.min()) if len(near) else np.inf
+            if m < self._asked.get(p, 0.0):
+                invalid.add(p)  # a decision made with this place may change
+            else:
+                new._dist[p] = (dist, min(limit, m))
+                new._asked[p] = self._asked.get(p, 0.0)
+        return new, invalid
+
+    def _graph_of(self, everything: bool) -> Any:
+        if everything not in self._graphs:
+            net = self.net
+            entries = np.arange(len(net.src)) if everything else np.flatnonzero(np.repeat(~self.closed, 2))
+            self._graphs[everything] = _graph(net, entries, net.length)[0]
+        return self._graphs[everything]
+
+    def _alone(self, place: int) -> bool:
+        """Whether ``place`` has no open road to another node."""
+        net = self.net
+        lo, hi = np.searchsorted(self._from, [place, place + 1])
+        out = net.order[lo:hi]
+        return bool(self.closed[out[net.dst[out] != place] // 2].all())
+
+    def __call__(self, place: str, x: int, y: int) -> bool:
+        """Whether moving from node ``x`` to node ``y`` goes towards ``place`` (a place id)."""
+        p = self.net.index.get(place)
+        if p is None:
+            return False  # a place not in the graph: no node is closer to it
+        return self.at(p, x, y)
+
+    def at(self, p: int, x: int, y: int) -> bool:
+        """Whether moving from node ``x`` to node ``y`` goes towards node ``p``."""
+        return bool(self.many(np.array([p]), np.array([x]), np.array([y]))[0])
+
+    def many(self, p: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Whether each move from node ``x`` to node ``y`` goes towards node ``p`` (one search per place)."""
+        out: np.ndarray = (y == p) & (x != y)  # onto the place; never closer than the place itself
+        far = np.flatnonzero((x != p) & (y != p))
+        if not len(far):
+            return out
+        order = far[np.argsort(p[far], kind="stable")]
+        ps = p[order]
+        cut = np.flatnonzero(np.concatenate(([True], ps[1:] != ps[:-1], [True])))
+        for i, j in zip(cut[:-1].tolist(), cut[1:].tolist()):
+            idx = order[i:j]
+            place = int(ps[i])
+            dist, limit = self._table(place, x[idx], y[idx])
+            dx, dy = dist[x[idx]], dist[y[idx]]
+            dx[dx > limit] = np.inf  # beyond the limit it is exact up to, a distance is only known to be larger
+            dy[dy > limit] = np.inf
+            # one end within the limit: the other, if beyond it (inf), is farther
+            out[idx] = dy < dx
+            seen = np.concatenate([dx[np.isfinite(dx)], dy[np.isfinite(dy)]])
+            if len(seen):
+                self._asked[place] = max(self._asked.get(place, 0.0), float(seen.max()))
+        return out
+
+    def _table(self, p: int, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, float]:
+        """Distances to node ``p``, searched out far enough to settle each of the moves ``xs`` to ``ys``.
+
+        Returns them and the limit they are exact up to (beyond it: only known to be larger).
+        """
+        from scipy.sparse.csgraph import dijkstra
+
+        dist, limit = self._dist.get(p, (None, self._hint.get(p, 0.0) / 2))
+        while dist is None or not (limit == np.inf or ((dist[xs] <= limit) | (dist[ys] <= limit)).all()):
+            limit = np.inf if limit * 2 > self._total else max(limit * 2, self._first)
+            graph = self._graph_of(bool(self.closed.any()) and self._alone(p))
+            dist = np.asarray(dijkstra(graph, directed=True, indices=p, limit=limit))
+            self._dist[p] = (dist, limit)
+        return dist, limit
+
+
+_PLACES_OF: weakref.WeakKeyDictionary[Timeline, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def _direction_places(timeline: Timeline, net: _Net) -> np.ndarray:
+    """The node each event's ``direction`` names, per event (-1: none, or not in the graph)."""
+    if timeline not in _PLACES_OF:
+        _PLACES_OF[timeline] = np.array([net.index.get(e.direction, -1) if e.direction else -1
+                                         for e in timeline._ea.events], np.int64)
+    return _PLACES_OF[timeline]
 
 
 class _Routes:
@@ -427,72 +576,243 @@ class _Routes:
         """
         from scipy.sparse.csgraph import dijkstra
 
-        ok = np.ones(len(codes), bool) if allowed is None else np.isin(codes, list(allowed))
-        entries = np.flatnonzero(ok)
-        graph, kept = _graph(net, entries, net.length[entries] + _PENALTY_BY_CODE[codes[entries]])
-        self.origin = origin
+        entries = np.arange(len(codes)) if allowed is None else np.flatnonzero(np.isin(codes, list(allowed)))
+        graph, kept = _graph(net, entries, net.length + _PENALTY_BY_CODE[codes])
+        self.net, self.origin, self.kept = net, origin, kept
+        self.kept_pair = net.src[kept] * len(net.nodes) + net.dst[kept]
         self.dist, self.pred = dijkstra(graph, directed=True, indices=origin, return_predecessors=True)
-        self.chosen = {(int(net.src[e]), int(net.dst[e])): int(e) for e in kept.tolist()}
 
     def path(self, b: int) -> list[int] | None:
         """The directed entries of the shortest path to ``b``, else None."""
         if not np.isfinite(self.dist[b]):
             return None
-        path: list[int] = []
-        node = b
-        while node != self.origin:
-            prev = int(self.pred[node])
-            path.append(self.chosen[(prev, node)])
-            node = prev
-        return path[::-1]
+        nodes = [b]
+        while nodes[-1] != self.origin:
+            nodes.append(int(self.pred[nodes[-1]]))
+        nodes.reverse()
+        pair = np.asarray(nodes[:-1], np.int64) * len(self.net.nodes) + np.asarray(nodes[1:], np.int64)
+        out: list[int] = self.kept[np.searchsorted(self.kept_pair, pair)].tolist()
+        return out
+
+
+#: Routing preference of each status code (index :data:`_CODES`): open, disputed, unknown, closed.
+_RANK = np.array([{"open": 0, "disputed": 1, "unknown": 2, "closed": 3}[c] for c in _CODES])
 
 
 class _Day:
     """Every segment's status for one class and view on a day, per direction: what every trip that day shares.
 
-    Built from the vectorised snapshot; only the segments a snapshot cannot settle alone (a
-    passage that day, a baseline, a one-way claim) and those an answer rests on are asked for
-    their :class:`ClassStatus`.
+    Built from the vectorised snapshot. A one-way claim's segment gets a status per direction
+    from the claims in force (each claimant's claim counted in the directions it speaks for);
+    only the segments a snapshot cannot settle alone (a passage that day, a baseline) and
+    those an answer rests on are asked for their :class:`ClassStatus`.
+
+    ``_Day(..., prev=day_before, touched=segments)`` is the next change point of a range
+    query: only the ``touched`` segments (see ``Timeline._touches``) are looked up again;
+    the others keep their statuses (their evidence only ages), their one-way decisions (unless
+    a road that a decision's distances rest on opened or closed) and their
+    :class:`ClassStatus`, aged. ``changed`` then lists the directed entries whose status
+    changed, and ``dirty`` the segments whose evidence may have.
     """
 
-    def __init__(self, timeline: Timeline, day: dt.date, traffic: str, v: View) -> None:
-        self.timeline, self.day, self.traffic, self.v = timeline, day, traffic, v
-        self.net = net = _net(timeline.G)
-        codes, exact, one_way = timeline._snapshot(day, traffic, v)
-        self.statuses: dict[str, ClassStatus] = {}
-        for i in np.flatnonzero(exact | one_way).tolist():
-            codes[i] = _CODE[self.status_of(i).status]
-        # per direction: the segment's status, or for a one-way claim the decision for that direction
-        self.codes = np.repeat(codes, 2)
-        self.decisions: dict[int, Decision] = {}
-        ways = [i for i in np.flatnonzero(exact | one_way).tolist() if self.status_of(i).one_way]
-        if ways:
-            places = sorted({c.direction for i in ways for c in (*self.status_of(i).claims, *self.status_of(i).passages,
-                                                                   *self.status_of(i).newer) if c.direction})
-            dist = _road_distances(net, [net.index[p] for p in places], codes == _CODE["closed"])
-            by_place = dict(zip(places, dist))
-            for i in ways:
-                cs = self.status_of(i)
-                for e in (2 * i, 2 * i + 1):
-                    x, y = int(net.src[e]), int(net.dst[e])
+    rows_seg: np.ndarray  # the claims in force on the one-way segments the snapshot settles
+    rows_ev: np.ndarray
+    rows_open: np.ndarray
+    rows_pass: np.ndarray  # the row is a passage of the day
+    aside_row: np.ndarray  # (row, event): a claim past its as-of date and a report it gives way to
+    aside_ev: np.ndarray
+    exact_way: set[int]  # exact segments with a one-way claim or passage
 
-                    def toward(place: str, x: int = x, y: int = y) -> bool:
-                        d = by_place[place]
-                        return bool(d[y] < d[x])
-                    self.decisions[e] = cs.towards_decision(toward)
-                    self.codes[e] = _CODE[self.decisions[e].status]
+    def __init__(self, timeline: Timeline, day: dt.date, traffic: str, v: View, *, prev: _Day | None = None,
+                 touched: np.ndarray | None = None) -> None:
+        self.timeline, self.day, self.traffic, self.v = timeline, day, traffic, v
+        self.net = net = _net(timeline.G, timeline.segments)
+        n = len(net.segments)
+        dirty = np.arange(n) if prev is None or touched is None else touched
+        snap = timeline._snapshot(day, traffic, v, directions=True, segments=None if prev is None else dirty)
+        if prev is None:
+            self.seg_codes, self.exact, self.way = snap.codes.copy(), snap.exact.copy(), snap.one_way & ~snap.exact
+            self._cs: dict[int, tuple[dt.date, ClassStatus]] = {}
+        else:
+            self.seg_codes, self.exact, self.way = prev.seg_codes.copy(), prev.exact.copy(), prev.way.copy()
+            self.seg_codes[dirty] = snap.codes[dirty]
+            self.exact[dirty] = snap.exact[dirty]
+            self.way[dirty] = snap.one_way[dirty] & ~snap.exact[dirty]
+            gone = set(dirty.tolist())
+            self._cs = {i: e for i, e in prev._cs.items() if i not in gone}
+        for i in dirty[self.exact[dirty]].tolist():
+            self.seg_codes[i] = _CODE[self.status_of(i).status]
+        self.closed = self.seg_codes == _CODE["closed"]
+        invalid: set[int] = set()
+        if prev is None:
+            self.toward = _Toward(net, self.closed)
+        else:
+            flipped = dirty[self.closed[dirty] != prev.closed[dirty]]
+            self.toward, invalid = prev.toward.after(self.closed, flipped)
+        # per direction: the segment's status, or for a one-way claim the status in that direction
+        if prev is None:
+            self.codes = np.repeat(self.seg_codes, 2)
+        else:
+            self.codes = prev.codes.copy()
+            self.codes[2 * dirty] = self.seg_codes[dirty]
+            self.codes[2 * dirty + 1] = self.seg_codes[dirty]
+        self.decisions: dict[int, Decision] = {}
+        redo = self._keep_rows(snap, prev, dirty, invalid)
+        self._direction_codes(redo, v.kind)
+        # exact segments with a one-way claim or passage: each direction decided from their ClassStatus
+        fresh = {i for i in dirty[self.exact[dirty]].tolist() if self.status_of(i).one_way}
+        if prev is None:
+            self.exact_way = fresh
+        else:
+            self.exact_way = {i for i in prev.exact_way if not self.dirty_at(i, dirty)} | fresh
+        again = self.exact_way if invalid else fresh
+        for i in again:
+            for e in (2 * i, 2 * i + 1):
+                self.codes[e] = _CODE[self.decision(e).status]
+        if prev is None:
+            self.changed, self.dirty = np.arange(2 * n), np.ones(n, bool)
+            self.improved = True
+        else:
+            self.changed = np.flatnonzero(self.codes != prev.codes)
+            self.dirty = np.zeros(n, bool)
+            self.dirty[dirty] = True
+            self.dirty[list(redo | again)] = True
+            self.improved = bool((_RANK[self.codes[self.changed]] < _RANK[prev.codes[self.changed]]).any())
         self._trees: dict[tuple[int, frozenset[int] | None], _Routes] = {}
         self._common: dict[str, Any] = {"on": day, "traffic": traffic, "view": str(v), "horizon": v.horizon_text,
                         "outside_data": outside_note(timeline, day, horizon=v.horizon)}
 
+    @staticmethod
+    def dirty_at(i: int, dirty: np.ndarray) -> bool:
+        """Whether segment ``i`` is among the (sorted) ``dirty`` ones."""
+        j = int(np.searchsorted(dirty, i))
+        return j < len(dirty) and int(dirty[j]) == i
+
+    def _keep_rows(self, snap: Any, prev: _Day | None, dirty: np.ndarray, invalid: set[int]) -> set[int]:
+        """Keep the claims in force on the one-way segments the snapshot settles; return the segments to decide again.
+
+        Those are the touched ones and those whose decisions rest on distances to a place
+        that were searched again (``invalid``).
+        """
+        places = _direction_places(self.timeline, self.net)
+        new = np.flatnonzero(snap.one_way[snap.rows_seg] & ~snap.exact[snap.rows_seg] & self.way[snap.rows_seg])
+        at = np.full(len(snap.rows_seg), -1)
+        at[new] = np.arange(len(new))
+        pairs = at[snap.aside_row] >= 0
+        seg, ev, said, pas = snap.rows_seg[new], snap.rows_ev[new], snap.rows_open[new], snap.rows_pass[new]
+        a_row, a_ev = at[snap.aside_row[pairs]], snap.aside_ev[pairs]
+        if prev is not None:
+            keep = ~np.isin(prev.rows_seg, dirty)
+            moved = np.cumsum(keep) - 1 + len(seg)
+            kp = keep[prev.aside_row]
+            seg = np.concatenate([seg, prev.rows_seg[keep]])
+            ev = np.concatenate([ev, prev.rows_ev[keep]])
+            said = np.concatenate([said, prev.rows_open[keep]])
+            pas = np.concatenate([pas, prev.rows_pass[keep]])
+            a_row = np.concatenate([a_row, moved[prev.aside_row[kp]]])
+            a_ev = np.concatenate([a_ev, prev.aside_ev[kp]])
+        self.rows_seg, self.rows_ev, self.rows_open, self.rows_pass = seg, ev, said, pas
+        self.aside_row, self.aside_ev = a_row, a_ev
+        if prev is None:
+            return set(np.unique(seg).tolist())
+        redo = set(snap.rows_seg[new].tolist())
+        if invalid:
+            inv = np.array(sorted(invalid), np.int64)
+            redo.update(seg[np.isin(places[ev], inv)].tolist())
+            redo.update(seg[a_row[np.isin(places[a_ev], inv)]].tolist())
+        return redo
+
+    def _direction_codes(self, segments: set[int], view_kind: str) -> None:
+        """The status of each direction of the given one-way segments (those the snapshot settles).
+
+        As :func:`~karabakh_routes.timeline.decide`: each claimant's claim in force counts in a
+        direction unless it is one-way and the move does not go towards its place; a passage of
+        the day that counts in a direction replaces its claimant's claim there (a claimant's
+        passages count once); a claim past its as-of date gives way, in a direction, to a
+        report the snapshot found it gives way to, if that report counts in the direction too.
+        """
+        if not segments:
+            return
+        rows = np.flatnonzero(np.isin(self.rows_seg, np.fromiter(segments, np.int64, len(segments))))
+        if not len(rows):
+            return
+        seg, ev = self.rows_seg[rows], self.rows_ev[rows]
+        entries = np.concatenate([2 * seg, 2 * seg + 1])  # each claim, in each direction
+        ev2 = np.concatenate([ev, ev])
+        counts = self._speaks_for(entries, ev2)
+        pas = np.concatenate([self.rows_pass[rows], self.rows_pass[rows]])
+        if pas.any():
+            who = entries * max(len(self.timeline._ea.claimants), 1) + self.timeline._ea.claimant[ev2]
+            passed = np.flatnonzero(pas & counts)
+            counts &= ~(~pas & np.isin(who, who[passed]))  # replaced by the claimant's passage
+            counts[passed] = False
+            counts[passed[np.unique(who[passed], return_index=True)[1]]] = True  # one per claimant
+        if len(self.aside_row):
+            at = np.full(len(self.rows_seg), -1)
+            at[rows] = np.arange(len(rows))
+            r = at[self.aside_row]
+            r, h = r[r >= 0], self.aside_ev[r >= 0]
+            aside = np.zeros(len(entries), bool)
+            for j in (r, r + len(rows)):
+                aside[j[self._speaks_for(entries[j], h)]] = True
+            counts &= ~aside
+        said = np.concatenate([self.rows_open[rows], self.rows_open[rows]])
+        n = len(self.codes)
+        n_open = np.bincount(entries, weights=counts * said, minlength=n)
+        n_all = np.bincount(entries, weights=counts, minlength=n)
+        both_ways = np.unique(entries)
+        n_open, n_all = n_open[both_ways], n_all[both_ways]
+        out = np.full(len(both_ways), _CODE["unknown"], np.int8)
+        out[(n_open > 0) & (n_open == n_all)] = _CODE["open"]
+        out[(n_all > 0) & (n_open == 0)] = _CODE["closed"]
+        out[(n_open > 0) & (n_open < n_all)] = _CODE[combine_statuses(["open", "closed"], view_kind)]
+        self.codes[both_ways] = out
+
+    def _speaks_for(self, entries: np.ndarray, events: np.ndarray) -> np.ndarray:
+        """Whether each event counts for the move along each directed entry (one-way: towards its place)."""
+        net = self.net
+        place = _direction_places(self.timeline, net)[events]
+        x, y = net.src[entries], net.dst[entries]
+        out: np.ndarray = ~self.timeline._ea.one_way[events]
+        ways = ~out & (place >= 0)  # a place not in the graph: no move goes towards it
+        ends = ways & ((place == x) | (place == y))
+        out[ends] = (x != y)[ends] & (y == place)[ends]  # onto the place; never away from it
+        far = np.flatnonzero(ways & ~ends)
+        out[far] = self.toward.many(place[far], x[far], y[far])
+        return out
+
     def status_of(self, i: int) -> ClassStatus:
-        seg = self.net.segments[i]
-        if seg not in self.statuses:
-            self.statuses[seg] = self.timeline.class_status(seg, self.traffic, on=self.day, view=self.v)
-        return self.statuses[seg]
+        """Segment ``i``'s :class:`ClassStatus`: on this day, or on an earlier day (see :meth:`older`)."""
+        got = self._cs.get(i)
+        if got is None:
+            got = self._cs[i] = (self.day, self.timeline.class_status(self.net.segments[i], self.traffic, on=self.day,
+                                                                      view=self.v))
+        return got[1]
+
+    def older(self, i: int) -> int:
+        """How many days older the evidence of :meth:`status_of` segment ``i`` is on this day.
+
+        A segment nothing touched keeps its status from the day it was looked up: only its
+        carried or forecast evidence ages, a day a day.
+        """
+        got = self._cs.get(i)
+        return (self.day - got[0]).days if got is not None else 0
 
     def decision(self, e: int) -> Decision:
-        return self.decisions[e] if e in self.decisions else self.status_of(e // 2).decision
+        if e in self.decisions:
+            return self.decisions[e]
+        i = e // 2
+        cs = self.status_of(i)
+        if self.way[i] or i in self.exact_way:
+            self.decisions[e] = cs.towards_decision(self._toward_fn(e))
+        else:
+            self.decisions[e] = cs.decision
+        return self.decisions[e]
+
+    def _toward_fn(self, e: int) -> Callable[[str], bool]:
+        """Whether the move along directed entry ``e`` goes towards a place."""
+        x, y = int(self.net.src[e]), int(self.net.dst[e])
+        return lambda place: self.toward(place, x, y)
 
     def _path(self, a: int, b: int, allowed: frozenset[int] | None) -> list[int] | None:
         key = (a, allowed)
@@ -500,12 +820,27 @@ class _Day:
             self._trees[key] = _Routes(self.net, a, self.codes, allowed)
         return self._trees[key].path(b)
 
+    def still(self, path: list[int]) -> bool:
+        """Whether an answer whose decisive entries were ``path`` holds unchanged from the day before.
+
+        It does when no status improved anywhere (no better route can have opened), and none
+        of its entries changed status or rests on a segment whose evidence may have changed.
+        """
+        if self.improved:
+            return False
+        idx = np.asarray(path, np.int64)
+        return not (self.dirty[idx // 2].any() or np.isin(idx, self.changed).any())
+
     def answer(self, a: str, b: str) -> Reach:
         """The :class:`Reach` from place id ``a`` to place id ``b``."""
+        return self.answer_path(a, b)[0]
+
+    def answer_path(self, a: str, b: str) -> tuple[Reach, list[int]]:
+        """The :class:`Reach` from ``a`` to ``b``, and the directed entries of the path it took (none: [])."""
         net = self.net
         common: dict[str, Any] = {"origin": a, "destination": b, **self._common}
         if a == b:
-            return Reach(**common, answer="yes", path=[a], segments=[], length_km=0.0, blocked_by=[])
+            return Reach(**common, answer="yes", path=[a], segments=[], length_km=0.0, blocked_by=[]), []
         ia, ib = net.index[a], net.index[b]
         for answer, allowed in _TIERS:
             path = self._path(ia, ib, frozenset(_CODE[s] for s in allowed))
@@ -514,17 +849,19 @@ class _Day:
             segs = [net.segments[e // 2] for e in path]
             nodes = [a] + [net.nodes[int(net.dst[e])] for e in path]
             way = [_CODES[self.codes[e]] for e in path]
-            dec = [(net.segments[e // 2], self.decision(e)) for e in path]
             return Reach(**common, answer=answer, path=nodes, segments=segs, length_km=float(sum(net.length[path])),
                          blocked_by=[], disputed=[s for s, st in zip(segs, way) if st == "disputed"],
-                         unknown=[s for s, st in zip(segs, way) if st == "unknown"], **_basis_of(dec, self.statuses))
+                         unknown=[s for s, st in zip(segs, way) if st == "unknown"], **self._basis(path)), path
         path = self._path(ia, ib, None)
         if path is None:
-            return Reach(**common, answer="no", path=None, segments=None, length_km=None, blocked_by=[])
-        blocking = [e for e in path if self.codes[e] == _CODE["closed"]]
-        dec = [(net.segments[e // 2], self.decision(e)) for e in blocking]
+            return Reach(**common, answer="no", path=None, segments=None, length_km=None, blocked_by=[]), []
         return Reach(**common, answer="no", path=None, segments=None, length_km=None,
-                     blocked_by=[net.segments[e // 2] for e in blocking], **_basis_of(dec, self.statuses))
+                     blocked_by=[net.segments[e // 2] for e in path if self.codes[e] == _CODE["closed"]],
+                     **self._basis([e for e in path if self.codes[e] == _CODE["closed"]])), path
+
+    def _basis(self, entries: list[int]) -> _BasisFields:
+        return _basis_of([(self.net.segments[e // 2], self.decision(e), self.older(e // 2),
+                           self.status_of(e // 2).uncertain) for e in entries])
 
 
 def _reach_arrays(timeline: Timeline, a: str, b: str, day: dt.date, traffic: str, v: View) -> Reach:
@@ -652,9 +989,31 @@ def periods_from(
     # only the days on which something about this class may change
     cuts = [lo] + [p for p in timeline.change_points(lo, hi, horizon=v.horizon, traffic=traffic) if p > lo]
     out: dict[str, list[Period]] = {b: [] for b in targets}
+    if timeline.engine == "reference":
+        for i, day in enumerate(cuts):
+            last = cuts[i + 1] - dt.timedelta(days=1) if i + 1 < len(cuts) else hi
+            for b, r in zip(targets, _answers(timeline, a, targets, day, traffic, v)):
+                _add_answer(out[b], r, day, last)
+        return out
+    # from change point to change point, carrying the day's state and each answer forward:
+    # only the segments touched since the day before are looked up again, and an answer is
+    # worked out again only when its path (or what blocks it) is touched or a status improves
+    state: _Day | None = None
+    held: dict[str, tuple[Reach, list[int], dt.date]] = {}
     for i, day in enumerate(cuts):
         last = cuts[i + 1] - dt.timedelta(days=1) if i + 1 < len(cuts) else hi
-        for b, r in zip(targets, _answers(timeline, a, targets, day, traffic, v)):
+        if state is None:
+            state = _Day(timeline, day, traffic, v)
+        else:
+            touched = timeline._touched(traffic, v, state.day + dt.timedelta(days=1), day)
+            state = _Day(timeline, day, traffic, v, prev=state, touched=touched)
+        for b in targets:
+            kept = held.get(b)
+            if kept is not None and state.still(kept[1]):
+                _add_answer(out[b], kept[0], kept[2], last)  # the same answer; carried evidence only older
+                continue
+            r, path = state.answer_path(a, b)
+            held[b] = (r, path, day)
             _add_answer(out[b], r, day, last)
     return out
 

@@ -34,7 +34,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -602,6 +602,21 @@ class _ReferenceStore(_Store):
         return self.table[(segment, traffic, claimant)].at(day)
 
 
+class _Snap(NamedTuple):
+    """One class's statuses on a day from the arrays (:meth:`Timeline._snapshot`)."""
+
+    codes: np.ndarray
+    exact: np.ndarray
+    one_way: np.ndarray
+    rows_seg: np.ndarray
+    rows_ev: np.ndarray
+    rows_open: np.ndarray
+    rows_aside: np.ndarray
+    rows_pass: np.ndarray
+    aside_row: np.ndarray
+    aside_ev: np.ndarray
+
+
 class _ColumnarStore(_Store):
     """Every key's change points as arrays (:mod:`karabakh_routes._columnar`)."""
 
@@ -612,12 +627,43 @@ class _ColumnarStore(_Store):
         self._seg = tl._seg_index
         self._claimant = {c: i for i, c in enumerate(tl._ea.claimants)}
         self._names = tl._ea.claimants
+        self._by_class: dict[tuple[int, int | None], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def claimants(self, segment: str, traffic: str) -> list[str]:
         si = self._seg.get(segment)
         if si is None:
             return []
         return [self._names[c] for c in self.c.claimants(si, _CLASS_INDEX[traffic])]
+
+    def in_force(self, day: int, cls: int, claimant: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return (segment, event) of every claim in force on a day for one class (and claimant), one search."""
+        key = (cls, claimant)
+        if key not in self._by_class:
+            c = self.c
+            sel = (c.keys // c.n_claimants) % len(TRAFFIC_CLASSES) == cls
+            if claimant is not None:
+                sel &= c.keys % c.n_claimants == claimant
+            keys = c.keys[sel]
+            self._by_class[key] = (keys * _col._BIG, c.key_marks[sel], keys // c.n_claimants // len(TRAFFIC_CLASSES))
+        base, first, seg = self._by_class[key]
+        i = np.searchsorted(self.c.marks, base + day, "right") - 1
+        win = self.c.winner[np.maximum(i, 0)]
+        live = (i >= first) & (win >= 0)
+        return seg[live], win[live]
+
+    def in_force_at(self, day: int, cls: int, claimant: int | None, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`in_force` for the given segments (indexes) only."""
+        c = self.c
+        base = (segments.astype(np.int64) * len(TRAFFIC_CLASSES) + cls) * c.n_claimants
+        lo = np.searchsorted(c.keys, base + (claimant or 0))
+        hi = np.searchsorted(c.keys, base + (claimant + 1 if claimant is not None else c.n_claimants))
+        cnt = hi - lo
+        idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        keys = c.keys[idx]
+        i = np.searchsorted(c.marks, keys * _col._BIG + day, "right") - 1
+        win = c.winner[np.maximum(i, 0)]
+        live = (i >= c.key_marks[idx]) & (win >= 0)
+        return (keys // c.n_claimants // len(TRAFFIC_CLASSES))[live], win[live]
 
     def at(self, segment: str, traffic: str, claimant: str, day: dt.date) -> tuple[Event | None, tuple[Event, ...]]:
         code = self.c.code(self._seg[segment], _CLASS_INDEX[traffic], self._claimant[claimant])
@@ -683,41 +729,49 @@ class Timeline:
         self._claims = [e for e in ledger.events if e.type not in ("passage", "baseline")]
         self._ea = _col.event_arrays(ledger.events, self._as_of)
         self._base = _col.base_windows(self._ea, routes_of(G), self._seg_index)
-        self._passages: dict[tuple[str, str], dict[dt.date, list[Event]]] = defaultdict(lambda: defaultdict(list))
         self._fixed_points: set[dt.date] = set()
         self._fixed_by_class: dict[str, set[dt.date]] = {c: set() for c in TRAFFIC_CLASSES}
         events, segs = self._ea.events, self.segments
-        baseline_items: dict[tuple[str, str], list[_Item]] = defaultdict(list)
-        kinds = self._ea.kind[self._base.ev]
-        for kind, label in ((_col.KIND_PASSAGE, "passage"), (_col.KIND_BASELINE, "baseline")):
-            w = self._base.take(kinds == kind)
-            for e, si, w0, w1 in zip(w.ev.tolist(), w.seg.tolist(), w.ws.tolist(), w.we.tolist()):
-                ev, seg = events[e], segs[si]
-                d0 = dt.date.fromordinal(w0)
-                if label == "passage":
-                    for cls in ev.allowed:
-                        self._passages[(seg, cls)][d0].append(ev)
-                        self._fixed_by_class[cls].update((d0, _next_day(d0)))
-                    self._fixed_points.update((d0, _next_day(d0)))
-                else:
-                    for cls in ev.classes:
-                        baseline_items[(seg, cls)].append(_Item(seg, d0, dt.date.fromordinal(w1), ev))
-        self._baselines = {key: _compile(items) for key, items in baseline_items.items()}
         ncls = len(TRAFFIC_CLASSES)
+        kinds = self._ea.kind[self._base.ev]
+        # passages: one row per (passage, segment, class that passed), by (segment, class) and day
+        w = self._base.take(kinds == _col.KIND_PASSAGE)
+        masks = self._ea.classes[w.ev]
+        parts = [(np.flatnonzero(masks & (1 << c)), c) for c in range(ncls)]
+        rows = np.concatenate([np.zeros(0, np.int64), *(p for p, _ in parts)])
+        group = np.concatenate([np.zeros(0, np.int64), *(w.seg[p] * ncls + c for p, c in parts)])
+        day = w.ws[rows]
+        by_key = np.argsort(group * _col._BIG + day, kind="stable")  # then in ledger order
+        self._pass_key = (group * _col._BIG + day)[by_key]
+        self._pass_ev = w.ev[rows][by_key]
+        for c, cls in enumerate(TRAFFIC_CLASSES):
+            days = np.unique(day[group % ncls == c])
+            found = {dt.date.fromordinal(d) for d in days.tolist()}
+            found |= {_next_day(d) for d in found}
+            self._fixed_by_class[cls] |= found
+            self._fixed_points |= found
+        by_day: dict[int, list[int]] = defaultdict(list)
+        for d, g in zip(*np.unique(np.stack([day, group]), axis=1).tolist()):
+            by_day[d].append(g)
+        self._passage_groups = {d: np.asarray(g, np.int64) for d, g in by_day.items()}
+        # baselines
+        baseline_items: dict[tuple[str, str], list[_Item]] = defaultdict(list)
+        w = self._base.take(kinds == _col.KIND_BASELINE)
+        for e, si, w0, w1 in zip(w.ev.tolist(), w.seg.tolist(), w.ws.tolist(), w.we.tolist()):
+            ev, seg = events[e], segs[si]
+            for cls in ev.classes:
+                baseline_items[(seg, cls)].append(_Item(seg, dt.date.fromordinal(w0), dt.date.fromordinal(w1), ev))
+        self._baselines = {key: _compile(items) for key, items in baseline_items.items()}
         self._baseline_groups = np.zeros(len(segs) * ncls, bool)
         for seg, cls in self._baselines:
             self._baseline_groups[self._seg_index[seg] * ncls + _CLASS_INDEX[cls]] = True
-        by_day: dict[int, list[int]] = defaultdict(list)
-        for (seg, cls), days in self._passages.items():
-            for d0 in days:
-                by_day[d0.toordinal()].append(self._seg_index[seg] * ncls + _CLASS_INDEX[cls])
-        self._passage_groups = {d: np.asarray(g, np.int64) for d, g in by_day.items()}
         for (_, cls), kt in self._baselines.items():
             self._fixed_points.update(kt.points)
             self._fixed_by_class[cls].update(kt.points)
         self._index_starts()
         self._stores: dict[int | None, _Store] = {}
         self._source_stores: dict[tuple[str, int | None], _Store] = {}
+        self._touch_cache: dict[tuple[str, int | None, str | None], tuple[np.ndarray, np.ndarray]] = {}
         self._store(DEFAULT_HORIZON)
 
     def __repr__(self) -> str:
@@ -727,6 +781,13 @@ class Timeline:
     def _repr_html_(self) -> str:
         from ._repr import timeline_html
         return timeline_html(self)
+
+    def _passages_on(self, segment: str, traffic: str, day: dt.date) -> list[Event]:
+        """The passages reported on a (segment, class) on a day, in the order the ledger lists them."""
+        k = (self._seg_index[segment] * len(TRAFFIC_CLASSES) + _CLASS_INDEX[traffic]) * _col._BIG + day.toordinal()
+        i, j = np.searchsorted(self._pass_key, [k, k + 1])
+        events = self._ea.events
+        return [events[e] for e in self._pass_ev[i:j].tolist()]
 
     def _index_starts(self) -> None:
         """Every claim and passage by the day it starts on each (segment, class), as sorted arrays.
@@ -741,7 +802,11 @@ class Timeline:
         group = np.concatenate([w.seg[p] * ncls + c for p, c in parts])
         ws = w.ws[rows]
         ev = w.ev[rows]
-        order = np.lexsort((self._ea.row[ev], ws, group))
+        if (np.diff(self._ea.row) > 0).all():
+            # each class's rows are in event order, so in row order: one stable sort of one key
+            order = np.argsort(group * _col._BIG + ws, kind="stable")
+        else:
+            order = np.lexsort((self._ea.row[ev], ws, group))
         self._start_keys = group[order] * _col._BIG + ws[order]
         self._start_ev = ev[order]
 
@@ -842,7 +907,7 @@ class Timeline:
         """Return the as-of date of an event: the last day its source could know about."""
         return self._as_of[event]
 
-    def _claim(self, ev: Event, status: str, day: dt.date, uncertain: bool = False) -> Claim:
+    def _claim(self, ev: Event, status: str, day: dt.date, uncertain: bool = False, since: str = "") -> Claim:
         src = self.ledger.sources.get(ev.source)
         kind = {"passage": "passage", "baseline": "baseline"}.get(ev.type, "claim")
         carried = forecast = False
@@ -857,16 +922,24 @@ class Timeline:
             age = max(0, (day - a).days)
         return Claim(ev.id, ev.claimant, ev.source, status, ev.type, ev.start.text,
                      ev.end.text if ev.end else "", ev.quote, ev.note, src.url if src else "", uncertain, ev.direction,
-                     kind, as_of, carried, forecast, age, ev.start.lower.isoformat())
+                     kind, as_of, carried, forecast, age, since or ev.start.lower.isoformat())
 
-    def _snapshot(self, day: dt.date, traffic: str, v: View) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _snapshot(self, day: dt.date, traffic: str, v: View, *, directions: bool = False,
+                  segments: np.ndarray | None = None) -> _Snap:
         """Every segment's status for one class on a day, vectorised over all keys.
 
-        Returns ``(codes, exact, one_way)`` per segment (in :attr:`segments` order); ``one_way``
-        marks the segments with a one-way claim in force (see :meth:`ClassStatus.towards`); ``codes`` index
-        :data:`_CODES`; ``exact`` marks the segments whose status the arrays alone cannot
-        settle (a passage that day, a carried claim with a newer start on its key that may
-        set it aside, a baseline to fall back on): their code is left to :meth:`class_status`.
+        Returns a :class:`_Snap`: per segment (in :attr:`segments` order) ``codes`` (index
+        :data:`_CODES`), ``one_way`` (a one-way claim or passage in force, see
+        :meth:`ClassStatus.towards`) and ``exact``: the segments whose status the arrays alone
+        cannot settle (a baseline to fall back on; a passage in a source view; a claim given
+        way to that its claimant's passage replaces; with ``directions``, a baseline on a
+        one-way segment, where it may apply in one direction): their code is left to
+        :meth:`class_status`.
+        ``rows_*`` are the claims in force and the day's passages: segment, event, whether it
+        says the class is open, whether it is set aside (with no regard to direction), whether
+        it is a passage; ``aside_row`` and ``aside_ev`` pair each claim set aside (its row)
+        with each report it gives way to. With ``segments`` (indexes), only those segments are
+        looked at (the arrays keep their length; the other positions are meaningless).
         The reference engine settles every segment by :meth:`class_status`.
         """
         n = len(self.segments)
@@ -876,60 +949,97 @@ class Timeline:
         codes = np.zeros(n, np.int8)
         exact = np.zeros(n, bool)
         one_way = np.zeros(n, bool)
+        none = np.zeros(0, np.int64)
         if not isinstance(store, _ColumnarStore):
             exact[:] = True
-            return codes, exact, one_way
-        c = store.c
+            return _Snap(codes, exact, one_way, none, none, none, np.zeros(0, bool), np.zeros(0, bool), none, none)
+        ea = self._ea
         claimant = None
         if v.kind == "claimant":
-            claimant = self._ea.claimants.index(v.value) if v.value in self._ea.claimants else -1
+            claimant = ea.claimants.index(v.value) if v.value in ea.claimants else -1
         d = day.toordinal()
-        keys, win = c.in_force(d, ci, claimant)
-        live = win >= 0
-        keys, win = keys[live], win[live]
-        seg = keys // c.n_claimants // ncls
+        seg, win = store.in_force(d, ci, claimant) if segments is None else store.in_force_at(d, ci, claimant, segments)
+        # the day's passages: each replaces its claimant's standing claim (see decide)
+        pseg, pev = self._passages_of_day(d, ci, segments)
+        if claimant is not None:
+            pseg, pev = pseg[ea.claimant[pev] == claimant], pev[ea.claimant[pev] == claimant]
+        elif v.kind == "source":
+            exact[pseg] = True
+            pseg, pev = none, none
+        is_pass = np.concatenate([np.zeros(len(seg), bool), np.ones(len(pseg), bool)])
+        seg, win = np.concatenate([seg, pseg]), np.concatenate([win, pev])
         group = seg * ncls + ci
-        one_way[seg[self._ea.one_way[win]]] = True
-        # a claim past its as-of date may give way to a newer contrary report: settle those exactly
-        a = self._ea.as_of[win]
-        said_open = (self._ea.says_open[win] >> ci) & 1
-        stale = np.flatnonzero(d > a)
+        one_way[seg[ea.one_way[win]]] = True
+        # a claim past its as-of date may give way to a newer contrary report
+        a = ea.as_of[win]
+        said_open = np.where(is_pass, 1, (ea.says_open[win] >> ci) & 1).astype(np.int64)
+        stale = np.flatnonzero((d > a) & ~is_pass)
         keep = np.ones(len(win), bool)
+        aside_row, aside_ev = none, none
         if len(stale):
-            in_force = np.sort(group * len(self._ea.events) + win)
-            keep[stale[self._set_aside(group[stale], a[stale], win[stale], said_open[stale], d, ci, in_force)]] = False
-        seg, said_open = seg[keep], said_open[keep]
-        n_open = np.bincount(seg, weights=said_open, minlength=n)
-        n_all = np.bincount(seg, minlength=n)
+            in_force = np.sort(group * len(ea.events) + win)
+            pos, aside_ev = self._set_aside(group[stale], a[stale], win[stale], said_open[stale], d, ci, in_force)
+            aside_row = stale[pos]
+            keep[aside_row] = False
+        # one entry per claimant: its passage (the first of several) in place of its claim
+        nc = max(len(ea.claimants), 1)
+        who = seg * nc + ea.claimant[win]
+        count = keep.copy()
+        if len(pseg):
+            passed = who[is_pass]
+            count &= ~(~is_pass & np.isin(who, passed))
+            first = np.zeros(len(win), bool)
+            first[np.flatnonzero(is_pass)[np.unique(passed, return_index=True)[1]]] = True
+            count &= ~is_pass | first
+            if len(aside_row):
+                # a claim given way to but replaced by its claimant's passage: decide() would not see it
+                hit_is_claim = ea.kind[aside_ev] != _col.KIND_PASSAGE
+                gone = hit_is_claim & np.isin(seg[aside_row] * nc + ea.claimant[aside_ev], passed)
+                exact[seg[aside_row[gone]]] = True
+        n_open = np.bincount(seg[count], weights=said_open[count], minlength=n)
+        n_all = np.bincount(seg[count], minlength=n)
         n_closed = n_all - n_open
         both = (n_open > 0) & (n_closed > 0)
         codes[(n_open > 0) & ~both] = _CODE["open"]
         codes[(n_closed > 0) & ~both] = _CODE["closed"]
         codes[both] = _CODE[combine_statuses(["open", "closed"], v.kind)]
-        # no claim in force: a baseline may apply
-        exact |= (n_all == 0) & self._baseline_groups[np.arange(n) * ncls + ci]
-        passages = self._passage_groups.get(d)
-        if passages is not None:
-            ps = passages[passages % ncls == ci] // ncls
-            exact[ps] = True
-        return codes, exact, one_way
+        # no claim in force (or, on a one-way segment, none in one direction): a baseline may apply
+        baseline = self._baseline_groups[np.arange(n) * ncls + ci]
+        exact |= ((n_all == 0) | (one_way if directions else False)) & baseline
+        return _Snap(codes, exact, one_way, seg, win, said_open, ~keep, is_pass, aside_row, aside_ev)
+
+    def _passages_of_day(self, d: int, ci: int, segments: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(segment, event) of the passages of class ``ci`` on day ``d`` (on ``segments`` only, if given)."""
+        ncls = len(TRAFFIC_CLASSES)
+        g = self._passage_groups.get(d)
+        if g is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        g = g[g % ncls == ci]
+        if segments is not None:
+            g = g[np.isin(g // ncls, segments)]
+        lo = np.searchsorted(self._pass_key, g * _col._BIG + d)
+        cnt = np.searchsorted(self._pass_key, g * _col._BIG + d + 1) - lo
+        idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        return np.repeat(g // ncls, cnt), self._pass_ev[idx]
 
     def _set_aside(self, group: np.ndarray, as_of: np.ndarray, win: np.ndarray, said_open: np.ndarray, d: int,
-                   ci: int, in_force: np.ndarray) -> np.ndarray:
-        """Whether each claim past its as-of date gives way on day ``d`` (:func:`decide`'s rule, vectorised).
+                   ci: int, in_force: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which claims past their as-of date give way on day ``d``, and to what (:func:`decide`'s rule, vectorised).
 
         It does when its (segment, class) has a claim or passage from another claimant, saying
         the other status, that started after the claim's as-of date, up to the day, and that
         its own source knew of when it started: for a claim in force, from its start; for one
         no longer in force, from its window's start on the segment. ``in_force`` holds
         ``group * n_events + event`` of every claim in force, sorted.
+
+        Returns ``(claim, event)`` pairs: the position of a claim set aside (in the arguments)
+        and an event it gives way to (one pair per such event).
         """
         big = _col._BIG
         lo = np.searchsorted(self._start_keys, group * big + as_of, "right")
         cnt = np.searchsorted(self._start_keys, group * big + d, "right") - lo
-        out = np.zeros(len(group), bool)
         if not cnt.any():
-            return out
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
         rep = np.repeat(np.arange(len(group)), cnt)
         pos = lo[rep] + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
         ev = self._start_ev[pos]
@@ -942,8 +1052,56 @@ class Timeline:
         since = np.where(now, ea.start_lo[ev], ws)
         hit = ((ea.claimant[ev] != ea.claimant[win[rep]]) & (other_open != said_open[rep])
                & (as_of[rep] < since) & (since <= ea.as_of[ev]))
-        out[rep[hit]] = True
-        return out
+        return rep[hit], ev[hit]
+
+    def _touches(self, traffic: str, v: View) -> tuple[np.ndarray, np.ndarray]:
+        """The segments whose evidence for one class may change on each day: ``(days, segments)``, sorted by day.
+
+        A segment is touched on a day when one of its keys has a change point there (a claim
+        starts or ends, a date's uncertainty begins or ends), a claim in force on it passes its
+        as-of date (the day after), a passage starts or ends, or its baseline changes. On any
+        other day its :class:`ClassStatus` is the one of the day before, ages aside. (For a
+        claimant or source view this is a superset.)
+        """
+        store = self._source_store(v.value, v.horizon) if v.kind == "source" else self._store(v.horizon)
+        key = (traffic, v.horizon, v.value if v.kind == "source" else None)
+        if key in self._touch_cache:
+            return self._touch_cache[key]
+        ncls = len(TRAFFIC_CLASSES)
+        ci = _CLASS_INDEX[traffic]
+        days: list[np.ndarray] = []
+        segs: list[np.ndarray] = []
+        if isinstance(store, _ColumnarStore):
+            c = store.c
+            code = c.marks // _col._BIG
+            sel = (code // c.n_claimants) % ncls == ci
+            days.append(c.marks[sel] - code[sel] * _col._BIG)
+            segs.append(code[sel] // c.n_claimants // ncls)
+            w = _col.clip_windows(self._base, self._ea, v.horizon)
+            w = w.take((self._ea.kind[w.ev] == _col.KIND_CLAIM) & ((self._ea.classes[w.ev] >> ci) & 1 == 1))
+            a = self._ea.as_of[w.ev]
+            turns = (w.ws <= a) & (a < w.we)
+            days.append(a[turns] + 1)
+            segs.append(w.seg[turns])
+        for d, groups in self._passage_groups.items():
+            g = groups[groups % ncls == ci] // ncls
+            days += [np.full(len(g), d), np.full(len(g), d + 1)]
+            segs += [g, g]
+        for (segment, cls), kt in self._baselines.items():
+            if cls == traffic:
+                days.append(np.array([p.toordinal() for p in kt.points], np.int64))
+                segs.append(np.full(len(kt.points), self._seg_index[segment], np.int64))
+        day = np.concatenate([*days, np.zeros(0, np.int64)])
+        seg = np.concatenate([*segs, np.zeros(0, np.int64)]).astype(np.int64)
+        order = np.argsort(day, kind="stable")
+        self._touch_cache[key] = (day[order], seg[order])
+        return self._touch_cache[key]
+
+    def _touched(self, traffic: str, v: View, lo: dt.date, hi: dt.date) -> np.ndarray:
+        """The segments (indexes, unique) touched on any day from ``lo`` to ``hi`` (see :meth:`_touches`)."""
+        days, segs = self._touches(traffic, v)
+        i, j = int(np.searchsorted(days, lo.toordinal(), "left")), int(np.searchsorted(days, hi.toordinal(), "right"))
+        return np.unique(segs[i:j])
 
     def status_codes(
         self, *, on: DateLike, traffic: str, view: str | View = "consensus", horizon: Horizon = "default"
@@ -966,7 +1124,8 @@ class Timeline:
         traffic = check_traffic(traffic)
         day = to_date(on)
         v = parse_view(view, self.ledger, horizon=horizon)
-        codes, exact, _ = self._snapshot(day, traffic, v)
+        snap = self._snapshot(day, traffic, v)
+        codes, exact = snap.codes, snap.exact
         out = np.asarray(_CODES, dtype=object)[codes]
         for i in np.flatnonzero(exact).tolist():
             out[i] = self.class_status(self.segments[i], traffic, on=day, view=v).status
@@ -1009,7 +1168,7 @@ class Timeline:
             assert st is not None
             claims.append(self._claim(ev, st, day, bool(unsure)))
         passages = []
-        for ev in self._passages.get((segment, traffic), {}).get(day, []):
+        for ev in self._passages_on(segment, traffic, day):
             if not _in_view(ev, v):
                 continue
             passages.append(self._claim(ev, "passage", day, ev.start.uncertain))
@@ -1031,7 +1190,7 @@ class Timeline:
                     continue
                 st = "passage" if ev.type == "passage" else ev.class_status(traffic)
                 assert st is not None
-                newer.append(replace(self._claim(ev, st, day), since=w0.isoformat()))
+                newer.append(self._claim(ev, st, day, since=w0.isoformat()))
         d = decide(claims, passages, baseline, v.kind, newer=newer)
         if baseline is not None and baseline in d.basis:
             uncertain = uncertain or baseline.uncertain
@@ -1132,12 +1291,19 @@ class Timeline:
         """Return the convoy passages of a date: one dict per (event, segment)."""
         day = to_date(on)
         v = parse_view(view, self.ledger)
-        out: dict[tuple[str, str], dict[str, Any]] = {}
-        for (seg, cls), by_day in self._passages.items():
-            for ev in by_day.get(day, []):
-                if not _in_view(ev, v):
-                    continue
-                entry = out.setdefault((ev.id, seg), {**self._claim(ev, "passage", day).to_dict(), "segment": seg,
-                                                      "traffic": []})
-                entry["traffic"].append(cls)
+        ncls = len(TRAFFIC_CLASSES)
+        found: list[tuple[int, int, int]] = []  # (event, segment, class) indexes
+        d = day.toordinal()
+        for g in self._passage_groups.get(d, np.zeros(0, np.int64)).tolist():
+            i, j = np.searchsorted(self._pass_key, [g * _col._BIG + d, g * _col._BIG + d + 1])
+            found += [(e, g // ncls, g % ncls) for e in self._pass_ev[i:j].tolist()]
+        out: dict[tuple[int, int], dict[str, Any]] = {}
+        events = self._ea.events
+        for e, si, ci in sorted(found):  # in ledger order, then segment and class order
+            ev = events[e]
+            if not _in_view(ev, v):
+                continue
+            entry = out.setdefault((e, si), {**self._claim(ev, "passage", day).to_dict(), "segment": self.segments[si],
+                                             "traffic": []})
+            entry["traffic"].append(TRAFFIC_CLASSES[ci])
         return list(out.values())

@@ -10,7 +10,9 @@ tables, ``reach`` answers and ``periods`` from both, claims and flags included.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,37 +53,32 @@ _EXAMPLES = 100 if os.environ.get("CI", "").lower() in ("1", "true", "yes") else
 
 @settings(max_examples=_EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(rows=ledger_rows(), horizon=st.sampled_from([0, 7, 30, None]),
-       small=st.sampled_from([1, 2, _columnar._SMALL]), chunk=st.sampled_from([1, 5, _columnar._CHUNK_PAIRS]))
-def test_status_reach_and_periods_agree(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
-                                        rows: list[list[str]], horizon: int | None, small: int, chunk: int) -> None:
-    # ``small``: keys above it take the heap path inside the columnar engine; ``chunk``: pairs per step
-    with monkeypatch.context() as mp:
-        mp.setattr(_columnar, "_SMALL", small)
-        mp.setattr(_columnar, "_CHUNK_PAIRS", chunk)
-        m, new, ref = _engines(tmp_path_factory.mktemp("col"), rows)
-        views = ["consensus", "strict", f"claimant:{m.ledger.claimants[0]}", "source:S1"]
-        assert new.change_points(horizon=horizon) == ref.change_points(horizon=horizon)
-        for day in _days(ref, horizon):
-            for view in views:
-                for cls in kr.TRAFFIC_CLASSES:
-                    expected = {seg: ref.class_status(seg, cls, on=day, view=view, horizon=horizon) for seg in ref.segments}
-                    for seg in ref.segments:
-                        assert new.class_status(seg, cls, on=day, view=view, horizon=horizon) == expected[seg], \
-                            (day, view, seg, cls)
-                    # the vectorised snapshot gives the same statuses
-                    assert new.status_codes(on=day, traffic=cls, view=view, horizon=horizon).to_dict() == \
-                        {seg: cs.status for seg, cs in expected.items()}, (day, view, cls)
-        for day in _days(ref, horizon)[:6]:
-            a = new.status(on=day, horizon=horizon)
-            b = ref.status(on=day, horizon=horizon)
-            assert a.drop(columns="geometry").to_dict("records") == b.drop(columns="geometry").to_dict("records")
-            for cls in ("civilian", "humanitarian"):
-                assert kr.reach(new, "west", "far", on=day, traffic=cls, horizon=horizon) == \
-                    kr.reach(ref, "west", "far", on=day, traffic=cls, horizon=horizon)
+@given(rows=ledger_rows(), horizon=st.sampled_from([0, 7, 30, None]))
+def test_status_reach_and_periods_agree(tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]],
+                                        horizon: int | None) -> None:
+    m, new, ref = _engines(tmp_path_factory.mktemp("col"), rows)
+    views = ["consensus", "strict", f"claimant:{m.ledger.claimants[0]}", "source:S1"]
+    assert new.change_points(horizon=horizon) == ref.change_points(horizon=horizon)
+    for day in _days(ref, horizon):
+        for view in views:
+            for cls in kr.TRAFFIC_CLASSES:
+                expected = {seg: ref.class_status(seg, cls, on=day, view=view, horizon=horizon) for seg in ref.segments}
+                for seg in ref.segments:
+                    assert new.class_status(seg, cls, on=day, view=view, horizon=horizon) == expected[seg], \
+                        (day, view, seg, cls)
+                # the vectorised snapshot gives the same statuses
+                assert new.status_codes(on=day, traffic=cls, view=view, horizon=horizon).to_dict() == \
+                    {seg: cs.status for seg, cs in expected.items()}, (day, view, cls)
+    for day in _days(ref, horizon)[:6]:
+        a = new.status(on=day, horizon=horizon)
+        b = ref.status(on=day, horizon=horizon)
+        assert a.drop(columns="geometry").to_dict("records") == b.drop(columns="geometry").to_dict("records")
         for cls in ("civilian", "humanitarian"):
-            assert kr.periods(new, "west", "far", traffic=cls, horizon=horizon) == \
-                kr.periods(ref, "west", "far", traffic=cls, horizon=horizon)
+            assert kr.reach(new, "west", "far", on=day, traffic=cls, horizon=horizon) == \
+                kr.reach(ref, "west", "far", on=day, traffic=cls, horizon=horizon)
+    for cls in ("civilian", "humanitarian"):
+        assert kr.periods(new, "west", "far", traffic=cls, horizon=horizon) == \
+            kr.periods(ref, "west", "far", traffic=cls, horizon=horizon)
 
 
 def test_bundled_data_agrees() -> None:
@@ -99,14 +96,13 @@ def test_bundled_data_agrees() -> None:
         kr.periods(ref, "Goris", "Stepanakert", traffic="humanitarian")
 
 
-def test_a_key_with_many_claims_takes_the_heap_path(tmp_path: Path) -> None:
-    # 80 claims on one segment, class and claimant: more than _SMALL, so the columnar engine
-    # hands the key to the heap sweep; the answers must not change
+def test_a_key_with_many_claims(tmp_path: Path) -> None:
+    # 80 claims on one segment, class and claimant, overlapping, some with uncertain starts:
+    # long runs of marks per claim (several levels of the range-minimum blocks)
     rows = [[f"E{i}", (dt.date(2021, 1, 1) + dt.timedelta(days=3 * i)).isoformat() + ("~" if i % 7 == 0 else ""),
              (dt.date(2021, 1, 1) + dt.timedelta(days=3 * i + 10)).isoformat() if i % 2 else "",
              "west__mid", "closure" if i % 3 else "opening", "closed" if i % 3 else "open",
              "civilian", "", "", "X", "S1", "", ""] for i in range(80)]
-    assert len(rows) > _columnar._SMALL
     _, new, ref = _engines(tmp_path, rows)
     assert new.change_points() == ref.change_points()
     for day in _days(ref, kr.DEFAULT_HORIZON):
@@ -202,3 +198,59 @@ def test_compile_cache_is_keyed_by_content_and_skips_compiling(tmp_path: Path, m
     assert list((tmp_path / "env").glob("compiled-*.npz"))
     kr.load(**args, cache=False)
     assert not (tmp_path / "off").exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(m=st.integers(1, 70), data=st.data())
+def test_range_min_is_the_least_value_over_the_covering_ranges(m: int, data: st.DataObject) -> None:
+    import numpy as np
+    ranges = data.draw(st.lists(st.tuples(st.integers(0, m - 1), st.integers(0, m - 1), st.integers(0, 10**6)),
+                                max_size=40))
+    lo = np.array([min(a, b) for a, b, _ in ranges], np.int64)
+    hi = np.array([max(a, b) for a, b, _ in ranges], np.int64)
+    val = np.array([v for *_, v in ranges], np.int64)
+    fill = np.int64(1) << 62
+    got = _columnar._range_min(lo, hi, val, m, fill).tolist()
+    expected = [min((int(v) for a, b, v in zip(lo, hi, val) if a <= p <= b), default=int(fill)) for p in range(m)]
+    assert got == expected
+
+
+def _synthetic(folder: Path, *, segments: int, claims: int, seed: int) -> kr.RoadModel:
+    """A model of benchmarks/synth.py's grid network and ledger."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import synth
+
+    files = synth.generate(folder, segments=segments, claims=claims, seed=seed)
+    return kr.load(**{k: str(v) for k, v in files.items()})
+
+
+@pytest.mark.parametrize("first_limit", [0.05, 4.0])
+def test_reach_on_a_synthetic_grid_agrees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_limit: float) -> None:
+    # a grid of 300 segments with one-way claims towards route ends far from the segment: the
+    # array path searches distances lazily (limits doubled from ``first_limit`` median segment lengths) and decides
+    # one-way segments per direction in arrays; the answers must be the reference's
+    monkeypatch.setattr(importlib.import_module("karabakh_routes.reach"), "_FIRST_LIMIT", first_limit)
+    m = _synthetic(tmp_path, segments=300, claims=3000, seed=3)
+    new, ref = m.timeline, kr.Timeline(m.G, m.ledger, engine="reference")
+    nodes = sorted(m.G.nodes)
+    origin, targets = nodes[0], nodes[5::29]
+    for day in ("2021-03-01", "2022-06-15", "2023-02-10"):
+        for cls in ("civilian", "humanitarian"):
+            got = kr.reach_from(new, origin, targets, on=day, traffic=cls)
+            for b in targets:
+                assert got[b] == kr.reach(ref, origin, b, on=day, traffic=cls), (day, cls, b)
+
+
+@pytest.mark.parametrize("first_limit", [0.05, 4.0])
+def test_periods_on_a_synthetic_grid_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_limit: float) -> None:
+    # periods carry each day's state to the next change point (only touched segments looked up
+    # again, distances searched again only near roads that opened or closed, answers kept while
+    # their path is untouched): the reference engine works out every change point from scratch
+    monkeypatch.setattr(importlib.import_module("karabakh_routes.reach"), "_FIRST_LIMIT", first_limit)
+    m = _synthetic(tmp_path, segments=120, claims=900, seed=5)
+    new, ref = m.timeline, kr.Timeline(m.G, m.ledger, engine="reference")
+    nodes = sorted(m.G.nodes)
+    for cls in ("civilian", "humanitarian"):
+        got = kr.periods_from(new, nodes[0], nodes[7::23], start="2021-06-01", end="2022-02-28", traffic=cls)
+        want = kr.periods_from(ref, nodes[0], nodes[7::23], start="2021-06-01", end="2022-02-28", traffic=cls)
+        assert got == want
