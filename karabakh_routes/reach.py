@@ -533,7 +533,10 @@ class _Toward:
             dy[dy > limit] = np.inf
             # one end within the limit: the other, if beyond it (inf), is farther
             out[idx] = dy < dx
-            seen = np.concatenate([dx[np.isfinite(dx)], dy[np.isfinite(dy)]])
+            # what the decisions rest on: the distances read; where neither end was within
+            # reach, the whole table (any road opening or closing may change it)
+            seen = np.concatenate([dx[np.isfinite(dx)], dy[np.isfinite(dy)],
+                                   [np.inf] if (np.isinf(dx) & np.isinf(dy)).any() else []])
             if len(seen):
                 self._asked[place] = max(self._asked.get(place, 0.0), float(seen.max()))
         return out

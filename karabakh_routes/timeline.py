@@ -771,6 +771,7 @@ class Timeline:
         self._index_starts()
         self._stores: dict[int | None, _Store] = {}
         self._source_stores: dict[tuple[str, int | None], _Store] = {}
+        self._by_source: dict[str, np.ndarray] = {}
         self._touch_cache: dict[tuple[str, int | None, str | None], tuple[np.ndarray, np.ndarray]] = {}
         self._store(DEFAULT_HORIZON)
 
@@ -976,9 +977,12 @@ class Timeline:
         stale = np.flatnonzero((d > a) & ~is_pass)
         keep = np.ones(len(win), bool)
         aside_row, aside_ev = none, none
-        if len(stale):
+        if len(stale) and claimant is None:  # one claimant's view: no other claimant to give way to
             in_force = np.sort(group * len(ea.events) + win)
             pos, aside_ev = self._set_aside(group[stale], a[stale], win[stale], said_open[stale], d, ci, in_force)
+            if v.kind == "source":  # only the reports the view keeps
+                mine = self._source_events(v.value)[aside_ev]
+                pos, aside_ev = pos[mine], aside_ev[mine]
             aside_row = stale[pos]
             keep[aside_row] = False
         # one entry per claimant: its passage (the first of several) in place of its claim
@@ -1007,6 +1011,13 @@ class Timeline:
         baseline = self._baseline_groups[np.arange(n) * ncls + ci]
         exact |= ((n_all == 0) | (one_way if directions else False)) & baseline
         return _Snap(codes, exact, one_way, seg, win, said_open, ~keep, is_pass, aside_row, aside_ev)
+
+    def _source_events(self, source: str) -> np.ndarray:
+        """Whether each event comes from ``source`` (kept per source)."""
+        if source not in self._by_source:
+            self._by_source[source] = np.fromiter((e.source == source for e in self._ea.events), bool,
+                                                  len(self._ea.events))
+        return self._by_source[source]
 
     def _passages_of_day(self, d: int, ci: int, segments: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """(segment, event) of the passages of class ``ci`` on day ``d`` (on ``segments`` only, if given)."""
