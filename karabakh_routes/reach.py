@@ -220,22 +220,6 @@ def _edges_on(D: nx.MultiDiGraph, nodes: list[str], allowed: set[str] | None) ->
     return out
 
 
-def _merge_basis(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return the union of two bases: one entry per event, its segments merged (ages: the largest)."""
-    out = {e["event"]: {**e, "segments": list(e.get("segments", []))} for e in a}
-    for e in b:
-        if e["event"] not in out:
-            out[e["event"]] = {**e, "segments": list(e.get("segments", []))}
-            continue
-        entry = out[e["event"]]
-        entry["segments"] += [s for s in e.get("segments", []) if s not in entry["segments"]]
-        entry["carried"] = entry["carried"] or e["carried"]
-        entry["forecast"] = entry["forecast"] or e["forecast"]
-        if e.get("age_days") is not None:
-            entry["age_days"] = max(entry.get("age_days") or 0, e["age_days"])
-    return list(out.values())
-
-
 class _BasisFields(TypedDict):
     basis: list[dict[str, Any]]
     carried: bool
@@ -991,13 +975,13 @@ def periods_from(
         raise DateError(msg)
     # only the days on which something about this class may change
     cuts = [lo] + [p for p in timeline.change_points(lo, hi, horizon=v.horizon, traffic=traffic) if p > lo]
-    out: dict[str, list[Period]] = {b: [] for b in targets}
+    runs = {b: _Runs() for b in targets}
     if timeline.engine == "reference":
         for i, day in enumerate(cuts):
             last = cuts[i + 1] - dt.timedelta(days=1) if i + 1 < len(cuts) else hi
             for b, r in zip(targets, _answers(timeline, a, targets, day, traffic, v)):
-                _add_answer(out[b], r, day, last)
-        return out
+                runs[b].add(r, day, last)
+        return {b: run.periods() for b, run in runs.items()}
     # from change point to change point, carrying the day's state and each answer forward:
     # only the segments touched since the day before are looked up again, and an answer is
     # worked out again only when its path (or what blocks it) is touched or a status improves
@@ -1013,40 +997,75 @@ def periods_from(
         for b in targets:
             kept = held.get(b)
             if kept is not None and state.still(kept[1]):
-                _add_answer(out[b], kept[0], kept[2], last)  # the same answer; carried evidence only older
+                runs[b].add(kept[0], kept[2], last)  # the same answer; carried evidence only older
                 continue
             r, path = state.answer_path(a, b)
             held[b] = (r, path, day)
-            _add_answer(out[b], r, day, last)
-    return out
+            runs[b].add(r, day, last)
+    return {b: run.periods() for b, run in runs.items()}
 
 
-def _add_answer(out: list[Period], r: Reach, day: dt.date, last: dt.date) -> None:
-    """Add the answer ``r`` of ``day``, unchanged up to ``last``, to the periods ``out`` (merging).
+class _Runs:
+    """The merged periods of one trip, built answer by answer over a range (see :func:`periods`).
 
     Between change points every claim stays attested, carried or forecast: only the ages of
-    carried (or forecast) evidence grow, a day a day, so ages are taken on ``last``: the
-    period's ages do not depend on where an unchanged run was cut.
+    carried (or forecast) evidence grow, a day a day, so ages are taken on a run's last day:
+    a period's ages do not depend on where an unchanged run was cut. The open period is kept
+    as mutable tallies (each answer merged in place, in time linear in its basis) and turned
+    into a :class:`Period` when the answer changes.
     """
-    span = (last - day).days
-    age = r.evidence_age_days
-    if age:
-        age += span
-    basis = [{**e, "age_days": e["age_days"] + span} if e.get("age_days") and (e.get("carried") or e.get("forecast"))
-             else e for e in r.basis]
-    if out and out[-1].answer == r.answer:
-        prev = out[-1]
-        merged = _merge_basis(prev.basis, basis)
-        out[-1] = Period(start=prev.start, end=last, answer=prev.answer, uncertain=prev.uncertain or r.uncertain,
-                         basis=merged, carried=prev.carried or r.carried,
-                         evidence_age_days=max((x for x in (prev.evidence_age_days, age) if x is not None), default=None),
-                         assumptions=_assumptions(merged))
-    else:
-        merged = _merge_basis([], basis)
-        out.append(Period(start=day, end=last, answer=r.answer, uncertain=r.uncertain, basis=merged,
-                          carried=r.carried, evidence_age_days=age, assumptions=_assumptions(merged)))
 
+    def __init__(self) -> None:
+        self.done: list[Period] = []
+        self._open: dict[str, Any] | None = None
 
-def _assumptions(basis: list[dict[str, Any]]) -> list[str]:
-    """One line per claim or baseline of a period's basis that rests on an assumption (ages: the largest)."""
-    return sorted({line for e in basis if (line := assumption_line(e))})
+    def add(self, r: Reach, day: dt.date, last: dt.date) -> None:
+        """Add the answer ``r`` of ``day``, unchanged up to ``last``."""
+        span = (last - day).days
+        age = r.evidence_age_days
+        if age:
+            age += span
+        cur = self._open
+        if cur is None or cur["answer"] != r.answer:
+            self._close()
+            cur = self._open = {"start": day, "answer": r.answer, "uncertain": False, "carried": False, "age": None,
+                                "basis": {}, "segs": {}}
+        cur["end"] = last
+        cur["uncertain"] = cur["uncertain"] or r.uncertain
+        cur["carried"] = cur["carried"] or r.carried
+        if age is not None:
+            cur["age"] = age if cur["age"] is None else max(cur["age"], age)
+        basis, segs = cur["basis"], cur["segs"]
+        for e in r.basis:
+            older = e.get("age_days") and (e.get("carried") or e.get("forecast"))
+            ev = e["event"]
+            entry = basis.get(ev)
+            if entry is None:
+                basis[ev] = {**e, "age_days": e["age_days"] + span if older else e.get("age_days"),
+                             "segments": list(e.get("segments", []))}
+                segs[ev] = set(basis[ev]["segments"])
+                continue
+            seen = segs[ev]
+            for sg in e.get("segments", []):
+                if sg not in seen:
+                    seen.add(sg)
+                    entry["segments"].append(sg)
+            entry["carried"] = entry["carried"] or e["carried"]
+            entry["forecast"] = entry["forecast"] or e["forecast"]
+            if e.get("age_days") is not None:
+                entry["age_days"] = max(entry.get("age_days") or 0, e["age_days"] + span if older else e["age_days"])
+
+    def _close(self) -> None:
+        cur = self._open
+        if cur is None:
+            return
+        basis = list(cur["basis"].values())
+        self.done.append(Period(start=cur["start"], end=cur["end"], answer=cur["answer"], uncertain=cur["uncertain"],
+                                basis=basis, carried=cur["carried"], evidence_age_days=cur["age"],
+                                assumptions=sorted({line for e in basis if (line := assumption_line(e))})))
+        self._open = None
+
+    def periods(self) -> list[Period]:
+        """The periods so far (the open one closed)."""
+        self._close()
+        return self.done

@@ -123,7 +123,7 @@ def test_periods_equal_a_per_day_loop(tmp_path_factory: pytest.TempPathFactory, 
                                       horizon: int | None, pick: int, cls: str) -> None:
     # periods visit only the days on which something about the class may change; a reach for
     # every single day, merged the same way, must give the same periods, ages and claims
-    from karabakh_routes.reach import _add_answer
+    from karabakh_routes.reach import _Runs
     m, new, _ = _engines(tmp_path_factory.mktemp("days"), rows)
     points = new.change_points(horizon=horizon)
     inside = [p for p in points if dt.date(1, 2, 1) < p < dt.date(9999, 11, 1)]
@@ -131,12 +131,12 @@ def test_periods_equal_a_per_day_loop(tmp_path_factory: pytest.TempPathFactory, 
         return
     centre = inside[pick % len(inside)]
     lo, hi = centre - dt.timedelta(days=45), centre + dt.timedelta(days=45)
-    expected: list[kr.Period] = []
+    runs = _Runs()
     day = lo
     while day <= hi:
-        _add_answer(expected, kr.reach(new, "west", "far", on=day, traffic=cls, horizon=horizon), day, day)
+        runs.add(kr.reach(new, "west", "far", on=day, traffic=cls, horizon=horizon), day, day)
         day += dt.timedelta(days=1)
-    assert kr.periods(new, "west", "far", start=lo, end=hi, traffic=cls, horizon=horizon) == expected
+    assert kr.periods(new, "west", "far", start=lo, end=hi, traffic=cls, horizon=horizon) == runs.periods()
 
 
 def test_one_origin_to_every_place_equals_one_query_per_pair() -> None:
