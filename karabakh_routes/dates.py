@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
-from edtf import parse_edtf as _parse_edtf
 
 from ._errors import DateError
 
@@ -45,6 +44,7 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: The common EDTF forms parsed without the (slow, ~15 ms per value) EDTF grammar:
 #: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, each with an optional trailing ``~``, ``?`` or ``%``.
 _SIMPLE_EDTF = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?[~?%]?$")
+_UNSPECIFIED_YEAR = re.compile(r"^(\d{3}X|\d{2}XX)$")
 ACCEPTED_QUERY_FORMATS = "an ISO 8601 calendar date YYYY-MM-DD (e.g. 2023-07-20) or a datetime.date"
 ACCEPTED_EDTF_FORMATS = (
     "an EDTF date: YYYY-MM-DD, YYYY-MM, YYYY, with ~ (approximate) or ? (uncertain), "
@@ -153,7 +153,11 @@ def _simple_bounds(text: str) -> tuple[dt.date, dt.date] | None:
     """
     m = _SIMPLE_EDTF.match(text)
     if m is None:
-        return None
+        u = _UNSPECIFIED_YEAR.match(text)  # 199X: some year of the 1990s; 19XX: of the 1900s
+        if u is None:
+            return None
+        first, last = int(u[1].replace("X", "0")), int(u[1].replace("X", "9"))
+        return (dt.date(first, 1, 1), dt.date(last, 12, 31)) if first >= 1 else None
     year, month, day = int(m[1]), m[2], m[3]
     if year < 1:
         return None
@@ -184,6 +188,8 @@ def _bounds(text: str, whole: str) -> tuple[dt.date, dt.date, dt.date, dt.date]:
         lower, upper = simple
     else:
         try:
+            from edtf import parse_edtf as _parse_edtf  # the grammar (slow to import): only for the rarer forms
+
             value = _parse_edtf(text)
             lower = _struct_to_date(value.lower_strict())
             upper = _struct_to_date(value.upper_strict())

@@ -398,28 +398,63 @@ def _net(G: nx.MultiGraph, segments: Sequence[str]) -> _Net:
     return net
 
 
-def _graph(net: _Net, entries: np.ndarray, weight: np.ndarray) -> tuple[Any, np.ndarray]:
-    """A sparse directed graph of the given entries: of parallel ones, the lightest (the first of equals).
+def _kept(net: _Net, entries: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The given entries, one per (from, to) pair (of parallel ones, the lightest; the first of equals).
 
-    ``weight`` is per entry of the whole net (only ``entries`` are read). Returns the graph and
-    the entries kept, one per (from, to) pair, sorted by (from, to).
+    ``weight`` is per entry of the whole net (only ``entries`` are read). Sorted by (from, to).
     """
-    from scipy.sparse import csr_matrix
-
-    n = len(net.nodes)
     use = np.zeros(len(net.src), bool)
     use[entries] = True
     kept = net.order[use[net.order]]  # sorted by (from, to, entry)
     if net.parallel and len(kept):
-        # of the entries of one (from, to) pair, the lightest; the first of equals
         kept = kept[np.lexsort((kept, weight[kept], net.dst[kept], net.src[kept]))]
         src, dst = net.src[kept], net.dst[kept]
         kept = kept[np.concatenate(([True], (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])))]
-    src = net.src[kept]
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=n))))
-    # csgraph reads a stored 0 as no edge: a zero-length road keeps a tiny weight
-    graph = csr_matrix((np.maximum(weight[kept], 1e-12), net.dst[kept], indptr), shape=(n, n))
-    return graph, kept
+    out: np.ndarray = kept
+    return out
+
+
+#: Up to this many directed entries, shortest paths are searched with NetworkX (already
+#: loaded; scipy takes a quarter of a second to import, more than the whole search on a small
+#: region); above it with ``scipy.sparse.csgraph``.
+_SMALL_NET = 2000
+
+
+class _Search:
+    """Shortest paths over the ``kept`` entries of a net with the given weights (laid out once)."""
+
+    def __init__(self, net: _Net, kept: np.ndarray, weight: np.ndarray) -> None:
+        n = len(net.nodes)
+        w = np.maximum(weight[kept], 1e-12)  # csgraph reads a stored 0 as no edge: a tiny weight
+        src, dst = net.src[kept], net.dst[kept]
+        self.n = n
+        if len(net.src) > _SMALL_NET:
+            from scipy.sparse import csr_matrix
+
+            indptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=n))))
+            self.graph: Any = csr_matrix((w, dst, indptr), shape=(n, n))
+            self.small = False
+        else:
+            self.graph = nx.DiGraph()
+            self.graph.add_nodes_from(range(n))
+            self.graph.add_weighted_edges_from(zip(src.tolist(), dst.tolist(), w.tolist()))
+            self.small = True
+
+    def run(self, origin: int, limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Distances from ``origin`` (``inf`` beyond ``limit``) and each node's predecessor (-9999: none)."""
+        if not self.small:
+            from scipy.sparse.csgraph import dijkstra
+
+            dist, pred = dijkstra(self.graph, directed=True, indices=origin, limit=limit, return_predecessors=True)
+            return np.asarray(dist), np.asarray(pred)
+        lengths, paths = nx.single_source_dijkstra(self.graph, origin, cutoff=None if limit == np.inf else limit)
+        out = np.full(self.n, np.inf)
+        pred = np.full(self.n, -9999, np.int64)
+        for node, d in lengths.items():
+            out[node] = d
+            if node != origin:
+                pred[node] = paths[node][-2]
+        return out, pred
 
 
 #: The first distance limit of a search towards a one-way claim's place, in median segment
@@ -439,7 +474,7 @@ class _Toward:
 
     def __init__(self, net: _Net, closed: np.ndarray) -> None:
         self.net, self.closed = net, closed
-        self._graphs: dict[bool, Any] = {}
+        self._graphs: dict[bool, _Search] = {}
         self._dist: dict[int, tuple[np.ndarray, float]] = {}  # place: (distances, exact up to this limit)
         self._asked: dict[int, float] = {}  # place: the farthest (finite) distance a decision read
         self._hint: dict[int, float] = {}  # place: the limit its last search needed (where the next one starts)
@@ -459,6 +494,8 @@ class _Toward:
         net = self.net
         new = _Toward(net, closed)
         new._first = self._first
+        if True in self._graphs:  # the search over all roads does not depend on which are closed
+            new._graphs[True] = self._graphs[True]
         ends = np.unique(np.concatenate([net.src[2 * flipped], net.dst[2 * flipped]]))
         invalid: set[int] = set()
         new._hint = {**self._hint, **{p: limit for p, (_, limit) in self._dist.items()}}
@@ -474,11 +511,12 @@ class _Toward:
                 new._asked[p] = self._asked.get(p, 0.0)
         return new, invalid
 
-    def _graph_of(self, everything: bool) -> Any:
+    def _search(self, everything: bool) -> _Search:
+        """Searches over the roads not closed, or over all of them."""
         if everything not in self._graphs:
             net = self.net
             entries = np.arange(len(net.src)) if everything else np.flatnonzero(np.repeat(~self.closed, 2))
-            self._graphs[everything] = _graph(net, entries, net.length)[0]
+            self._graphs[everything] = _Search(net, _kept(net, entries, net.length), net.length)
         return self._graphs[everything]
 
     def _alone(self, place: int) -> bool:
@@ -530,13 +568,10 @@ class _Toward:
 
         Returns them and the limit they are exact up to (beyond it: only known to be larger).
         """
-        from scipy.sparse.csgraph import dijkstra
-
         dist, limit = self._dist.get(p, (None, self._hint.get(p, 0.0) / 2))
         while dist is None or not (limit == np.inf or ((dist[xs] <= limit) | (dist[ys] <= limit)).all()):
             limit = np.inf if limit * 2 > self._total else max(limit * 2, self._first)
-            graph = self._graph_of(bool(self.closed.any()) and self._alone(p))
-            dist = np.asarray(dijkstra(graph, directed=True, indices=p, limit=limit))
+            dist = self._search(bool(self.closed.any()) and self._alone(p)).run(p, limit)[0]
             self._dist[p] = (dist, limit)
         return dist, limit
 
@@ -561,13 +596,12 @@ class _Routes:
         Weights and choices as :func:`_weight` and :func:`_edges_on`: length plus the status's
         penalty; of parallel entries, the lightest, the first of equals.
         """
-        from scipy.sparse.csgraph import dijkstra
-
         entries = np.arange(len(codes)) if allowed is None else np.flatnonzero(np.isin(codes, list(allowed)))
-        graph, kept = _graph(net, entries, net.length + _PENALTY_BY_CODE[codes])
+        weight = net.length + _PENALTY_BY_CODE[codes]
+        kept = _kept(net, entries, weight)
         self.net, self.origin, self.kept = net, origin, kept
         self.kept_pair = net.src[kept] * len(net.nodes) + net.dst[kept]
-        self.dist, self.pred = dijkstra(graph, directed=True, indices=origin, return_predecessors=True)
+        self.dist, self.pred = _Search(net, kept, weight).run(origin)
 
     def path(self, b: int) -> list[int] | None:
         """The directed entries of the shortest path to ``b``, else None."""

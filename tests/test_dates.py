@@ -66,3 +66,23 @@ def test_simple_forms_match_the_grammar(year: int, month: int | None, day: int |
         assert fast == expected, text
     elif expected is not None:  # else the grammar decides (year 0000, month 00 or 13+, no such day)
         assert year == 0 or not 1 <= (month or 1) <= 12 or day is not None
+
+
+@settings(max_examples=100, deadline=None)
+@given(digits=st.integers(0, 999), unspecified=st.sampled_from([1, 2]))
+def test_unspecified_years_match_the_grammar(digits: int, unspecified: int) -> None:
+    from edtf import parse_edtf as grammar
+
+    from karabakh_routes.dates import _simple_bounds, _struct_to_date
+
+    text = f"{digits:03d}"[: 4 - unspecified] + "X" * unspecified
+    fast = _simple_bounds(text)
+    try:
+        value = grammar(text)
+        expected = (_struct_to_date(value.lower_strict()), _struct_to_date(value.upper_strict()))
+    except Exception:
+        expected = None
+    if fast is not None:
+        assert fast == expected, text
+    else:
+        assert text.startswith("00"), text  # year 0: the grammar decides
