@@ -414,10 +414,11 @@ def _kept(net: _Net, entries: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return out
 
 
-#: Up to this many directed entries, shortest paths are searched with NetworkX (already
-#: loaded; scipy takes a quarter of a second to import, more than the whole search on a small
-#: region); above it with ``scipy.sparse.csgraph``.
-_SMALL_NET = 2000
+#: Up to this many directed entries (a hundred roads), shortest paths are searched with
+#: NetworkX (already loaded; scipy takes a quarter of a second to import, more than a whole
+#: answer on a region this small); above it with ``scipy.sparse.csgraph`` (several times faster
+#: per search: what a range query over a larger region needs).
+_SMALL_NET = 200
 
 
 class _Search:
