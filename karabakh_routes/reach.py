@@ -626,15 +626,16 @@ class _Day:
 
     Built from the vectorised snapshot. A one-way claim's segment gets a status per direction
     from the claims in force (each claimant's claim counted in the directions it speaks for);
-    only the segments a snapshot cannot settle alone (a passage that day, a baseline) and
-    those an answer rests on are asked for their :class:`ClassStatus`.
+    only the segments a snapshot cannot settle alone (a baseline to fall back on) and those
+    an answer rests on are asked for their :class:`ClassStatus`.
 
     ``_Day(..., prev=day_before, touched=segments)`` is the next change point of a range
     query: only the ``touched`` segments (see ``Timeline._touches``) are looked up again;
-    the others keep their statuses (their evidence only ages), their one-way decisions (unless
-    a road that a decision's distances rest on opened or closed) and their
-    :class:`ClassStatus`, aged. ``changed`` then lists the directed entries whose status
-    changed, and ``dirty`` the segments whose evidence may have.
+    the others keep their statuses, their one-way decisions (unless a road that a decision's
+    distances rest on opened or closed) and their :class:`ClassStatus` from the day it was
+    looked up (its carried evidence aged when an answer is built, see :meth:`older`).
+    ``changed`` then lists the directed entries whose status changed, ``dirty`` the segments
+    whose evidence may have, ``improved`` whether any entry's status got better.
     """
 
     rows_seg: np.ndarray  # the claims in force on the one-way segments the snapshot settles
@@ -652,6 +653,7 @@ class _Day:
         n = len(net.segments)
         dirty = np.arange(n) if prev is None or touched is None else touched
         snap = timeline._snapshot(day, traffic, v, directions=True, segments=None if prev is None else dirty)
+        gone: set[int] = set()
         if prev is None:
             self.seg_codes, self.exact, self.way = snap.codes.copy(), snap.exact.copy(), snap.one_way & ~snap.exact
             self._cs: dict[int, tuple[dt.date, ClassStatus]] = {}
@@ -686,7 +688,7 @@ class _Day:
         if prev is None:
             self.exact_way = fresh
         else:
-            self.exact_way = {i for i in prev.exact_way if not self.dirty_at(i, dirty)} | fresh
+            self.exact_way = (prev.exact_way - gone) | fresh
         again = self.exact_way if invalid else fresh
         for i in again:
             for e in (2 * i, 2 * i + 1):
@@ -703,12 +705,6 @@ class _Day:
         self._trees: dict[tuple[int, frozenset[int] | None], _Routes] = {}
         self._common: dict[str, Any] = {"on": day, "traffic": traffic, "view": str(v), "horizon": v.horizon_text,
                         "outside_data": outside_note(timeline, day, horizon=v.horizon)}
-
-    @staticmethod
-    def dirty_at(i: int, dirty: np.ndarray) -> bool:
-        """Whether segment ``i`` is among the (sorted) ``dirty`` ones."""
-        j = int(np.searchsorted(dirty, i))
-        return j < len(dirty) and int(dirty[j]) == i
 
     def _keep_rows(self, snap: Any, prev: _Day | None, dirty: np.ndarray, invalid: set[int]) -> set[int]:
         """Keep the claims in force on the one-way segments the snapshot settles; return the segments to decide again.

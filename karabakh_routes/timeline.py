@@ -859,7 +859,7 @@ class Timeline:
                                    {c: _sorted_points(d) for c, d in by_class.items()})
         keep_arr = None
         if source is not None:
-            keep_arr = np.fromiter((e.source == source for e in self._ea.events), bool, len(self._ea.events))
+            keep_arr = self._source_events(source)
         cache_file = f"{os.fspath(self.cache)}-h{'none' if horizon is None else horizon}.npz" if self.cache else None
         compiled = _col.load_compiled(cache_file) if cache_file and source is None else None
         if compiled is None:

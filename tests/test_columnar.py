@@ -224,15 +224,21 @@ def _synthetic(folder: Path, *, segments: int, claims: int, seed: int) -> kr.Roa
     return kr.load(**{k: str(v) for k, v in files.items()})
 
 
-@pytest.mark.parametrize(("first_limit", "small_net"), [(0.05, 0), (4.0, 0), (4.0, 10**9)])
-def test_reach_on_a_synthetic_grid_agrees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_limit: float,
-                                          small_net: int) -> None:
+@pytest.fixture(params=[(0.05, 0), (4.0, 0), (4.0, 10**9)], ids=["tiny-limit-scipy", "scipy", "networkx"])
+def searches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """How routes and one-way distances are searched: the first distance limit (in median
+    segment lengths, doubled until a decision settles) and the size up to which NetworkX
+    searches instead of scipy (0: always scipy; the way small regions go: NetworkX)."""
+    reach_mod = importlib.import_module("karabakh_routes.reach")
+    monkeypatch.setattr(reach_mod, "_FIRST_LIMIT", request.param[0])
+    monkeypatch.setattr(reach_mod, "_SMALL_NET", request.param[1])
+
+
+@pytest.mark.usefixtures("searches")
+def test_reach_on_a_synthetic_grid_agrees(tmp_path: Path) -> None:
     # a grid of 300 segments with one-way claims towards route ends far from the segment: the
-    # array path searches distances lazily (limits doubled from ``first_limit`` median segment lengths) and decides
-    # one-way segments per direction in arrays; the answers must be the reference's, whether
-    # the searches run on scipy (``small_net`` 0) or on NetworkX (the way small regions go)
-    monkeypatch.setattr(importlib.import_module("karabakh_routes.reach"), "_FIRST_LIMIT", first_limit)
-    monkeypatch.setattr(importlib.import_module("karabakh_routes.reach"), "_SMALL_NET", small_net)
+    # array path searches distances lazily and decides one-way segments per direction in
+    # arrays; the answers must be the reference's
     m = _synthetic(tmp_path, segments=300, claims=3000, seed=3)
     new, ref = m.timeline, kr.Timeline(m.G, m.ledger, engine="reference")
     nodes = sorted(m.G.nodes)
@@ -246,14 +252,11 @@ def test_reach_on_a_synthetic_grid_agrees(tmp_path: Path, monkeypatch: pytest.Mo
                 assert got[b] == kr.reach(ref, origin, b, on=day, traffic=cls, view=view), (day, cls, view, b)
 
 
-@pytest.mark.parametrize(("first_limit", "small_net"), [(0.05, 0), (4.0, 0), (4.0, 10**9)])
-def test_periods_on_a_synthetic_grid_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_limit: float,
-                                           small_net: int) -> None:
+@pytest.mark.usefixtures("searches")
+def test_periods_on_a_synthetic_grid_agree(tmp_path: Path) -> None:
     # periods carry each day's state to the next change point (only touched segments looked up
     # again, distances searched again only near roads that opened or closed, answers kept while
     # their path is untouched): the reference engine works out every change point from scratch
-    monkeypatch.setattr(importlib.import_module("karabakh_routes.reach"), "_FIRST_LIMIT", first_limit)
-    monkeypatch.setattr(importlib.import_module("karabakh_routes.reach"), "_SMALL_NET", small_net)
     m = _synthetic(tmp_path, segments=120, claims=900, seed=5)
     new, ref = m.timeline, kr.Timeline(m.G, m.ledger, engine="reference")
     nodes = sorted(m.G.nodes)

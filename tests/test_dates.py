@@ -46,22 +46,29 @@ def test_to_date_rejects_with_format(bad: object) -> None:
 
 
 # -- the fast path for common forms gives the EDTF grammar's bounds -------------------------
+def _grammar_bounds(text: str) -> tuple[dt.date, dt.date] | None:
+    """The strict bounds the EDTF grammar gives ``text``, else None (it refuses it)."""
+    from edtf import parse_edtf as grammar
+
+    from karabakh_routes.dates import _struct_to_date
+
+    try:
+        value = grammar(text)
+        return _struct_to_date(value.lower_strict()), _struct_to_date(value.upper_strict())
+    except Exception:
+        return None
+
+
 @settings(max_examples=300, deadline=None)
 @given(year=st.integers(0, 9999), month=st.one_of(st.none(), st.integers(0, 14)), day=st.one_of(st.none(), st.integers(0, 32)),
        qualifier=st.sampled_from(["", "~", "?", "%"]))
 def test_simple_forms_match_the_grammar(year: int, month: int | None, day: int | None, qualifier: str) -> None:
-    from edtf import parse_edtf as grammar
-
-    from karabakh_routes.dates import _simple_bounds, _struct_to_date
+    from karabakh_routes.dates import _simple_bounds
 
     text = f"{year:04d}" + (f"-{month:02d}" if month is not None else "")
     text += (f"-{day:02d}" if month is not None and day is not None else "") + qualifier
     fast = _simple_bounds(text)
-    try:
-        value = grammar(text)
-        expected = (_struct_to_date(value.lower_strict()), _struct_to_date(value.upper_strict()))
-    except Exception:
-        expected = None
+    expected = _grammar_bounds(text)
     if fast is not None:  # the fast path answers only what the grammar answers the same way
         assert fast == expected, text
     elif expected is not None:  # else the grammar decides (year 0000, month 00 or 13+, no such day)
@@ -71,18 +78,11 @@ def test_simple_forms_match_the_grammar(year: int, month: int | None, day: int |
 @settings(max_examples=100, deadline=None)
 @given(digits=st.integers(0, 999), unspecified=st.sampled_from([1, 2]))
 def test_unspecified_years_match_the_grammar(digits: int, unspecified: int) -> None:
-    from edtf import parse_edtf as grammar
-
-    from karabakh_routes.dates import _simple_bounds, _struct_to_date
+    from karabakh_routes.dates import _simple_bounds
 
     text = f"{digits:03d}"[: 4 - unspecified] + "X" * unspecified
     fast = _simple_bounds(text)
-    try:
-        value = grammar(text)
-        expected = (_struct_to_date(value.lower_strict()), _struct_to_date(value.upper_strict()))
-    except Exception:
-        expected = None
     if fast is not None:
-        assert fast == expected, text
+        assert fast == _grammar_bounds(text), text
     else:
         assert text.startswith("00"), text  # year 0: the grammar decides
