@@ -281,15 +281,6 @@ class Compiled:
         order = np.argsort(self.key_first[i:j], kind="stable")
         return [int(k) - base for k in self.keys[i:j][order].tolist()]
 
-    def in_force(self, day: int, cls: int, claimant: int | None = None) -> tuple[I64, I64]:
-        """Return (key codes, event in force or -1) for every key of class ``cls`` on a day (one search)."""
-        sel = (self.keys // self.n_claimants) % len(TRAFFIC_CLASSES) == cls
-        if claimant is not None:
-            sel &= self.keys % self.n_claimants == claimant
-        keys, first = self.keys[sel], self.key_marks[sel]
-        i = np.searchsorted(self.marks, keys * _BIG + day, "right") - 1
-        return keys, np.where(i >= first, self.winner[np.maximum(i, 0)], -1)
-
     def code(self, seg: int, cls: int, claimant: int) -> int:
         """Return the key code of (segment, class, claimant)."""
         return (seg * len(TRAFFIC_CLASSES) + cls) * self.n_claimants + claimant

@@ -646,10 +646,7 @@ class _ColumnarStore(_Store):
             keys = c.keys[sel]
             self._by_class[key] = (keys * _col._BIG, c.key_marks[sel], keys // c.n_claimants // len(TRAFFIC_CLASSES))
         base, first, seg = self._by_class[key]
-        i = np.searchsorted(self.c.marks, base + day, "right") - 1
-        win = self.c.winner[np.maximum(i, 0)]
-        live = (i >= first) & (win >= 0)
-        return seg[live], win[live]
+        return self._lookup(base, first, seg, day)
 
     def in_force_at(self, day: int, cls: int, claimant: int | None, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`in_force` for the given segments (indexes) only."""
@@ -660,10 +657,18 @@ class _ColumnarStore(_Store):
         cnt = hi - lo
         idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
         keys = c.keys[idx]
-        i = np.searchsorted(c.marks, keys * _col._BIG + day, "right") - 1
-        win = c.winner[np.maximum(i, 0)]
-        live = (i >= c.key_marks[idx]) & (win >= 0)
-        return (keys // c.n_claimants // len(TRAFFIC_CLASSES))[live], win[live]
+        return self._lookup(keys * _col._BIG, c.key_marks[idx], keys // c.n_claimants // len(TRAFFIC_CLASSES), day)
+
+    def _lookup(self, base: np.ndarray, first: np.ndarray, seg: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """(segment, event) of the keys with a claim in force on ``day``.
+
+        ``base`` is each key's code times ``_BIG``, ``first`` the index of its first change
+        point, ``seg`` its segment.
+        """
+        i = np.searchsorted(self.c.marks, base + day, "right") - 1
+        win = self.c.winner[np.maximum(i, 0)]
+        live = (i >= first) & (win >= 0)
+        return seg[live], win[live]
 
     def at(self, segment: str, traffic: str, claimant: str, day: dt.date) -> tuple[Event | None, tuple[Event, ...]]:
         code = self.c.code(self._seg[segment], _CLASS_INDEX[traffic], self._claimant[claimant])
