@@ -11,8 +11,6 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
-
 from ._errors import PlaceNotFoundError
 
 __all__ = ["Place", "PLACE_KINDS", "normalize_name", "name_keys", "mixed_script_words", "PlaceIndex"]
@@ -221,6 +219,8 @@ class PlaceIndex:
         key = normalize_name(name)
         if not key:
             return []
+        from rapidfuzz import fuzz, process  # only for a name not found: not at start
+
         matches = process.extract(key, list(self._keys), scorer=fuzz.WRatio, limit=limit * 3)
         out: list[str] = []
         seen: set[str] = set()
