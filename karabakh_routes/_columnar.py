@@ -36,7 +36,7 @@ import os
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -258,10 +258,12 @@ def clip_windows(w: Windows, ea: EventArrays, horizon: int | None) -> Windows:
 class Compiled:
     """Every key's change points (``code * _BIG + day``, sorted) and the state after each.
 
-    A key code is ``(segment * n_classes + class) * n_claimants + claimant``.
+    A key code is ``(class * n_segments + segment) * n_claimants + claimant``: class first, so
+    the keys and change points of one class are one contiguous run of the arrays.
     """
 
     n_claimants: int
+    n_segments: int
     marks: I64
     winner: I64  # event index, -1: none in force
     unsure: I64  # the mark's uncertain claims: ``unsure_flat[unsure_ptr[u]:unsure_ptr[u + 1]]``; -1: none
@@ -276,14 +278,23 @@ class Compiled:
 
     def claimants(self, seg: int, cls: int) -> list[int]:
         """The claimants with claims on (segment, class), in first-seen order."""
-        base = (seg * len(TRAFFIC_CLASSES) + cls) * self.n_claimants
+        base = self.code(seg, cls, 0)
         i, j = np.searchsorted(self.keys, [base, base + self.n_claimants])
         order = np.argsort(self.key_first[i:j], kind="stable")
         return [int(k) - base for k in self.keys[i:j][order].tolist()]
 
-    def code(self, seg: int, cls: int, claimant: int) -> int:
-        """Return the key code of (segment, class, claimant)."""
-        return (seg * len(TRAFFIC_CLASSES) + cls) * self.n_claimants + claimant
+    def code(self, seg: int | I64, cls: int, claimant: int | I64) -> Any:
+        """Return the key code of (segment, class, claimant) (of arrays of segments or claimants too)."""
+        return (cls * self.n_segments + seg) * self.n_claimants + claimant
+
+    def segment_of(self, code: I64) -> I64:
+        """The segments of key codes."""
+        return code // self.n_claimants % self.n_segments
+
+    def class_keys(self, cls: int) -> slice:
+        """The positions in :attr:`keys` (and :attr:`key_marks`) of one class's keys."""
+        i, j = np.searchsorted(self.keys, [self.code(0, cls, 0), self.code(0, cls + 1, 0)])
+        return slice(int(i), int(j))
 
     def at(self, code: int, day: int) -> tuple[int, tuple[int, ...]]:
         """Return (event index or -1, uncertain event indexes) in force on a day (an ordinal)."""
@@ -296,10 +307,12 @@ class Compiled:
         return int(self.winner[i]), tuple(self.unsure_flat[self.unsure_ptr[u]:self.unsure_ptr[u + 1]].tolist())
 
 
-def compile_keys(w: Windows, ea: EventArrays, keep: npt.NDArray[np.bool_] | None = None) -> Compiled:
+def compile_keys(w: Windows, ea: EventArrays, n_segments: int, keep: npt.NDArray[np.bool_] | None = None
+                 ) -> Compiled:
     """Compile the state claims' windows (``w``, already clipped) into a :class:`Compiled`.
 
-    ``keep`` (per event) restricts the claims (a source view).
+    ``n_segments``: the graph's segments (``w.seg`` indexes them); ``keep`` (per event)
+    restricts the claims (a source view).
     """
     ncls = len(TRAFFIC_CLASSES)
     nc = max(len(ea.claimants), 1)
@@ -315,8 +328,8 @@ def compile_keys(w: Windows, ea: EventArrays, keep: npt.NDArray[np.bool_] | None
     ev_rank[np.lexsort((-ea.row, -ea.start_lo))] = np.arange(n_ev)
     # the windows sorted by (segment, claimant), first day, then precedence, lowest first: the items
     # of a key (one per window and class) then come in that order, and the winner among the items
-    # in force on a day is the last. Each class's items are already in key order, so sorting them
-    # all by key is a stable merge of ``ncls`` runs.
+    # in force on a day is the last. Each class's items are then in key order, and the key code
+    # starts with the class: the items of all classes, class after class, are sorted by key.
     ev_k = w.ev[kw]
     wo = kw[_order(w.seg[kw] * nc + ea.claimant[ev_k], w.ws[kw], (n_ev - 1) - ev_rank[ev_k])]
     del ev_rank
@@ -332,13 +345,10 @@ def compile_keys(w: Windows, ea: EventArrays, keep: npt.NDArray[np.bool_] | None
     ev_w = w.ev[wo]
     masks = ea.classes[ev_w]
     hits = [np.flatnonzero(masks & (1 << c)) for c in range(ncls)]
-    r = np.concatenate(hits)  # the items' positions in ``wo``
-    code = (w.seg[wo] * (ncls * nc) + ea.claimant[ev_w])[r]
-    code += np.repeat(np.arange(ncls) * nc, [len(h) for h in hits])
+    r = np.concatenate(hits)  # the items' positions in ``wo``, sorted by key
+    code = (w.seg[wo] * nc + ea.claimant[ev_w])[r]
+    code += np.repeat(np.arange(ncls) * (n_segments * nc), [len(h) for h in hits])
     del masks, hits
-    order = np.argsort(code, kind="stable")
-    code, r = code[order], r[order]
-    del order
     # the items' columns (int32: event and window positions, day ordinals)
     ev = ev_w.astype(np.int32)[r]
     ws = w.ws[wo].astype(np.int32)[r]
@@ -408,11 +418,11 @@ def compile_keys(w: Windows, ea: EventArrays, keep: npt.NDArray[np.bool_] | None
     del pm, pw
     for i in range(0, len(marks), _CHUNK):
         part = marks[i:i + _CHUNK]
-        seen[0, part // _BIG // nc % ncls, part % _BIG] = True
+        seen[0, part // _BIG // nc // n_segments, part % _BIG] = True
     points = np.flatnonzero(seen[0].any(axis=0))
     asof_points = np.flatnonzero(seen[1].any(axis=0))
     class_points = [np.flatnonzero(seen[0, c] | seen[1, c]) for c in range(ncls)]
-    return Compiled(nc, marks, winner, unsure, unsure_ptr, unsure_flat, points, asof_points, keys, mk_lo,
+    return Compiled(nc, n_segments, marks, winner, unsure, unsure_ptr, unsure_flat, points, asof_points, keys, mk_lo,
                     class_points, first_ev)
 
 
@@ -445,7 +455,7 @@ def _range_min(lo: Idx, hi: Idx, val: npt.NDArray[_Int], m: int, fill: _Int) -> 
 
 
 #: Bumped whenever the arrays a :class:`Compiled` holds change meaning (old cache files are then ignored).
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _ARRAYS = ("marks", "winner", "unsure", "unsure_ptr", "unsure_flat", "points", "asof_points", "keys", "key_marks",
            "key_first")
 
@@ -456,7 +466,7 @@ def save_compiled(path: str | os.PathLike[str], c: Compiled) -> None:
 
     csizes = np.array([len(p) for p in c.class_points], np.int64)
     with atomic_write(path, "wb") as fh:
-        np.savez(fh, format=np.array([CACHE_FORMAT, c.n_claimants], np.int64), class_sizes=csizes,
+        np.savez(fh, format=np.array([CACHE_FORMAT, c.n_claimants, c.n_segments], np.int64), class_sizes=csizes,
                  class_flat=np.concatenate([*c.class_points, _empty()]),
                  **{name: getattr(c, name) for name in _ARRAYS})
 
@@ -473,6 +483,6 @@ def load_compiled(path: str | os.PathLike[str]) -> Compiled | None:
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     class_points = np.split(cflat, np.cumsum(csizes)[:-1])
-    return Compiled(int(fmt[1]), arrays["marks"], arrays["winner"], arrays["unsure"], arrays["unsure_ptr"],
+    return Compiled(int(fmt[1]), int(fmt[2]), arrays["marks"], arrays["winner"], arrays["unsure"], arrays["unsure_ptr"],
                     arrays["unsure_flat"], arrays["points"],
                     arrays["asof_points"], arrays["keys"], arrays["key_marks"], class_points, arrays["key_first"])

@@ -557,18 +557,34 @@ def _sorted_points(points: set[dt.date]) -> list[dt.date]:
     return sorted(p for p in points if p > DATE_MIN)
 
 
-def _as_of_day(ev: Event, ledger: Ledger) -> dt.date:
-    """The last day an event's source could know about (see docs/semantics.md, section 1)."""
-    if ev.as_of is not None:
-        return ev.as_of.lower
-    src = ledger.sources.get(ev.source)
-    published = src.published.strip() if src is not None else ""
-    if published:
+def _as_of_days(events: Iterable[Event], ledger: Ledger) -> dict[str, dt.date]:
+    """Each event's as-of day: the last day its source could know about (docs/semantics.md, section 1).
+
+    The ``as_of`` field's earliest day; else the source's publication date (read once per
+    source); else the last day the claim may have started on.
+    """
+    published: dict[str, dt.date | None] = {}
+    out: dict[str, dt.date] = {}
+    for ev in events:
+        if ev.as_of is not None:
+            out[ev.id] = ev.as_of.lower
+            continue
+        if ev.source not in published:
+            published[ev.source] = _published(ledger, ev.source)
+        day = published[ev.source]
+        out[ev.id] = day if day is not None else ev.start.upper
+    return out
+
+
+def _published(ledger: Ledger, source: str) -> dt.date | None:
+    src = ledger.sources.get(source)
+    text = src.published.strip() if src is not None else ""
+    if text:
         try:
-            return parse_edtf(published).lower
+            return parse_edtf(text).lower
         except DateError:  # validated when read; a Source built in code may hold anything
             pass
-    return ev.start.upper
+    return None
 
 
 class _Store:
@@ -640,24 +656,25 @@ class _ColumnarStore(_Store):
         key = (cls, claimant)
         if key not in self._by_class:
             c = self.c
-            sel = (c.keys // c.n_claimants) % len(TRAFFIC_CLASSES) == cls
+            run = c.class_keys(cls)
+            keys, first = c.keys[run], c.key_marks[run]
             if claimant is not None:
-                sel &= c.keys % c.n_claimants == claimant
-            keys = c.keys[sel]
-            self._by_class[key] = (keys * _col._BIG, c.key_marks[sel], keys // c.n_claimants // len(TRAFFIC_CLASSES))
+                mine = keys % c.n_claimants == claimant
+                keys, first = keys[mine], first[mine]
+            self._by_class[key] = (keys * _col._BIG, first, c.segment_of(keys))
         base, first, seg = self._by_class[key]
         return self._lookup(base, first, seg, day)
 
     def in_force_at(self, day: int, cls: int, claimant: int | None, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`in_force` for the given segments (indexes) only."""
         c = self.c
-        base = (segments.astype(np.int64) * len(TRAFFIC_CLASSES) + cls) * c.n_claimants
+        base = c.code(segments.astype(np.int64), cls, 0)
         lo = np.searchsorted(c.keys, base + (claimant or 0))
         hi = np.searchsorted(c.keys, base + (claimant + 1 if claimant is not None else c.n_claimants))
         cnt = hi - lo
         idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
         keys = c.keys[idx]
-        return self._lookup(keys * _col._BIG, c.key_marks[idx], keys // c.n_claimants // len(TRAFFIC_CLASSES), day)
+        return self._lookup(keys * _col._BIG, c.key_marks[idx], c.segment_of(keys), day)
 
     def _lookup(self, base: np.ndarray, first: np.ndarray, seg: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
         """(segment, event) of the keys with a claim in force on ``day``.
@@ -665,7 +682,10 @@ class _ColumnarStore(_Store):
         ``base`` is each key's code times ``_BIG``, ``first`` the index of its first change
         point, ``seg`` its segment.
         """
-        i = np.searchsorted(self.c.marks, base + day, "right") - 1
+        # the keys are one class's (or a few of its segments'): search only its run of the marks
+        lo = int(first.min()) if len(first) else 0
+        hi = int(np.searchsorted(self.c.marks, base.max() + _col._BIG)) if len(base) else 0
+        i = lo + np.searchsorted(self.c.marks[lo:hi], base + day, "right") - 1
         win = self.c.winner[np.maximum(i, 0)]
         live = (i >= first) & (win >= 0)
         return seg[live], win[live]
@@ -730,7 +750,7 @@ class Timeline:
         self._seg_set = set(self.segments)
         self._seg_index = {s: i for i, s in enumerate(self.segments)}
         self._events = {e.id: e for e in ledger.events}
-        self._as_of = {e.id: _as_of_day(e, ledger) for e in ledger.events}
+        self._as_of = _as_of_days(ledger.events, ledger)
         self._claims = [e for e in ledger.events if e.type not in ("passage", "baseline")]
         self._ea = _col.event_arrays(ledger.events, self._as_of)
         self._base = _col.base_windows(self._ea, routes_of(G), self._seg_index)
@@ -796,34 +816,28 @@ class Timeline:
         return [events[e] for e in self._pass_ev[i:j].tolist()]
 
     def _index_starts(self) -> None:
-        """Every claim and passage by the day it starts on each (segment, class), as sorted arrays.
+        """Every claim and passage by the day its window starts on each segment, as sorted arrays.
 
-        Used to find the reports of a change that a carried claim could not know of.
+        Used to find the reports of a change that a carried claim could not know of. Keyed by
+        segment (not class): one row per window; the class is checked when asked.
         """
         w = self._base.take(self._ea.kind[self._base.ev] != _col.KIND_BASELINE)
-        ncls = len(TRAFFIC_CLASSES)
-        masks = self._ea.classes[w.ev]
-        parts = [(np.flatnonzero(masks & (1 << c)), c) for c in range(ncls)]
-        rows = np.concatenate([p for p, _ in parts])
-        group = np.concatenate([w.seg[p] * ncls + c for p, c in parts])
-        ws = w.ws[rows]
-        ev = w.ev[rows]
-        if (np.diff(self._ea.row) > 0).all():
-            # each class's rows are in event order, so in row order: one stable sort of one key
-            order = np.argsort(group * _col._BIG + ws, kind="stable")
-        else:
-            order = np.lexsort((self._ea.row[ev], ws, group))
-        self._start_keys = group[order] * _col._BIG + ws[order]
-        self._start_ev = ev[order]
+        key = w.seg * _col._BIG + w.ws
+        # windows are listed in event order, so in row order when the rows are: one stable sort
+        order = (np.argsort(key, kind="stable") if (np.diff(self._ea.row) > 0).all()
+                 else np.lexsort((self._ea.row[w.ev], key)))
+        self._start_keys = key[order]
+        self._start_ev = w.ev[order]
 
     def _starts_between(self, segment: str, traffic: str, lo: dt.date, hi: dt.date) -> list[tuple[dt.date, Event]]:
         """Claims and passages on a (segment, class) whose window starts after ``lo``, up to ``hi``."""
-        g = self._seg_index[segment] * len(TRAFFIC_CLASSES) + _CLASS_INDEX[traffic]
+        g = self._seg_index[segment]
         i = int(np.searchsorted(self._start_keys, g * _col._BIG + lo.toordinal(), "right"))
         j = int(np.searchsorted(self._start_keys, g * _col._BIG + hi.toordinal(), "right"))
-        events = self._ea.events
+        events, bit = self._ea.events, 1 << _CLASS_INDEX[traffic]
         return [(dt.date.fromordinal(int(k - g * _col._BIG)), events[e])
-                for k, e in zip(self._start_keys[i:j].tolist(), self._start_ev[i:j].tolist())]
+                for k, e in zip(self._start_keys[i:j].tolist(), self._start_ev[i:j].tolist())
+                if self._ea.classes[e] & bit]
 
     # -- compiling -------------------------------------------------------------------
     def _windows(self, ev: Event, horizon: int | None) -> list[tuple[str, dt.date, dt.date]]:
@@ -868,7 +882,8 @@ class Timeline:
         cache_file = f"{os.fspath(self.cache)}-h{'none' if horizon is None else horizon}.npz" if self.cache else None
         compiled = _col.load_compiled(cache_file) if cache_file and source is None else None
         if compiled is None:
-            compiled = _col.compile_keys(_col.clip_windows(self._base, self._ea, horizon), self._ea, keep_arr)
+            compiled = _col.compile_keys(_col.clip_windows(self._base, self._ea, horizon), self._ea, len(self.segments),
+                                         keep_arr)
             if cache_file and source is None:
                 with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
                     os.makedirs(os.path.dirname(cache_file) or ".", exist_ok=True)
@@ -1052,15 +1067,18 @@ class Timeline:
         and an event it gives way to (one pair per such event).
         """
         big = _col._BIG
-        lo = np.searchsorted(self._start_keys, group * big + as_of, "right")
-        cnt = np.searchsorted(self._start_keys, group * big + d, "right") - lo
+        seg = group // len(TRAFFIC_CLASSES)
+        lo = np.searchsorted(self._start_keys, seg * big + as_of, "right")
+        cnt = np.searchsorted(self._start_keys, seg * big + d, "right") - lo
         if not cnt.any():
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         rep = np.repeat(np.arange(len(group)), cnt)
         pos = lo[rep] + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
-        ev = self._start_ev[pos]
-        ws = self._start_keys[pos] - group[rep] * big
         ea = self._ea
+        ev = self._start_ev[pos]
+        of_class = np.flatnonzero((ea.classes[ev] >> ci) & 1)  # the index holds every class's reports
+        rep, ev = rep[of_class], ev[of_class]
+        ws = self._start_keys[pos[of_class]] - seg[rep] * big
         other_open = np.where(ea.kind[ev] == _col.KIND_PASSAGE, 1, (ea.says_open[ev] >> ci) & 1)
         key = group[rep] * len(ea.events) + ev
         j = np.minimum(np.searchsorted(in_force, key), len(in_force) - 1) if len(in_force) else np.zeros(len(key), int)
@@ -1089,10 +1107,12 @@ class Timeline:
         segs: list[np.ndarray] = []
         if isinstance(store, _ColumnarStore):
             c = store.c
-            code = c.marks // _col._BIG
-            sel = (code // c.n_claimants) % ncls == ci
-            days.append(c.marks[sel] - code[sel] * _col._BIG)
-            segs.append(code[sel] // c.n_claimants // ncls)
+            run = c.class_keys(ci)
+            lo = int(c.key_marks[run.start]) if run.stop > run.start else 0
+            hi = int(c.key_marks[run.stop]) if run.stop < len(c.keys) else len(c.marks)
+            marks = c.marks[lo:hi] if run.stop > run.start else c.marks[:0]
+            days.append(marks % _col._BIG)
+            segs.append(c.segment_of(marks // _col._BIG))
             w = _col.clip_windows(self._base, self._ea, v.horizon)
             w = w.take((self._ea.kind[w.ev] == _col.KIND_CLAIM) & ((self._ea.classes[w.ev] >> ci) & 1 == 1))
             a = self._ea.as_of[w.ev]
