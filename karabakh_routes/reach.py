@@ -486,9 +486,15 @@ class _Toward:
     def after(self, closed: np.ndarray, flipped: np.ndarray) -> tuple[_Toward, set[int]]:
         """The same for a day on which the segments ``flipped`` opened or closed.
 
-        Returns it and the places whose distances must be searched again: those with an end
-        of a flipped segment within their searched limit (a road beyond the limit cannot change
-        a distance within it). The others keep theirs.
+        Returns it and the places whose distances must be searched again: those for which a
+        flipped segment may change a distance a decision read. The others keep theirs, exact
+        up to the first distance a flipped segment may change.
+
+        A flipped segment with ends ``u`` and ``v``, ``d(u) <= d(v)`` (distances to the place,
+        as searched), changes no distance below ``d(u) + length``, and none at all when
+        ``d(u) + length > d(v)``: closed, it was on no shortest path (every path through it
+        is longer); opened, it shortens nothing. A segment at the place itself may change
+        whether the place has an open road at all: it changes everything.
         """
         if not len(flipped):
             return self, set()
@@ -497,14 +503,22 @@ class _Toward:
         new._first = self._first
         if True in self._graphs:  # the search over all roads does not depend on which are closed
             new._graphs[True] = self._graphs[True]
-        ends = np.unique(np.concatenate([net.src[2 * flipped], net.dst[2 * flipped]]))
+        su, sv, ln = net.src[2 * flipped], net.dst[2 * flipped], net.length[2 * flipped]
         invalid: set[int] = set()
         new._hint = {**self._hint, **{p: limit for p, (_, limit) in self._dist.items()}}
         for p, (dist, limit) in self._dist.items():
-            # distances up to the nearest end of a flipped road stay exact (a path through it is longer)
-            near = dist[ends]
-            near = near[near <= limit]
-            m = float(near.min()) if len(near) else np.inf
+            du, dv = dist[su], dist[sv]
+            du = np.where(du <= limit, du, np.inf)  # beyond the limit: only known to be larger
+            dv = np.where(dv <= limit, dv, np.inf)
+            near, far = np.minimum(du, dv), np.maximum(du, dv)
+            reach = near + ln
+            # (a relative margin, so that float ties count as on a shortest path)
+            tol = 1e-9 * np.where(np.isfinite(reach), reach, 0.0) + 1e-12
+            hit = np.isfinite(near) & (reach <= far + tol)
+            first = reach[hit] * (1 - 1e-9) - 1e-12
+            m = float(first.min()) if len(first) else np.inf
+            if ((su == p) | (sv == p)).any():
+                m = 0.0
             if m < self._asked.get(p, 0.0):
                 invalid.add(p)  # a decision made with this place may change
             else:

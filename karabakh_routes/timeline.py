@@ -834,10 +834,11 @@ class Timeline:
         g = self._seg_index[segment]
         i = int(np.searchsorted(self._start_keys, g * _col._BIG + lo.toordinal(), "right"))
         j = int(np.searchsorted(self._start_keys, g * _col._BIG + hi.toordinal(), "right"))
-        events, bit = self._ea.events, 1 << _CLASS_INDEX[traffic]
-        return [(dt.date.fromordinal(int(k - g * _col._BIG)), events[e])
-                for k, e in zip(self._start_keys[i:j].tolist(), self._start_ev[i:j].tolist())
-                if self._ea.classes[e] & bit]
+        ev = self._start_ev[i:j]
+        mine = (self._ea.classes[ev] >> _CLASS_INDEX[traffic]) & 1 == 1  # the index holds every class's
+        events = self._ea.events
+        return [(dt.date.fromordinal(k - g * _col._BIG), events[e])
+                for k, e in zip(self._start_keys[i:j][mine].tolist(), ev[mine].tolist())]
 
     # -- compiling -------------------------------------------------------------------
     def _windows(self, ev: Event, horizon: int | None) -> list[tuple[str, dt.date, dt.date]]:
