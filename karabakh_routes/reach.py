@@ -550,6 +550,16 @@ class _Toward:
 
     def at(self, p: int, x: int, y: int) -> bool:
         """Whether moving from node ``x`` to node ``y`` goes towards node ``p``."""
+        if x == p or y == p:
+            return y == p and x != y
+        got = self._dist.get(p)
+        if got is not None:  # the distances searched already settle it: :meth:`many` without arrays
+            dist, limit = got
+            dx, dy = float(dist[x]), float(dist[y])
+            if dx <= limit or dy <= limit:
+                dx, dy = (dx if dx <= limit else np.inf), (dy if dy <= limit else np.inf)
+                self._asked[p] = max(self._asked.get(p, 0.0), min(dx, dy) if np.isinf(max(dx, dy)) else max(dx, dy))
+                return dy < dx
         return bool(self.many(np.array([p]), np.array([x]), np.array([y]))[0])
 
     def many(self, p: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -694,7 +704,6 @@ class _Day:
             self.codes = prev.codes.copy()
             self.codes[2 * dirty] = self.seg_codes[dirty]
             self.codes[2 * dirty + 1] = self.seg_codes[dirty]
-        self.decisions: dict[int, Decision] = {}
         redo = self._keep_rows(snap, prev, dirty, invalid)
         self._direction_codes(redo, v.kind)
         # exact segments with a one-way claim or passage: each direction decided from their ClassStatus
@@ -704,6 +713,17 @@ class _Day:
         else:
             self.exact_way = (prev.exact_way - gone) | fresh
         again = self.exact_way if invalid else fresh
+        # a decision depends only on its segment's ClassStatus and the distances to the places it
+        # asked about: kept for a segment nothing touched, unless one of those places was searched again
+        self.decisions: dict[int, Decision] = {}
+        self._places_asked: dict[int, frozenset[int]] = {}  # entry: the places its decision asked about (if any)
+        if prev is not None:
+            stale = gone | redo | again
+            for e, d in prev.decisions.items():
+                if e // 2 not in stale and not (invalid and prev._places_asked.get(e, frozenset()) & invalid):
+                    self.decisions[e] = d
+                    if e in prev._places_asked:
+                        self._places_asked[e] = prev._places_asked[e]
         for i in again:
             for e in (2 * i, 2 * i + 1):
                 self.codes[e] = _CODE[self.decision(e).status]
@@ -836,15 +856,27 @@ class _Day:
         i = e // 2
         cs = self.status_of(i)
         if self.way[i] or i in self.exact_way:
-            self.decisions[e] = cs.towards_decision(self._toward_fn(e))
+            asked: set[int] = set()
+            self.decisions[e] = cs.towards_decision(self._toward_fn(e, asked))
+            if asked:
+                self._places_asked[e] = frozenset(asked)
         else:
             self.decisions[e] = cs.decision
         return self.decisions[e]
 
-    def _toward_fn(self, e: int) -> Callable[[str], bool]:
-        """Whether the move along directed entry ``e`` goes towards a place."""
+    def _toward_fn(self, e: int, asked: set[int]) -> Callable[[str], bool]:
+        """Whether the move along directed entry ``e`` goes towards a place (each place asked about added to ``asked``)."""
         x, y = int(self.net.src[e]), int(self.net.dst[e])
-        return lambda place: self.toward(place, x, y)
+        index = self.net.index
+
+        def toward(place: str) -> bool:
+            p = index.get(place)
+            if p is None:
+                return False  # a place not in the graph: no node is closer to it
+            asked.add(p)
+            return self.toward.at(p, x, y)
+
+        return toward
 
     def _path(self, a: int, b: int, allowed: frozenset[int] | None) -> list[int] | None:
         key = (a, allowed)

@@ -798,6 +798,7 @@ class Timeline:
         self._source_stores: dict[tuple[str, int | None], _Store] = {}
         self._by_source: dict[str, np.ndarray] = {}
         self._touch_cache: dict[tuple[str, int | None, str | None], tuple[np.ndarray, np.ndarray]] = {}
+        self._segment_labels: pd.Index | None = None
         self._store(DEFAULT_HORIZON)
 
     def __repr__(self) -> str:
@@ -1162,11 +1163,13 @@ class Timeline:
         day = to_date(on)
         v = parse_view(view, self.ledger, horizon=horizon)
         snap = self._snapshot(day, traffic, v)
-        codes, exact = snap.codes, snap.exact
-        out = np.asarray(_CODES, dtype=object)[codes]
-        for i in np.flatnonzero(exact).tolist():
-            out[i] = self.class_status(self.segments[i], traffic, on=day, view=v).status
-        return pd.Series(out, index=pd.Index(self.segments, name="segment"), name=traffic)
+        codes = snap.codes
+        for i in np.flatnonzero(snap.exact).tolist():
+            codes[i] = _CODE[self.class_status(self.segments[i], traffic, on=day, view=v).status]
+        if self._segment_labels is None:  # (immutable: shared by every Series returned)
+            self._segment_labels = pd.Index(self.segments, name="segment")
+        # the status names taken by code: strings of pandas' default type (object before pandas 3)
+        return pd.Series(pd.Index(list(_CODES)).take(codes.astype(np.intp)), index=self._segment_labels, name=traffic)
 
     def class_status(
         self, segment: str, traffic: str, *, on: DateLike, view: str | View = "consensus", horizon: Horizon = "default"
