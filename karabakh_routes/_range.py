@@ -17,7 +17,7 @@ from .timeline import DEFAULT_HORIZON, Horizon, parse_horizon
 if TYPE_CHECKING:
     from .timeline import Timeline
 
-__all__ = ["data_range", "outside_note"]
+__all__ = ["data_range", "outside_note", "outside_side", "outside_span_note", "range_cuts"]
 
 _RANGES: weakref.WeakKeyDictionary[Timeline, dict[int | None, tuple[dt.date, dt.date, dt.date | None] | None]] = (
     weakref.WeakKeyDictionary())
@@ -70,16 +70,56 @@ def outside_note(timeline: Timeline, day: dt.date, *, horizon: Horizon = "defaul
     >>> outside_note(load().timeline, dt.date(1950, 1, 1))[:46]
     '1950-01-01 is before the first claim in the da'
     """
-    hz = _horizon(horizon)
-    b = _bounds(timeline, hz)
+    return outside_span_note(timeline, day, day, horizon=horizon)
+
+
+def outside_side(timeline: Timeline, day: dt.date, *, horizon: Horizon = "default") -> str:
+    """Where ``day`` lies against the data's range: ``""`` (inside), ``"before"``, ``"after"`` or ``"empty"`` (no claim)."""
+    b = _bounds(timeline, _horizon(horizon))
     if b is None:
-        return f"{day.isoformat()}: the data holds no claim at all; nothing in it speaks about any date"
-    first, last, end = b
+        return "empty"
+    first, _, end = b
     if day < first:
-        return (f"{day.isoformat()} is before the first claim in the data ({first.isoformat()}): "
-                "no claim speaks about this date")
+        return "before"
     if end is not None and day > end:
-        return (f"{day.isoformat()} is after the data's range: its latest claim speaks up to {last.isoformat()} "
-                f"and claims are carried at most {hz} day(s) past that (to {end.isoformat()}); "
-                "no claim speaks about this date")
+        return "after"
     return ""
+
+
+def outside_span_note(timeline: Timeline, start: dt.date, end: dt.date, *, horizon: Horizon = "default") -> str:
+    """:func:`outside_note` for the days ``start`` to ``end``, all on the same side of the data's range.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from karabakh_routes import load
+    >>> outside_span_note(load().timeline, dt.date(1950, 1, 1), dt.date(1950, 12, 31))[:52]
+    '1950-01-01 to 1950-12-31 are before the first claim '
+    """
+    hz = _horizon(horizon)
+    side = outside_side(timeline, start, horizon=horizon)
+    days, are = ((start.isoformat(), "is") if start == end else (f"{start.isoformat()} to {end.isoformat()}", "are"))
+    these = "this date" if start == end else "these dates"
+    if side == "empty":
+        return f"{days}: the data holds no claim at all; nothing in it speaks about any date"
+    b = _bounds(timeline, hz)
+    assert b is not None
+    first, last, stop = b
+    if side == "before":
+        return f"{days} {are} before the first claim in the data ({first.isoformat()}): no claim speaks about {these}"
+    if side == "after":
+        assert stop is not None
+        return (f"{days} {are} after the data's range: its latest claim speaks up to {last.isoformat()} "
+                f"and claims are carried at most {hz} day(s) past that (to {stop.isoformat()}); "
+                f"no claim speaks about {these}")
+    return ""
+
+
+def range_cuts(timeline: Timeline, lo: dt.date, hi: dt.date, *, horizon: Horizon = "default") -> list[dt.date]:
+    """The days from ``lo`` to ``hi`` (exclusive of ``lo``) on which a range crosses into or out of the data's range."""
+    b = _bounds(timeline, _horizon(horizon))
+    if b is None:
+        return []
+    first, _, stop = b
+    days = [first] + ([stop + dt.timedelta(days=1)] if stop is not None and stop < dt.date.max else [])
+    return [d for d in days if lo < d <= hi]

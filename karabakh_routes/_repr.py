@@ -150,6 +150,8 @@ def period_repr(p: Period) -> str:
         out += f"; carried, evidence up to {p.evidence_age_days} day(s) old"
     if p.uncertain:
         out += "; an event date is uncertain"
+    if getattr(p, "outside_data", ""):
+        out += "; outside the data's range"
     return out + ")"
 
 
@@ -157,7 +159,8 @@ def period_html(p: Period) -> str:
     """Return the notebook HTML of a period: its dates, answer and the claims behind it."""
     head = (f"<p>{_esc(p.start.isoformat())} to {_esc(p.end.isoformat())}: <strong>{_esc(p.answer.upper())}</strong>"
             + (" (carried)" if p.carried else "") + (" (uncertain)" if p.uncertain else "") + "</p>")
-    return f"<div>{head}{basis_table(p.basis)}</div>"
+    outside = _kv_table([("outside the data", p.outside_data)]) if getattr(p, "outside_data", "") else ""
+    return f"<div>{head}{outside}{basis_table(p.basis)}</div>"
 
 
 # -- RoadModel and Timeline -----------------------------------------------------------------

@@ -349,7 +349,8 @@ def _cmd_periods(args: argparse.Namespace) -> int:
         return 0
     for p in ps:
         flags = ("  (uncertain)" if p.uncertain else "") + (
-            f"  (carried; evidence up to {p.evidence_age_days} day(s) old)" if p.carried else "")
+            f"  (carried; evidence up to {p.evidence_age_days} day(s) old)" if p.carried else "") + (
+            "  (outside the data's range)" if p.outside_data else "")
         events = ", ".join(b["event"] for b in p.basis)
         print(f"{p.start} .. {p.end}  {p.answer}{flags}" + (f"  [{events}]" if events else ""))
     return 0

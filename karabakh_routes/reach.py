@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 import networkx as nx
 import numpy as np
 
-from ._range import outside_note
+from ._range import outside_note, outside_side, outside_span_note, range_cuts
 from .dates import DateLike, to_date
 from .events import check_traffic
 from .network import place_index
@@ -115,7 +115,9 @@ class Period:
     segments they decided; each claim's ``age_days`` the largest it reaches in the period);
     ``carried`` whether any was carried; ``evidence_age_days`` the largest evidence age over
     the period (reached on its last day); ``assumptions`` one line per baseline used and per
-    claim carried, with that largest age.
+    claim carried, with that largest age. ``outside_data`` is empty for days the data speaks
+    about, else a sentence saying the period lies before the first claim or after the data's
+    range (a period never straddles either bound).
     """
 
     start: dt.date
@@ -126,6 +128,7 @@ class Period:
     carried: bool = False
     evidence_age_days: int | None = None
     assumptions: list[str] = field(default_factory=list)
+    outside_data: str = ""
 
     def __repr__(self) -> str:
         from ._repr import period_repr
@@ -139,7 +142,8 @@ class Period:
         """Return the JSON contract form."""
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "answer": self.answer,
                 "uncertain": self.uncertain, "basis": self.basis, "carried": self.carried,
-                "evidence_age_days": self.evidence_age_days, "assumptions": self.assumptions}
+                "evidence_age_days": self.evidence_age_days, "assumptions": self.assumptions,
+                "outside_data": self.outside_data}
 
 
 _DISTANCES: weakref.WeakKeyDictionary[nx.MultiGraph, OrderedDict[tuple[str, frozenset[str]], dict[str, float]]] = (
@@ -1042,22 +1046,38 @@ def periods_from(
     >>> [(p.start.isoformat(), p.answer) for p in out["khankendi_stepanakert"]]
     [('2023-09-10', 'no'), ('2023-09-12', 'yes'), ('2023-09-13', 'no')]
     """
+    from ._errors import DateError
+
     a, targets, traffic, v = _trip_args(timeline, origin, destinations, traffic, view, horizon)
     points_all = timeline.change_points(horizon=v.horizon)
-    lo = to_date(start) if start is not None else (points_all[0] if points_all else to_date("2020-11-10"))
+    if start is not None:
+        lo = to_date(start)
+    elif points_all:
+        lo = points_all[0]
+    elif end is not None:
+        lo = to_date(end)
+    else:
+        msg = "The data has no dated claim or passage to take a default range from; give a start and an end."
+        raise DateError(msg)
     hi = to_date(end) if end is not None else (points_all[-1] if points_all else lo)
     if hi < lo:
-        from ._errors import DateError
         msg = f"The range ends ({hi}) before it starts ({lo}); give --from before --to."
         raise DateError(msg)
-    # only the days on which something about this class may change
-    cuts = [lo] + [p for p in timeline.change_points(lo, hi, horizon=v.horizon, traffic=traffic) if p > lo]
-    runs = {b: _Runs() for b in targets}
+    # only the days on which something about this class may change (and where the data's range
+    # starts and ends, so that no period straddles either bound)
+    cuts = sorted({lo, *(p for p in timeline.change_points(lo, hi, horizon=v.horizon, traffic=traffic) if p > lo),
+                   *range_cuts(timeline, lo, hi, horizon=v.horizon)})
+    side = {day: outside_side(timeline, day, horizon=v.horizon) for day in cuts}
+
+    def note(first: dt.date, last: dt.date) -> str:
+        return outside_span_note(timeline, first, last, horizon=v.horizon)
+
+    runs = {b: _Runs(note) for b in targets}
     if timeline.engine == "reference":
         for i, day in enumerate(cuts):
             last = cuts[i + 1] - dt.timedelta(days=1) if i + 1 < len(cuts) else hi
             for b, r in zip(targets, _answers(timeline, a, targets, day, traffic, v)):
-                runs[b].add(r, day, last)
+                runs[b].add(r, day, last, side[day])
         return {b: run.periods() for b, run in runs.items()}
     # from change point to change point, carrying the day's state and each answer forward:
     # only the segments touched since the day before are looked up again, and an answer is
@@ -1066,6 +1086,8 @@ def periods_from(
     held: dict[str, tuple[Reach, list[int], dt.date]] = {}
     for i, day in enumerate(cuts):
         last = cuts[i + 1] - dt.timedelta(days=1) if i + 1 < len(cuts) else hi
+        if i and side[day] != side[cuts[i - 1]]:
+            held.clear()  # into or out of the data's range: a new period starts here, whatever the answer
         if state is None:
             state = _Day(timeline, day, traffic, v)
         else:
@@ -1074,11 +1096,11 @@ def periods_from(
         for b in targets:
             kept = held.get(b)
             if kept is not None and state.still(kept[1]):
-                runs[b].add(kept[0], kept[2], last)  # the same answer; carried evidence only older
+                runs[b].add(kept[0], kept[2], last, side[day])  # the same answer; carried evidence only older
                 continue
             r, path = state.answer_path(a, b)
             held[b] = (r, path, day)
-            runs[b].add(r, day, last)
+            runs[b].add(r, day, last, side[day])
     return {b: run.periods() for b, run in runs.items()}
 
 
@@ -1092,21 +1114,26 @@ class _Runs:
     into a :class:`Period` when the answer changes.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, note: Callable[[dt.date, dt.date], str]) -> None:
+        """``note(first, last)``: the ``outside_data`` sentence of days outside the data's range."""
         self.done: list[Period] = []
         self._open: dict[str, Any] | None = None
+        self._note = note
 
-    def add(self, r: Reach, day: dt.date, last: dt.date) -> None:
-        """Add the answer ``r`` of ``day``, unchanged up to ``last``."""
+    def add(self, r: Reach, day: dt.date, last: dt.date, side: str = "") -> None:
+        """Add the answer ``r`` of ``day``, unchanged up to ``last``.
+
+        ``side``: where these days lie against the data's range (:func:`~karabakh_routes._range.outside_side`).
+        """
         span = (last - day).days
         age = r.evidence_age_days
         if age:
             age += span
         cur = self._open
-        if cur is None or cur["answer"] != r.answer:
+        if cur is None or cur["answer"] != r.answer or cur["side"] != side:
             self._close()
             cur = self._open = {"start": day, "answer": r.answer, "uncertain": False, "carried": False, "age": None,
-                                "basis": {}, "segs": {}}
+                                "basis": {}, "segs": {}, "side": side}
         cur["end"] = last
         cur["uncertain"] = cur["uncertain"] or r.uncertain
         cur["carried"] = cur["carried"] or r.carried
@@ -1139,7 +1166,8 @@ class _Runs:
         basis = list(cur["basis"].values())
         self.done.append(Period(start=cur["start"], end=cur["end"], answer=cur["answer"], uncertain=cur["uncertain"],
                                 basis=basis, carried=cur["carried"], evidence_age_days=cur["age"],
-                                assumptions=sorted({line for e in basis if (line := assumption_line(e))})))
+                                assumptions=sorted({line for e in basis if (line := assumption_line(e))}),
+                                outside_data=self._note(cur["start"], cur["end"]) if cur["side"] else ""))
         self._open = None
 
     def periods(self) -> list[Period]:

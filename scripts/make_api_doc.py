@@ -60,7 +60,8 @@ JSON_CONTRACT = """## JSON contract: the basis of every answer
   and every claim carried.
 * `set_aside` (status): claims past their as-of date that gave way to a newer contrary report.
 * `horizon` (reach): the carrying horizon of the answer (`"30 days"`, or `"none"`).
-* `outside_data` (reach): empty, or a sentence saying the date lies outside the data's range
+* `outside_data` (reach, periods): empty, or a sentence saying that the date (for a period, its
+  days) lies outside the data's range; a period never straddles the data's first or last day
   (docs/semantics.md, section 9).
 
 `status` rows also keep `claims` (the claims in force) and `passages` (that day's passages).

@@ -123,6 +123,7 @@ def test_periods_equal_a_per_day_loop(tmp_path_factory: pytest.TempPathFactory, 
                                       horizon: int | None, pick: int, cls: str) -> None:
     # periods visit only the days on which something about the class may change; a reach for
     # every single day, merged the same way, must give the same periods, ages and claims
+    from karabakh_routes._range import outside_side, outside_span_note
     from karabakh_routes.reach import _Runs
     m, new, _ = _engines(tmp_path_factory.mktemp("days"), rows)
     points = new.change_points(horizon=horizon)
@@ -131,10 +132,11 @@ def test_periods_equal_a_per_day_loop(tmp_path_factory: pytest.TempPathFactory, 
         return
     centre = inside[pick % len(inside)]
     lo, hi = centre - dt.timedelta(days=45), centre + dt.timedelta(days=45)
-    runs = _Runs()
+    runs = _Runs(lambda a, b: outside_span_note(new, a, b, horizon=horizon))
     day = lo
     while day <= hi:
-        runs.add(kr.reach(new, "west", "far", on=day, traffic=cls, horizon=horizon), day, day)
+        runs.add(kr.reach(new, "west", "far", on=day, traffic=cls, horizon=horizon), day, day,
+                 outside_side(new, day, horizon=horizon))
         day += dt.timedelta(days=1)
     assert kr.periods(new, "west", "far", start=lo, end=hi, traffic=cls, horizon=horizon) == runs.periods()
 

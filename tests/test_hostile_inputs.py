@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import unicodedata
 import warnings
 from collections.abc import Callable
@@ -619,7 +620,8 @@ def test_any_json_in_any_property(tmp_path_factory: pytest.TempPathFactory, whic
         assert code == 2 and any(str(f) in err for f in files.values()), err
         # the problem names the property (or the file, for JSON that cannot be read at all)
         errors = [p for p in listed if p["severity"] == "error"]
-        fields = {p["field"].split("[")[0].split(".")[0] for p in errors}
+        # every name in a field's path: "alignments[1].source" names alignments and source
+        fields = {part for p in errors for part in re.split(r"[\[\].]+", p["field"]) if part}
         whole = key in ("properties", 1)  # a whole feature/route/properties object replaced
         if key == "alignments":  # the alignment objects' own fields are named
             whole = any(", alignment " in p["where"] for p in errors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -232,6 +233,48 @@ def test_periods_range_outside_the_data_warns_on_stderr(capsys: pytest.CaptureFi
     assert main(["periods", "Goris", "Stepanakert", "--from", "1950-01-01", "--to", "2023-01-10"]) == 0
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("karabakh-routes: warning: --from 1950-01-01 is before the first claim")
+
+
+def test_periods_say_which_days_lie_outside_the_data(bundled: kr.RoadModel, capsys: pytest.CaptureFixture[str]) -> None:
+    # a range over both ends of the data: the periods split where the data's range starts and
+    # ends, and the ones outside it say so (the answers themselves are whatever the data gives)
+    from karabakh_routes._range import data_range
+
+    first, stop = data_range(bundled.timeline)
+    assert stop is not None
+    lo, hi = first - dt.timedelta(days=400), stop + dt.timedelta(days=400)
+    ps = bundled.periods("Goris", "Stepanakert", start=lo, end=hi)
+    before, after = ps[0], ps[-1]
+    assert (before.start, before.end) == (lo, first - dt.timedelta(days=1))
+    assert before.outside_data == (f"{lo.isoformat()} to {(first - dt.timedelta(days=1)).isoformat()} are before "
+                                   f"the first claim in the data ({first.isoformat()}): no claim speaks about these dates")
+    assert (after.start, after.end) == (stop + dt.timedelta(days=1), hi)
+    assert "are after the data's range" in after.outside_data and after.outside_data.endswith("these dates")
+    assert [p.outside_data for p in ps[1:-1]] == [""] * (len(ps) - 2)
+    assert ps[1].start == first and ps[-2].end == stop
+    # the same periods from one query per pair and in every output
+    assert bundled.timeline.engine == "columnar"
+    ref = kr.Timeline(bundled.G, bundled.ledger, engine="reference")
+    assert kr.periods(ref, "Goris", "Stepanakert", start=lo, end=hi) == ps
+    assert before.to_dict()["outside_data"] == before.outside_data
+    assert "outside the data" in repr(before) and "outside the data" in before._repr_html_()
+    assert "outside the data" not in repr(ps[1])
+    assert main(["periods", "Goris", "Stepanakert", "--from", lo.isoformat(), "--to", hi.isoformat()]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{lo} .. {first - dt.timedelta(days=1)}") and "(outside the data's range)" in lines[0]
+    assert "(outside the data's range)" in lines[-1] and "(outside" not in lines[1]
+
+
+def test_periods_of_a_ledger_with_no_dated_claim_need_a_range(tmp_path: Path) -> None:
+    empty = tmp_path / "events.csv"
+    with open(bundled_path("events"), encoding="utf-8", newline="") as fh:
+        empty.write_text(fh.readline(), encoding="utf-8")
+    m = kr.load(events=empty)
+    with pytest.raises(kr.DateError, match="no dated claim or passage to take a default range from"):
+        m.periods("Goris", "Stepanakert")
+    ps = m.periods("Goris", "Stepanakert", start="2023-01-01", end="2023-01-31")
+    assert [(p.start.isoformat(), p.end.isoformat()) for p in ps] == [("2023-01-01", "2023-01-31")]
+    assert "the data holds no claim at all" in ps[0].outside_data
 
 
 def test_event_header_unchanged() -> None:  # the worked example in the README appends rows in this order
