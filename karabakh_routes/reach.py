@@ -692,6 +692,7 @@ class _Day:
             self.way[dirty] = snap.one_way[dirty] & ~snap.exact[dirty]
             gone = set(dirty.tolist())
             self._cs = {i: e for i, e in prev._cs.items() if i not in gone}
+        self._prefetch(dirty[self.exact[dirty]].tolist())
         for i in dirty[self.exact[dirty]].tolist():
             self.seg_codes[i] = _CODE[self.status_of(i).status]
         self.closed = self.seg_codes == _CODE["closed"]
@@ -845,6 +846,12 @@ class _Day:
                                                                       view=self.v))
         return got[1]
 
+    def _prefetch(self, segments: list[int]) -> None:
+        """Look up the :class:`ClassStatus` of the given segments not yet looked up, all at once."""
+        missing = sorted({i for i in segments if i not in self._cs})
+        for i, cs in zip(missing, self.timeline._class_statuses(missing, self.traffic, self.day, self.v)):
+            self._cs[i] = (self.day, cs)
+
     def older(self, i: int) -> int:
         """How many days older the evidence of :meth:`status_of` segment ``i`` is on this day.
 
@@ -928,6 +935,7 @@ class _Day:
                      **self._basis([e for e in path if self.codes[e] == _CODE["closed"]])), path
 
     def _basis(self, entries: list[int]) -> _BasisFields:
+        self._prefetch([e // 2 for e in entries])
         return _basis_of([(self.net.segments[e // 2], self.decision(e), self.older(e // 2),
                            self.status_of(e // 2).uncertain) for e in entries])
 

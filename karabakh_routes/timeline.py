@@ -676,6 +676,30 @@ class _ColumnarStore(_Store):
         keys = c.keys[idx]
         return self._lookup(keys * _col._BIG, c.key_marks[idx], c.segment_of(keys), day)
 
+    def states(self, segments: np.ndarray, cls: int, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[int]]]:
+        """Each claimant's state on the given segments for one class on a day, as :meth:`at` gives it one by one.
+
+        Returns, one row per key (claimant with claims on the segment), grouped by segment in
+        the order given and by claimant in first-seen order: the segment's position in
+        ``segments``, the claimant, the event in force (-1: none) and the uncertain events.
+        """
+        c = self.c
+        base = c.code(segments, cls, 0)
+        lo = np.searchsorted(c.keys, base)
+        cnt = np.searchsorted(c.keys, base + c.n_claimants) - lo
+        owner = np.repeat(np.arange(len(segments)), cnt)
+        idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        order = np.lexsort((c.key_first[idx], owner))  # first-seen order within a segment
+        owner, idx = owner[order], idx[order]
+        keys = c.keys[idx]
+        i = np.searchsorted(c.marks, keys * _col._BIG + day, "right") - 1
+        valid = i >= c.key_marks[idx]
+        i = np.maximum(i, 0)
+        win = np.where(valid, c.winner[i], -1)
+        u = np.where(valid, c.unsure[i], -1)
+        unsure = [c.unsure_flat[c.unsure_ptr[k]:c.unsure_ptr[k + 1]].tolist() if k >= 0 else [] for k in u.tolist()]
+        return owner, keys % c.n_claimants, win, unsure
+
     def _lookup(self, base: np.ndarray, first: np.ndarray, seg: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
         """(segment, event) of the keys with a claim in force on ``day``.
 
@@ -1196,10 +1220,37 @@ class Timeline:
         claimants = store.claimants(segment, traffic)
         if v.kind == "claimant":
             claimants = [c for c in claimants if c == v.value]
+        states = [store.at(segment, traffic, c, day) for c in claimants]
+        return self._settle(segment, traffic, day, v, states, self._passages_on(segment, traffic, day))
+
+    def _class_statuses(self, segments: Sequence[int], traffic: str, day: dt.date, v: View) -> list[ClassStatus]:
+        """:meth:`class_status` of many segments (indexes) at once: the claims in force looked up in arrays."""
+        store = self._source_store(v.value, v.horizon) if v.kind == "source" else self._store(v.horizon)
+        if not isinstance(store, _ColumnarStore) or not len(segments):
+            return [self.class_status(self.segments[i], traffic, on=day, view=v) for i in segments]
+        ci = _CLASS_INDEX[traffic]
+        seg = np.asarray(segments, np.int64)
+        owner, claimant, win, unsure = store.states(seg, ci, day.toordinal())
+        if v.kind == "claimant":
+            keep = np.asarray([store._names[c] == v.value for c in claimant.tolist()], bool)
+            owner, win, unsure = owner[keep], win[keep], [u for u, k in zip(unsure, keep.tolist()) if k]
+        events = self._ea.events
+        states: list[list[tuple[Event | None, tuple[Event, ...]]]] = [[] for _ in range(len(seg))]
+        for o, w, u in zip(owner.tolist(), win.tolist(), unsure):
+            states[o].append((events[w] if w >= 0 else None, tuple(events[i] for i in u)))
+        pseg, pev = self._passages_of_day(day.toordinal(), ci, seg)
+        passes: dict[int, list[Event]] = {}
+        for sg, e in zip(pseg.tolist(), pev.tolist()):
+            passes.setdefault(sg, []).append(events[e])
+        return [self._settle(self.segments[i], traffic, day, v, states[k], passes.get(i, []))
+                for k, i in enumerate(seg.tolist())]
+
+    def _settle(self, segment: str, traffic: str, day: dt.date, v: View,
+                states: Sequence[tuple[Event | None, tuple[Event, ...]]], day_passages: Sequence[Event]) -> ClassStatus:
+        """The :class:`ClassStatus` from each claimant's (claim in force, uncertain claims) and the day's passages."""
         claims: list[Claim] = []
         uncertain = False
-        for c in claimants:
-            ev, unsure = store.at(segment, traffic, c, day)
+        for ev, unsure in states:
             if unsure:
                 uncertain = True
             if ev is None:
@@ -1208,7 +1259,7 @@ class Timeline:
             assert st is not None
             claims.append(self._claim(ev, st, day, bool(unsure)))
         passages = []
-        for ev in self._passages_on(segment, traffic, day):
+        for ev in day_passages:
             if not _in_view(ev, v):
                 continue
             passages.append(self._claim(ev, "passage", day, ev.start.uncertain))
@@ -1247,7 +1298,8 @@ class Timeline:
         classes = [check_traffic(t) for t in traffic] if traffic else list(TRAFFIC_CLASSES)
         v = parse_view(view, self.ledger, horizon=horizon)
         day = to_date(on)
-        return {s: {c: self.class_status(s, c, on=day, view=v) for c in classes} for s in self.segments}
+        by_class = {c: self._class_statuses(range(len(self.segments)), c, day, v) for c in classes}
+        return {s: {c: by_class[c][n] for c in classes} for n, s in enumerate(self.segments)}
 
     def status(
         self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus", horizon: Horizon = "default"
@@ -1290,8 +1342,10 @@ class Timeline:
         if traffic is not None:
             traffic = check_traffic(traffic)
         rows = []
-        for u, w, k, d in self.G.edges(keys=True, data=True):
-            per = {c: self.class_status(k, c, on=day, view=v) for c in TRAFFIC_CLASSES}
+        every = range(len(self.segments))  # (the graph's edges, in order)
+        by_class = {c: self._class_statuses(every, c, day, v) for c in TRAFFIC_CLASSES}
+        for n, (u, w, k, d) in enumerate(self.G.edges(keys=True, data=True)):
+            per = {c: by_class[c][n] for c in TRAFFIC_CLASSES}
             focus = {traffic: per[traffic]} if traffic else per
             claims: dict[str, dict[str, Any]] = {}
             passages: dict[str, dict[str, Any]] = {}
