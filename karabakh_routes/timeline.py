@@ -676,12 +676,14 @@ class _ColumnarStore(_Store):
         keys = c.keys[idx]
         return self._lookup(keys * _col._BIG, c.key_marks[idx], c.segment_of(keys), day)
 
-    def states(self, segments: np.ndarray, cls: int, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[int]]]:
+    def states(self, segments: np.ndarray, cls: int, day: int, claimant: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray, dict[int, list[int]]]:
         """Each claimant's state on the given segments for one class on a day, as :meth:`at` gives it one by one.
 
-        Returns, one row per key (claimant with claims on the segment), grouped by segment in
-        the order given and by claimant in first-seen order: the segment's position in
-        ``segments``, the claimant, the event in force (-1: none) and the uncertain events.
+        Returns, one row per key (claimant with claims on the segment; only ``claimant``'s, if
+        given) that has a claim in force or an uncertain one, grouped by segment in the order
+        given and by claimant in first-seen order: the segment's position in ``segments``, the
+        event in force (-1: none) and, by row, the uncertain events.
         """
         c = self.c
         base = c.code(segments, cls, 0)
@@ -689,16 +691,22 @@ class _ColumnarStore(_Store):
         cnt = np.searchsorted(c.keys, base + c.n_claimants) - lo
         owner = np.repeat(np.arange(len(segments)), cnt)
         idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        if claimant is not None:
+            mine = c.keys[idx] % c.n_claimants == claimant
+            owner, idx = owner[mine], idx[mine]
         order = np.lexsort((c.key_first[idx], owner))  # first-seen order within a segment
         owner, idx = owner[order], idx[order]
-        keys = c.keys[idx]
-        i = np.searchsorted(c.marks, keys * _col._BIG + day, "right") - 1
+        i = np.searchsorted(c.marks, c.keys[idx] * _col._BIG + day, "right") - 1
         valid = i >= c.key_marks[idx]
         i = np.maximum(i, 0)
         win = np.where(valid, c.winner[i], -1)
         u = np.where(valid, c.unsure[i], -1)
-        unsure = [c.unsure_flat[c.unsure_ptr[k]:c.unsure_ptr[k + 1]].tolist() if k >= 0 else [] for k in u.tolist()]
-        return owner, keys % c.n_claimants, win, unsure
+        said = np.flatnonzero((win >= 0) | (u >= 0))  # (a key with neither says nothing that day)
+        owner, win, u = owner[said], win[said], u[said]
+        has = np.flatnonzero(u >= 0)
+        ptr, flat = c.unsure_ptr, c.unsure_flat
+        unsure = {j: flat[ptr[k]:ptr[k + 1]].tolist() for j, k in zip(has.tolist(), u[has].tolist())}
+        return owner, win, unsure
 
     def _lookup(self, base: np.ndarray, first: np.ndarray, seg: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
         """(segment, event) of the keys with a claim in force on ``day``.
@@ -1230,14 +1238,15 @@ class Timeline:
             return [self.class_status(self.segments[i], traffic, on=day, view=v) for i in segments]
         ci = _CLASS_INDEX[traffic]
         seg = np.asarray(segments, np.int64)
-        owner, claimant, win, unsure = store.states(seg, ci, day.toordinal())
+        claimant = None
         if v.kind == "claimant":
-            keep = np.asarray([store._names[c] == v.value for c in claimant.tolist()], bool)
-            owner, win, unsure = owner[keep], win[keep], [u for u, k in zip(unsure, keep.tolist()) if k]
+            claimant = store._claimant.get(v.value, -1)
+        owner, win, unsure = store.states(seg, ci, day.toordinal(), claimant)
         events = self._ea.events
         states: list[list[tuple[Event | None, tuple[Event, ...]]]] = [[] for _ in range(len(seg))]
-        for o, w, u in zip(owner.tolist(), win.tolist(), unsure):
-            states[o].append((events[w] if w >= 0 else None, tuple(events[i] for i in u)))
+        for j, (o, w) in enumerate(zip(owner.tolist(), win.tolist())):
+            us = unsure.get(j)
+            states[o].append((events[w] if w >= 0 else None, tuple(events[i] for i in us) if us else ()))
         pseg, pev = self._passages_of_day(day.toordinal(), ci, seg)
         passes: dict[int, list[Event]] = {}
         for sg, e in zip(pseg.tolist(), pev.tolist()):
