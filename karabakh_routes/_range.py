@@ -12,6 +12,9 @@ import datetime as dt
 import weakref
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from ._columnar import KIND_BASELINE
 from .timeline import DEFAULT_HORIZON, Horizon, parse_horizon
 
 if TYPE_CHECKING:
@@ -31,12 +34,14 @@ def _bounds(timeline: Timeline, hz: int | None) -> tuple[dt.date, dt.date, dt.da
     """Return (first day, last evidence day, last day in range or None = no bound), cached per timeline."""
     per = _RANGES.setdefault(timeline, {})
     if hz not in per:
-        evidence = [e for e in timeline.ledger.events if e.type != "baseline"]
-        if not evidence:
+        ea = timeline._ea  # (the events' columns: one pass in arrays, not one per event)
+        evidence = np.flatnonzero(ea.kind != KIND_BASELINE)
+        if not len(evidence):
             per[hz] = None
         else:
-            first = min(e.start.lower for e in evidence)
-            last = max(max(timeline.as_of(e.id), e.end.upper if e.end is not None else e.start.lower) for e in evidence)
+            first = dt.date.fromordinal(int(ea.start_lo[evidence].min()))
+            said_to = np.where(ea.has_end, ea.end_full, ea.start_lo)[evidence]  # end's latest day, else the start's earliest
+            last = dt.date.fromordinal(int(np.maximum(ea.as_of[evidence], said_to).max()))
             end = None if hz is None else (last + dt.timedelta(days=hz) if (dt.date.max - last).days > hz else dt.date.max)
             per[hz] = (first, last, end)
     return per[hz]
