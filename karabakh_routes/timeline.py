@@ -801,16 +801,17 @@ class Timeline:
         by_key = np.argsort(group * _col._BIG + day, kind="stable")  # then in ledger order
         self._pass_key = (group * _col._BIG + day)[by_key]
         self._pass_ev = w.ev[rows][by_key]
+        # each (day, segment and class) with a passage once, by day: one packed key, sorted
+        span = max(len(segs), 1) * ncls
+        pairs = _col._unique(day * span + group)
+        p_day, p_group = pairs // span, pairs % span
         for c, cls in enumerate(TRAFFIC_CLASSES):
-            days = np.unique(day[group % ncls == c])
-            found = {dt.date.fromordinal(d) for d in days.tolist()}
+            found = {dt.date.fromordinal(d) for d in np.unique(p_day[p_group % ncls == c]).tolist()}
             found |= {_next_day(d) for d in found}
             self._fixed_by_class[cls] |= found
             self._fixed_points |= found
-        by_day: dict[int, list[int]] = defaultdict(list)
-        for d, g in zip(*np.unique(np.stack([day, group]), axis=1).tolist()):
-            by_day[d].append(g)
-        self._passage_groups = {d: np.asarray(g, np.int64) for d, g in by_day.items()}
+        cut = np.flatnonzero(np.diff(p_day)) + 1
+        self._passage_groups = {int(g[0] // span): g % span for g in np.split(pairs, cut) if len(g)}
         # baselines
         baseline_items: dict[tuple[str, str], list[_Item]] = defaultdict(list)
         w = self._base.take(kinds == _col.KIND_BASELINE)
