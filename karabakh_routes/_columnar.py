@@ -168,6 +168,17 @@ def _order(*cols: I64) -> I64:
     return np.argsort(key, kind="stable")
 
 
+def day_order(days: I64) -> I64:
+    """The stable sort order of day ordinals.
+
+    When they span fewer than 65,536 days (179 years) they are sorted as 16-bit offsets, for
+    which numpy's stable sort is a radix sort: linear, several times faster than on int64.
+    """
+    if len(days) and int(days.max()) - int(days.min()) < 1 << 16:
+        return np.argsort((days - days.min()).astype(np.uint16), kind="stable")
+    return np.argsort(days, kind="stable")
+
+
 def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mapping[str, int]) -> Windows:
     """Expand every event's targets to windows, with no horizon (see the module notes).
 

@@ -1164,7 +1164,7 @@ class Timeline:
                 segs.append(np.full(len(kt.points), self._seg_index[segment], np.int64))
         day = np.concatenate([*days, np.zeros(0, np.int64)])
         seg = np.concatenate([*segs, np.zeros(0, np.int64)]).astype(np.int64)
-        order = np.argsort(day, kind="stable")
+        order = _col.day_order(day)
         self._touch_cache[key] = (day[order], seg[order])
         return self._touch_cache[key]
 

@@ -303,3 +303,13 @@ def test_snapshots_of_one_claimant_or_source_on_a_synthetic_grid_agree(tmp_path:
             assert got == {s: ref.class_status(s, "civilian", on=day, view=view).status for s in ref.segments}, \
                 (day, view)
         day += dt.timedelta(days=14)
+
+
+@settings(max_examples=100, deadline=None)
+@given(days=st.lists(st.one_of(st.integers(737_000, 737_040), st.integers(1, 3_652_059)), max_size=60),
+       narrow=st.booleans())
+def test_day_order_is_the_stable_sort_of_the_days(days: list[int], narrow: bool) -> None:
+    # (narrow: the days span fewer than 2**16, sorted as 16-bit offsets; else as they are)
+    import numpy as np
+    a = np.array([d % 41 + 737_000 if narrow else d for d in days], np.int64)
+    assert _columnar.day_order(a).tolist() == np.argsort(a, kind="stable").tolist()
