@@ -445,6 +445,14 @@ class _Search:
             self.graph.add_weighted_edges_from(zip(src.tolist(), dst.tolist(), w.tolist()))
             self.small = True
 
+    def distances(self, origin: int, limit: float = np.inf) -> np.ndarray:
+        """Distances from ``origin`` (``inf`` beyond ``limit``): :meth:`run` without the predecessors."""
+        if not self.small:
+            from scipy.sparse.csgraph import dijkstra
+
+            return np.asarray(dijkstra(self.graph, directed=True, indices=origin, limit=limit))
+        return self.run(origin, limit)[0]
+
     def run(self, origin: int, limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
         """Distances from ``origin`` (``inf`` beyond ``limit``) and each node's predecessor (-9999: none)."""
         if not self.small:
@@ -600,7 +608,7 @@ class _Toward:
         dist, limit = self._dist.get(p, (None, self._hint.get(p, 0.0) / 2))
         while dist is None or not (limit == np.inf or ((dist[xs] <= limit) | (dist[ys] <= limit)).all()):
             limit = np.inf if limit * 2 > self._total else max(limit * 2, self._first)
-            dist = self._search(bool(self.closed.any()) and self._alone(p)).run(p, limit)[0]
+            dist = self._search(bool(self.closed.any()) and self._alone(p)).distances(p, limit)
             self._dist[p] = (dist, limit)
         return dist, limit
 
