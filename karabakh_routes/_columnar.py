@@ -471,29 +471,41 @@ _ARRAYS = ("marks", "winner", "unsure", "unsure_ptr", "unsure_flat", "points", "
            "key_first")
 
 
-def save_compiled(path: str | os.PathLike[str], c: Compiled) -> None:
-    """Write a :class:`Compiled` to ``path`` (``.npz``, numbers only), atomically."""
+def save_arrays(path: str | os.PathLike[str], header: Sequence[int], **arrays: npt.NDArray[Any]) -> None:
+    """Write arrays to ``path`` (``.npz``, numbers only) after a header of ``CACHE_FORMAT`` and ``header``, atomically."""
     from ._io import atomic_write
 
-    csizes = np.array([len(p) for p in c.class_points], np.int64)
+    savez: Any = np.savez  # (its stubs read ``**arrays`` as its keyword options)
     with atomic_write(path, "wb") as fh:
-        np.savez(fh, format=np.array([CACHE_FORMAT, c.n_claimants, c.n_segments], np.int64), class_sizes=csizes,
-                 class_flat=np.concatenate([*c.class_points, _empty()]),
-                 **{name: getattr(c, name) for name in _ARRAYS})
+        savez(fh, format=np.array([CACHE_FORMAT, *header], np.int64), **arrays)
 
 
-def load_compiled(path: str | os.PathLike[str]) -> Compiled | None:
-    """Read what :func:`save_compiled` wrote; None if the file is missing, unreadable or of another format."""
+def load_arrays(path: str | os.PathLike[str], names: Sequence[str]) -> tuple[I64, dict[str, npt.NDArray[Any]]] | None:
+    """Read what :func:`save_arrays` wrote: (header, arrays); None if missing, unreadable or of another format."""
     try:
         with np.load(path, allow_pickle=False) as z:
             fmt = z["format"]
             if int(fmt[0]) != CACHE_FORMAT:
                 return None
-            arrays = {name: z[name] for name in _ARRAYS}
-            csizes, cflat = z["class_sizes"], z["class_flat"]
+            return fmt[1:], {name: z[name] for name in names}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
-    class_points = np.split(cflat, np.cumsum(csizes)[:-1])
-    return Compiled(int(fmt[1]), int(fmt[2]), arrays["marks"], arrays["winner"], arrays["unsure"], arrays["unsure_ptr"],
-                    arrays["unsure_flat"], arrays["points"],
-                    arrays["asof_points"], arrays["keys"], arrays["key_marks"], class_points, arrays["key_first"])
+
+
+def save_compiled(path: str | os.PathLike[str], c: Compiled) -> None:
+    """Write a :class:`Compiled` to ``path`` (``.npz``, numbers only), atomically."""
+    csizes = np.array([len(p) for p in c.class_points], np.int64)
+    save_arrays(path, (c.n_claimants, c.n_segments), class_sizes=csizes,
+                class_flat=np.concatenate([*c.class_points, _empty()]), **{name: getattr(c, name) for name in _ARRAYS})
+
+
+def load_compiled(path: str | os.PathLike[str]) -> Compiled | None:
+    """Read what :func:`save_compiled` wrote; None if the file is missing, unreadable or of another format."""
+    got = load_arrays(path, (*_ARRAYS, "class_sizes", "class_flat"))
+    if got is None:
+        return None
+    head, arrays = got
+    class_points = np.split(arrays["class_flat"], np.cumsum(arrays["class_sizes"])[:-1])
+    return Compiled(int(head[0]), int(head[1]), arrays["marks"], arrays["winner"], arrays["unsure"],
+                    arrays["unsure_ptr"], arrays["unsure_flat"], arrays["points"], arrays["asof_points"], arrays["keys"],
+                    arrays["key_marks"], class_points, arrays["key_first"])

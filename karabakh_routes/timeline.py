@@ -729,6 +729,8 @@ class _ColumnarStore(_Store):
 
 
 _CLASS_INDEX = {c: i for i, c in enumerate(TRAFFIC_CLASSES)}
+#: The arrays of every event's windows and of their index by start kept in the on-disk cache.
+_WINDOW_ARRAYS = ("ev", "seg", "ws", "we", "start_keys", "start_ev")
 #: Status codes of the vectorised snapshot (:meth:`Timeline._snapshot`).
 _CODES = ("unknown", "open", "closed", "disputed")
 _CODE = {s: i for i, s in enumerate(_CODES)}
@@ -785,7 +787,22 @@ class Timeline:
         self._as_of = _as_of_days(ledger.events, ledger)
         self._claims = [e for e in ledger.events if e.type not in ("passage", "baseline")]
         self._ea = _col.event_arrays(ledger.events, self._as_of)
-        self._base = _col.base_windows(self._ea, routes_of(G), self._seg_index)
+        # every event's windows and the index of them by start: kept in the cache beside the compiled claims
+        windows_file = f"{os.fspath(cache)}-windows.npz" if cache else None
+        kept = _col.load_arrays(windows_file, _WINDOW_ARRAYS) if windows_file else None
+        if kept is not None and int(kept[0][0]) == len(self._ea.events):
+            a = kept[1]
+            self._base = _col.Windows(a["ev"], a["seg"], a["ws"], a["we"])
+            self._start_keys, self._start_ev = a["start_keys"], a["start_ev"]
+        else:
+            self._base = _col.base_windows(self._ea, routes_of(G), self._seg_index)
+            self._index_starts()
+            if windows_file:
+                with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+                    os.makedirs(os.path.dirname(windows_file) or ".", exist_ok=True)
+                    w = self._base
+                    _col.save_arrays(windows_file, (len(self._ea.events),), ev=w.ev, seg=w.seg, ws=w.ws, we=w.we,
+                                     start_keys=self._start_keys, start_ev=self._start_ev)
         self._fixed_points: set[dt.date] = set()
         self._fixed_by_class: dict[str, set[dt.date]] = {c: set() for c in TRAFFIC_CLASSES}
         events, segs = self._ea.events, self.segments
@@ -826,7 +843,6 @@ class Timeline:
         for (_, cls), kt in self._baselines.items():
             self._fixed_points.update(kt.points)
             self._fixed_by_class[cls].update(kt.points)
-        self._index_starts()
         self._stores: dict[int | None, _Store] = {}
         self._source_stores: dict[tuple[str, int | None], _Store] = {}
         self._by_source: dict[str, np.ndarray] = {}

@@ -159,13 +159,19 @@ def test_one_origin_to_every_place_equals_one_query_per_pair() -> None:
 
 def test_compile_cache_is_keyed_by_content_and_skips_compiling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    real = _columnar.compile_keys
+    expanded: list[int] = []
+    real, real_windows = _columnar.compile_keys, _columnar.base_windows
 
     def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
         return real(*args, **kwargs)
 
+    def counting_windows(*args, **kwargs):  # type: ignore[no-untyped-def]
+        expanded.append(1)
+        return real_windows(*args, **kwargs)
+
     monkeypatch.setattr(_columnar, "compile_keys", counting)
+    monkeypatch.setattr(_columnar, "base_windows", counting_windows)
     monkeypatch.delenv("KARABAKH_ROUTES_CACHE", raising=False)
     (tmp_path / "data").mkdir()
     files = write_fixture(tmp_path / "data", [["E1", "2022-01-05", "", "corridor", "closure", "closed", "", "", "", "X",
@@ -174,8 +180,10 @@ def test_compile_cache_is_keyed_by_content_and_skips_compiling(tmp_path: Path, m
     cache = tmp_path / "cache"
     first = kr.load(**args, cache=cache)
     assert len(calls) == 1 and len(list(cache.glob("compiled-*-h30.npz"))) == 1
+    assert len(expanded) == 1 and len(list(cache.glob("compiled-*-windows.npz"))) == 1
     second = kr.load(**args, cache=cache)
-    assert len(calls) == 1  # read back, not compiled
+    assert len(calls) == 1 and len(expanded) == 1  # read back, not compiled (nor the windows expanded)
+    assert (second.timeline._start_keys == first.timeline._start_keys).all()
     for day in ("2022-01-04", "2022-01-05", "2022-02-10"):
         assert second.timeline.status_codes(on=day, traffic="civilian").to_dict() == \
             first.timeline.status_codes(on=day, traffic="civilian").to_dict()
@@ -189,9 +197,11 @@ def test_compile_cache_is_keyed_by_content_and_skips_compiling(tmp_path: Path, m
     kr.load(**args, cache=cache)
     assert len(calls) == 3 and len(list(cache.glob("compiled-*-h30.npz"))) == 2
     # a damaged file is compiled again (and rewritten), never trusted
-    for f in cache.glob("compiled-*-h30.npz"):
+    for f in [*cache.glob("compiled-*-h30.npz"), *cache.glob("compiled-*-windows.npz")]:
         f.write_bytes(b"not a cache")
+    n = len(expanded)
     again = kr.load(**args, cache=cache)
+    assert len(expanded) == n + 1
     assert len(calls) == 4 and again.reach("west", "far", on="2022-01-06").answer == \
         kr.load(**args, cache=False).reach("west", "far", on="2022-01-06").answer
     # the environment variable; False never writes
