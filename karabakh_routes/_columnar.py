@@ -49,7 +49,8 @@ __all__ = ["EventArrays", "Windows", "Compiled", "event_arrays", "base_windows",
 I64 = npt.NDArray[np.int64]
 _Int = TypeVar("_Int", np.int32, np.int64)
 Idx = npt.NDArray[np.int32] | npt.NDArray[np.int64]
-_BIG = 1 << 22  # above every date ordinal (DATE_MAX.toordinal() == 3_652_059)
+_SHIFT = 22
+_BIG = 1 << _SHIFT  # above every date ordinal (DATE_MAX.toordinal() == 3_652_059)
 MAXO = DATE_MAX.toordinal()
 MINO = DATE_MIN.toordinal()
 KIND_CLAIM, KIND_PASSAGE, KIND_BASELINE = 0, 1, 2
@@ -166,6 +167,13 @@ def _order(*cols: I64) -> I64:
         key += c
         key -= low
     return np.argsort(key, kind="stable")
+
+
+def mark_days(marks: I64) -> npt.NDArray[np.int32]:
+    """The days of change points (``code * _BIG + day``), as int32: a bit mask, not a division."""
+    out = np.empty(len(marks), np.int32)
+    np.bitwise_and(marks, _BIG - 1, out=out, casting="unsafe")
+    return out
 
 
 def day_order(days: I64) -> I64:

@@ -145,9 +145,9 @@ def load(
 
     ``cache`` is a folder for the compiled claims (a ``.npz`` of numbers per horizon, and one
     of every event's windows on the segments, named by a hash of the input files' content and
-    the library version): a second load of the same files reads them instead of compiling. ``None`` (default) uses the folder named by the
-    ``KARABAKH_ROUTES_CACHE`` environment variable, if set; ``False`` never caches; ``True``
-    uses ``~/.cache/karabakh_routes``.
+    the library version): a second load of the same files reads them instead of compiling.
+    ``None`` (default) uses the folder named by the ``KARABAKH_ROUTES_CACHE`` environment
+    variable, if set; ``False`` never caches; ``True`` uses ``~/.cache/karabakh_routes``.
 
     Examples
     --------

@@ -644,6 +644,7 @@ class _ColumnarStore(_Store):
         self._claimant = {c: i for i, c in enumerate(tl._ea.claimants)}
         self._names = tl._ea.claimants
         self._by_class: dict[tuple[int, int | None], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._days: dict[int, np.ndarray] = {}  # per class: the days of its change points (int32)
 
     def claimants(self, segment: str, traffic: str) -> list[str]:
         si = self._seg.get(segment)
@@ -663,7 +664,18 @@ class _ColumnarStore(_Store):
                 keys, first = keys[mine], first[mine]
             self._by_class[key] = (keys * _col._BIG, first, c.segment_of(keys))
         base, first, seg = self._by_class[key]
-        return self._lookup(base, first, seg, day)
+        if claimant is not None or not len(first):
+            return self._lookup(base, first, seg, day)
+        # every key of the class: count each key's change points up to the day over the class's
+        # run of them (its days as int32, made once per class), no search
+        if cls not in self._days:
+            end = int(np.searchsorted(self.c.marks, base[-1] + _col._BIG))
+            self._days[cls] = _col.mark_days(self.c.marks[int(first[0]):end])
+        n = np.add.reduceat(self._days[cls] <= day, first - first[0], dtype=np.int32)
+        i = first + n - 1
+        win = self.c.winner[np.maximum(i, 0)]
+        live = (n > 0) & (win >= 0)
+        return seg[live], win[live]
 
     def in_force_at(self, day: int, cls: int, claimant: int | None, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`in_force` for the given segments (indexes) only."""
@@ -1162,8 +1174,8 @@ class Timeline:
             lo = int(c.key_marks[run.start]) if run.stop > run.start else 0
             hi = int(c.key_marks[run.stop]) if run.stop < len(c.keys) else len(c.marks)
             marks = c.marks[lo:hi] if run.stop > run.start else c.marks[:0]
-            days.append(marks % _col._BIG)
-            segs.append(c.segment_of(marks // _col._BIG))
+            days.append(_col.mark_days(marks).astype(np.int64))
+            segs.append(c.segment_of(marks >> _col._SHIFT))
             w = _col.clip_windows(self._base, self._ea, v.horizon)
             w = w.take((self._ea.kind[w.ev] == _col.KIND_CLAIM) & ((self._ea.classes[w.ev] >> ci) & 1 == 1))
             a = self._ea.as_of[w.ev]
