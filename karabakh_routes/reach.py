@@ -553,13 +553,6 @@ class _Toward:
         out = net.order[lo:hi]
         return bool(self.closed[out[net.dst[out] != place] // 2].all())
 
-    def __call__(self, place: str, x: int, y: int) -> bool:
-        """Whether moving from node ``x`` to node ``y`` goes towards ``place`` (a place id)."""
-        p = self.net.index.get(place)
-        if p is None:
-            return False  # a place not in the graph: no node is closer to it
-        return self.at(p, x, y)
-
     def at(self, p: int, x: int, y: int) -> bool:
         """Whether moving from node ``x`` to node ``y`` goes towards node ``p``."""
         if x == p or y == p:
