@@ -28,6 +28,7 @@ A lookup is one binary search over ``key * _BIG + day``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import math
@@ -480,12 +481,18 @@ _ARRAYS = ("marks", "winner", "unsure", "unsure_ptr", "unsure_flat", "points", "
 
 
 def save_arrays(path: str | os.PathLike[str], header: Sequence[int], **arrays: npt.NDArray[Any]) -> None:
-    """Write arrays to ``path`` (``.npz``, numbers only) after a header of ``CACHE_FORMAT`` and ``header``, atomically."""
+    """Write arrays to ``path`` (``.npz``, numbers only) after a header of ``CACHE_FORMAT`` and ``header``, atomically.
+
+    Its folder is made if missing. A cache that cannot be written is only slower: an ``OSError``
+    writes nothing and is not raised.
+    """
     from ._io import atomic_write
 
     savez: Any = np.savez  # (its stubs read ``**arrays`` as its keyword options)
-    with atomic_write(path, "wb") as fh:
-        savez(fh, format=np.array([CACHE_FORMAT, *header], np.int64), **arrays)
+    with contextlib.suppress(OSError):
+        os.makedirs(os.path.dirname(os.fspath(path)) or ".", exist_ok=True)
+        with atomic_write(path, "wb") as fh:
+            savez(fh, format=np.array([CACHE_FORMAT, *header], np.int64), **arrays)
 
 
 def load_arrays(path: str | os.PathLike[str], names: Sequence[str]) -> tuple[I64, dict[str, npt.NDArray[Any]]] | None:
@@ -501,7 +508,7 @@ def load_arrays(path: str | os.PathLike[str], names: Sequence[str]) -> tuple[I64
 
 
 def save_compiled(path: str | os.PathLike[str], c: Compiled) -> None:
-    """Write a :class:`Compiled` to ``path`` (``.npz``, numbers only), atomically."""
+    """Write a :class:`Compiled` to ``path`` (``.npz``, numbers only), atomically (see :func:`save_arrays`)."""
     csizes = np.array([len(p) for p in c.class_points], np.int64)
     save_arrays(path, (c.n_claimants, c.n_segments), class_sizes=csizes,
                 class_flat=np.concatenate([*c.class_points, _empty()]), **{name: getattr(c, name) for name in _ARRAYS})

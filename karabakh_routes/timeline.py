@@ -27,7 +27,6 @@ Semantics (v2; the full contract, with worked examples, is ``docs/semantics.md``
 from __future__ import annotations
 
 import bisect
-import contextlib
 import datetime as dt
 import heapq
 import os
@@ -810,11 +809,9 @@ class Timeline:
             self._base = _col.base_windows(self._ea, routes_of(G), self._seg_index)
             self._index_starts()
             if windows_file:
-                with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
-                    os.makedirs(os.path.dirname(windows_file) or ".", exist_ok=True)
-                    w = self._base
-                    _col.save_arrays(windows_file, (len(self._ea.events),), ev=w.ev, seg=w.seg, ws=w.ws, we=w.we,
-                                     start_keys=self._start_keys, start_ev=self._start_ev)
+                w = self._base
+                _col.save_arrays(windows_file, (len(self._ea.events),), ev=w.ev, seg=w.seg, ws=w.ws, we=w.we,
+                                 start_keys=self._start_keys, start_ev=self._start_ev)
         self._fixed_points: set[dt.date] = set()
         self._fixed_by_class: dict[str, set[dt.date]] = {c: set() for c in TRAFFIC_CLASSES}
         events, segs = self._ea.events, self.segments
@@ -948,9 +945,7 @@ class Timeline:
             compiled = _col.compile_keys(_col.clip_windows(self._base, self._ea, horizon), self._ea, len(self.segments),
                                          keep_arr)
             if cache_file and source is None:
-                with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
-                    os.makedirs(os.path.dirname(cache_file) or ".", exist_ok=True)
-                    _col.save_compiled(cache_file, compiled)
+                _col.save_compiled(cache_file, compiled)
         days = np.union1d(compiled.points, compiled.asof_points).tolist()
         points.update(dt.date.fromordinal(d) for d in days)
         for c, cls in enumerate(TRAFFIC_CLASSES):
@@ -961,6 +956,10 @@ class Timeline:
         if horizon not in self._stores:
             self._stores[horizon] = self._compile_store(horizon)
         return self._stores[horizon]
+
+    def _view_store(self, v: View) -> _Store:
+        """The compiled claims a view reads: its source's alone for a source view, else all of them."""
+        return self._source_store(v.value, v.horizon) if v.kind == "source" else self._store(v.horizon)
 
     def _source_store(self, source: str, horizon: int | None) -> _Store:
         if (source, horizon) not in self._source_stores:
@@ -1029,7 +1028,7 @@ class Timeline:
         n = len(self.segments)
         ncls = len(TRAFFIC_CLASSES)
         ci = _CLASS_INDEX[traffic]
-        store = self._source_store(v.value, v.horizon) if v.kind == "source" else self._store(v.horizon)
+        store = self._view_store(v)
         codes = np.zeros(n, np.int8)
         exact = np.zeros(n, bool)
         one_way = np.zeros(n, bool)
@@ -1160,7 +1159,7 @@ class Timeline:
         other day its :class:`ClassStatus` is the one of the day before, ages aside. (For a
         claimant or source view this is a superset.)
         """
-        store = self._source_store(v.value, v.horizon) if v.kind == "source" else self._store(v.horizon)
+        store = self._view_store(v)
         key = (traffic, v.horizon, v.value if v.kind == "source" else None)
         if key in self._touch_cache:
             return self._touch_cache[key]
@@ -1253,7 +1252,7 @@ class Timeline:
         traffic = check_traffic(traffic)
         day = to_date(on)
         v = parse_view(view, self.ledger, horizon=horizon)
-        store = self._source_store(v.value, v.horizon) if v.kind == "source" else self._store(v.horizon)
+        store = self._view_store(v)
         claimants = store.claimants(segment, traffic)
         if v.kind == "claimant":
             claimants = [c for c in claimants if c == v.value]
@@ -1262,7 +1261,7 @@ class Timeline:
 
     def _class_statuses(self, segments: Sequence[int], traffic: str, day: dt.date, v: View) -> list[ClassStatus]:
         """:meth:`class_status` of many segments (indexes) at once: the claims in force looked up in arrays."""
-        store = self._source_store(v.value, v.horizon) if v.kind == "source" else self._store(v.horizon)
+        store = self._view_store(v)
         if not isinstance(store, _ColumnarStore) or not len(segments):
             return [self.class_status(self.segments[i], traffic, on=day, view=v) for i in segments]
         ci = _CLASS_INDEX[traffic]
