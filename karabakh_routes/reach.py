@@ -711,7 +711,24 @@ class _Day:
             self.codes[2 * dirty] = self.seg_codes[dirty]
             self.codes[2 * dirty + 1] = self.seg_codes[dirty]
         redo = self._keep_rows(snap, prev, dirty, invalid)
-        self._direction_codes(redo, v.kind)
+        # one-way segments are decided lazily (see _path): until then each direction holds the best
+        # status its claims could give. One decided the day before whose bound is better than its
+        # decided status is decided again at once: else a status that stayed the same would look
+        # like an improvement (and every answer be searched again)
+        if prev is None:
+            self.pending = np.zeros(n, bool)
+        else:
+            self.pending = prev.pending.copy()
+            self.pending[dirty] = False
+        self._postpone(redo)
+        if prev is not None and redo:
+            seg = np.fromiter(redo, np.int64, len(redo))
+            seg = seg[prev.way[seg] & ~prev.pending[seg]]
+            better = ((_RANK[self.codes[2 * seg]] < _RANK[prev.codes[2 * seg]])
+                      | (_RANK[self.codes[2 * seg + 1]] < _RANK[prev.codes[2 * seg + 1]]))
+            if better.any():
+                self.pending[seg[better]] = False
+                self._direction_codes(set(seg[better].tolist()), v.kind)
         # exact segments with a one-way claim or passage: each direction decided from their ClassStatus
         fresh = {i for i in dirty[self.exact[dirty]].tolist() if self.status_of(i).one_way}
         if prev is None:
@@ -890,11 +907,51 @@ class _Day:
 
         return toward
 
+    def _postpone(self, segments: set[int]) -> None:
+        """Leave the directions of these one-way segments undecided, at the best status their claims could give.
+
+        That is open if a claim in force (or a passage) says open, else unknown: counting the
+        claims in one direction only can make a direction no better than that (see
+        :meth:`_direction_codes`), so a shortest path over these statuses is no longer than one
+        over the decided ones.
+        """
+        if not segments:
+            return
+        seg = np.fromiter(segments, np.int64, len(segments))
+        rows = np.isin(self.rows_seg, seg)
+        said = np.zeros(len(self.seg_codes), bool)
+        said[self.rows_seg[rows & (self.rows_open > 0)]] = True
+        code = np.where(said[seg], _CODE["open"], _CODE["unknown"]).astype(self.codes.dtype)
+        self.codes[2 * seg] = code
+        self.codes[2 * seg + 1] = code
+        self.pending[seg] = True
+
     def _path(self, a: int, b: int, allowed: frozenset[int] | None) -> list[int] | None:
+        """The shortest path from ``a`` to ``b`` over the allowed statuses, with every one-way segment on it decided.
+
+        Searched over the statuses as they stand, undecided one-way segments at their best
+        (:meth:`_postpone`); when the path crosses undecided ones, they are decided and the
+        search runs again. A path that crosses none is shortest over the decided statuses too:
+        no decision makes a direction better than its bound.
+        """
         key = (a, allowed)
-        if key not in self._trees:
-            self._trees[key] = _Routes(self.net, a, self.codes, allowed)
-        return self._trees[key].path(b)
+        while True:
+            if key not in self._trees:
+                self._trees[key] = _Routes(self.net, a, self.codes, allowed)
+            path = self._trees[key].path(b)
+            if path is None:
+                return None
+            segs = np.asarray(path, np.int64) // 2
+            wait = segs[self.pending[segs]]
+            if not len(wait):
+                return path
+            self.pending[wait] = False
+            entries = np.concatenate([2 * wait, 2 * wait + 1])
+            bound = self.codes[entries]
+            self._direction_codes(set(wait.tolist()), self.v.kind)
+            if (self.codes[entries] == bound).all():
+                return path  # each decided at its bound: every tree still holds
+            self._trees.clear()
 
     def still(self, path: list[int]) -> bool:
         """Whether an answer whose decisive entries were ``path`` holds unchanged from the day before.
