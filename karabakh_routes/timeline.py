@@ -796,6 +796,7 @@ class Timeline:
         self._seg_index = {s: i for i, s in enumerate(self.segments)}
         self._events = {e.id: e for e in ledger.events}
         self._as_of = _as_of_days(ledger.events, ledger)
+        self._claim_parts: dict[str, tuple[Any, ...]] = {}  # event id: what _claim reads of it
         self._claims = [e for e in ledger.events if e.type not in ("passage", "baseline")]
         self._ea = _col.event_arrays(ledger.events, self._as_of)
         # every event's windows and the index of them by start: kept in the cache beside the compiled claims
@@ -991,21 +992,26 @@ class Timeline:
         return self._as_of[event]
 
     def _claim(self, ev: Event, status: str, day: dt.date, uncertain: bool = False, since: str = "") -> Claim:
-        src = self.ledger.sources.get(ev.source)
-        kind = {"passage": "passage", "baseline": "baseline"}.get(ev.type, "claim")
+        parts = self._claim_parts.get(ev.id)
+        if parts is None:  # what does not depend on the day, worked out once per event
+            src = self.ledger.sources.get(ev.source)
+            kind = {"passage": "passage", "baseline": "baseline"}.get(ev.type, "claim")
+            a = None if kind == "baseline" else self._as_of[ev.id]
+            # past its as-of date: an end (or start) its source stated in advance, else carried
+            ahead = a is not None and (ev.end is not None or ev.start.lower > a or kind == "passage")
+            parts = self._claim_parts[ev.id] = (kind, a, a.isoformat() if a is not None else "", ahead,
+                                                ev.end.text if ev.end else "", src.url if src else "",
+                                                ev.start.lower.isoformat())
+        kind, a, as_of, ahead, end, url, first = parts
         carried = forecast = False
         age: int | None = None
-        as_of = ""
-        if kind != "baseline":
-            a = self._as_of[ev.id]
-            as_of = a.isoformat()
+        if a is not None:
             past = day > a
-            forecast = past and (ev.end is not None or ev.start.lower > a or kind == "passage")
-            carried = past and not forecast
+            forecast = past and ahead
+            carried = past and not ahead
             age = max(0, (day - a).days)
-        return Claim(ev.id, ev.claimant, ev.source, status, ev.type, ev.start.text,
-                     ev.end.text if ev.end else "", ev.quote, ev.note, src.url if src else "", uncertain, ev.direction,
-                     kind, as_of, carried, forecast, age, since or ev.start.lower.isoformat())
+        return Claim(ev.id, ev.claimant, ev.source, status, ev.type, ev.start.text, end, ev.quote, ev.note, url,
+                     uncertain, ev.direction, kind, as_of, carried, forecast, age, since or first)
 
     def _snapshot(self, day: dt.date, traffic: str, v: View, *, directions: bool = False,
                   segments: np.ndarray | None = None) -> _Snap:
