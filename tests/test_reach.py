@@ -117,6 +117,39 @@ def test_one_way_closure_the_other_way_is_its_own_row(tmp_path) -> None:  # type
     assert away.answer == "no" and away.blocked_by and {b["event"] for b in away.basis} == {"E2"}
 
 
+def test_a_one_way_road_the_wrong_way_sends_the_trip_round(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The short northern road is open one way only (towards 'west'): going east the trip takes the
+    open southern road, until a second claimant says the northern road is open both ways.
+
+    The default engine decides one-way roads only when a path crosses them (searching first as if
+    each direction had the best status its claims allow): the answers, paths and claims must be
+    those of the reference engine, which decides every road, on each day and over the range."""
+    from conftest import write_fixture
+    rows = [
+        ["E1", "2021-01-01", "", "mid__east|west__mid", "opening", "open", "", "", "west", "X", "S1", "", "westward"],
+        ["E2", "2021-01-01", "", "west__south|south__east", "opening", "open", "", "", "", "X", "S1", "", "open"],
+        ["E3", "2021-03-01", "", "mid__east|west__mid", "opening", "open", "", "", "", "Y", "S1", "", "both ways"],
+    ]
+    m = kr.load(**{k: str(v) for k, v in write_fixture(tmp_path, rows).items()})
+    ref = kr.Timeline(m.G, m.ledger, engine="reference")
+    before = m.reach("west", "east", on="2021-02-28")
+    assert before.answer == "yes" and before.path == ["west", "south", "east"]
+    assert {c["event"] for c in before.claims} == {"E2"}
+    after = m.reach("west", "east", on="2021-03-01")
+    assert after.answer == "yes" and after.path == ["west", "mid", "east"]
+    assert {c["event"] for c in after.claims} == {"E3"}  # X's westward claim says nothing going east
+    assert m.reach("east", "west", on="2021-02-28").path == ["east", "mid", "west"]  # with the one-way claim
+    for day in ("2020-12-31", "2021-01-01", "2021-02-28", "2021-03-01", "2021-03-02"):
+        for a, b in (("west", "east"), ("east", "west"), ("south", "mid")):
+            assert m.reach(a, b, on=day).to_dict() == kr.reach(ref, a, b, on=day).to_dict(), (a, b, day)
+    for a in ("west", "east"):
+        got = kr.periods_from(m.timeline, a, start="2020-12-01", end="2021-04-01")
+        assert got == kr.periods_from(ref, a, start="2020-12-01", end="2021-04-01")
+    ps = m.periods("west", "east", start="2020-12-01", end="2021-04-01")
+    assert [(p.start.isoformat(), p.answer) for p in ps] == [("2020-12-01", "unknown"), ("2021-01-01", "yes")]
+    assert {c["event"] for c in ps[1].basis} == {"E2", "E3"}  # the south road, then the north one
+
+
 def test_path_prefers_fewest_unknown_segments(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from conftest import write_fixture
     # the short northern route has no claims at all; the long southern one is open except one unknown segment
