@@ -389,7 +389,8 @@ def _net(G: nx.MultiGraph, segments: Sequence[str]) -> _Net:
         return cached
     nodes = list(G.nodes)
     index = {n: i for i, n in enumerate(nodes)}
-    edges = list(G.edges(keys=True, data=True))
+    # (a comprehension: list() would first ask the view its length, another walk over every edge)
+    edges = [e for e in G.edges(keys=True, data=True)]  # noqa: C416
     u = np.array([index[e[0]] for e in edges], np.int64)
     w = np.array([index[e[1]] for e in edges], np.int64)
     length = np.array([e[3]["length_km"] for e in edges], float)

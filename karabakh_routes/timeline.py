@@ -305,7 +305,9 @@ class ClassStatus:
     view: str = "consensus"
     baseline: Claim | None = None
     decision: Decision = field(default_factory=lambda: Decision("unknown"))
-    newer: tuple[Claim, ...] = ()  # reports of a change since a carried claim's as-of date, no longer in force
+    # reports no longer in force that can set a carried claim aside (see decide: another claimant's,
+    # saying the other status, started after the claim's as-of date, known to their source then)
+    newer: tuple[Claim, ...] = ()
 
     @property
     def basis(self) -> tuple[Claim, ...]:
@@ -1317,14 +1319,23 @@ class Timeline:
         newer: list[Claim] = []
         stale = [c for c in claims if c.carried or c.forecast]
         if stale and segment in self._seg_index:
-            lo = min(dt.date.fromisoformat(c.as_of) for c in stale)
+            # only the reports that can set one of them aside (decide's rule): from another
+            # claimant, saying the other status, started after its as-of date, and known to
+            # their own source when they started
+            marks = [(c.claimant, c.status, c.as_of) for c in stale]
+            lo = min(dt.date.fromisoformat(a) for *_, a in marks)
             in_force = {c.event for c in (*claims, *passages)}
             for w0, ev in self._starts_between(segment, traffic, lo, day):
                 if ev.id in in_force or not _in_view(ev, v):
                     continue
+                since = w0.isoformat()
                 st = "passage" if ev.type == "passage" else ev.class_status(traffic)
                 assert st is not None
-                newer.append(self._claim(ev, st, day, since=w0.isoformat()))
+                said = "open" if st == "passage" else st
+                if since > self._as_of[ev.id].isoformat() or not any(
+                        k != ev.claimant and s != said and a < since for k, s, a in marks):
+                    continue
+                newer.append(self._claim(ev, st, day, since=since))
         d = decide(claims, passages, baseline, v.kind, newer=newer)
         if baseline is not None and baseline in d.basis:
             uncertain = uncertain or baseline.uncertain
