@@ -275,10 +275,16 @@ def decide(
         return "open" if c.kind == "passage" else c.status
 
     status_of = {k: said(c) for k, c in entries.items()}
-    later = [*entries.values(), *(c for c in newer if toward is None or not c.direction or toward(c.direction))]
-    aside = [c for k, c in entries.items()
-             if (c.carried or c.forecast) and c.kind != "passage"
-             and any(d.claimant != k and said(d) != status_of[k] and c.as_of < d.since <= d.as_of for d in later)]
+    stale = [(k, c) for k, c in entries.items() if (c.carried or c.forecast) and c.kind != "passage"]
+    aside: list[Claim] = []
+    if stale:
+        # of the reports known to their source when they started: the latest start per (status said, claimant)
+        latest: dict[tuple[str, str], str] = {}
+        for d in (*entries.values(), *(c for c in newer if toward is None or not c.direction or toward(c.direction))):
+            if d.since <= d.as_of and d.since > latest.get((said(d), d.claimant), ""):
+                latest[(said(d), d.claimant)] = d.since
+        aside = [c for k, c in stale
+                 if any(who != k and st != status_of[k] and c.as_of < since for (st, who), since in latest.items())]
     for c in aside:
         del entries[c.claimant], status_of[c.claimant]
     if not entries:
