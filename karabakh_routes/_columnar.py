@@ -177,7 +177,7 @@ def mark_days(marks: I64) -> npt.NDArray[np.int32]:
     return out
 
 
-def day_order(days: I64) -> I64:
+def day_order(days: npt.NDArray[np.integer[Any]]) -> I64:
     """The stable sort order of day ordinals.
 
     When they span fewer than 65,536 days (179 years) they are sorted as 16-bit offsets, for
@@ -272,6 +272,29 @@ def clip_windows(w: Windows, ea: EventArrays, horizon: int | None) -> Windows:
     we = np.minimum(w.we, last)
     ok = w.ws <= we
     return Windows(w.ev[ok], w.seg[ok], w.ws[ok], we[ok])
+
+
+def as_of_turns(w: Windows, ea: EventArrays, horizon: int | None, cls: int) -> tuple[I64, I64]:
+    """The (day, segment) on which a state claim of class ``cls`` turns carried inside its window.
+
+    That is the day after its as-of date, for each window (clipped as :func:`clip_windows`)
+    that goes on past that date; in the windows' order. Worked out in blocks of rows, so that
+    no clipped copy of every window is made.
+    """
+    days: list[I64] = []
+    segs: list[I64] = []
+    for i in range(0, len(w.ev), _CHUNK):
+        ev = w.ev[i:i + _CHUNK]
+        rows = np.flatnonzero((ea.kind[ev] == KIND_CLAIM) & ((ea.classes[ev] >> cls) & 1 == 1))
+        ev = ev[rows]
+        a = ea.as_of[ev]
+        we = w.we[i:i + _CHUNK][rows]
+        if horizon is not None:  # an open-ended claim ends its as-of date plus the horizon
+            we = np.minimum(we, np.where(ea.has_end[ev], MAXO, np.minimum(a + horizon, MAXO)))
+        turns = (w.ws[i:i + _CHUNK][rows] <= a) & (a < we)
+        days.append(a[turns] + 1)
+        segs.append(w.seg[i:i + _CHUNK][rows[turns]])
+    return np.concatenate([*days, _empty()]), np.concatenate([*segs, _empty()])
 
 
 @dataclass

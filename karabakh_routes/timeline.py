@@ -1179,6 +1179,8 @@ class Timeline:
             return self._touch_cache[key]
         ncls = len(TRAFFIC_CLASSES)
         ci = _CLASS_INDEX[traffic]
+        # int32 (days and segment indexes fit): the index has a row per change point of the
+        # class and per claim turning carried, some 17 million at L
         days: list[np.ndarray] = []
         segs: list[np.ndarray] = []
         if isinstance(store, _ColumnarStore):
@@ -1187,24 +1189,24 @@ class Timeline:
             lo = int(c.key_marks[run.start]) if run.stop > run.start else 0
             hi = int(c.key_marks[run.stop]) if run.stop < len(c.keys) else len(c.marks)
             marks = c.marks[lo:hi] if run.stop > run.start else c.marks[:0]
-            days.append(_col.mark_days(marks).astype(np.int64))
-            segs.append(c.segment_of(marks >> _col._SHIFT))
-            w = _col.clip_windows(self._base, self._ea, v.horizon)
-            w = w.take((self._ea.kind[w.ev] == _col.KIND_CLAIM) & ((self._ea.classes[w.ev] >> ci) & 1 == 1))
-            a = self._ea.as_of[w.ev]
-            turns = (w.ws <= a) & (a < w.we)
-            days.append(a[turns] + 1)
-            segs.append(w.seg[turns])
+            days.append(_col.mark_days(marks))
+            segs.append(c.segment_of(marks >> _col._SHIFT).astype(np.int32))
+            turn_day, turn_seg = _col.as_of_turns(self._base, self._ea, v.horizon, ci)
+            days.append(turn_day.astype(np.int32))
+            segs.append(turn_seg.astype(np.int32))
+            del turn_day, turn_seg
         for d, groups in self._passage_groups.items():
-            g = groups[groups % ncls == ci] // ncls
-            days += [np.full(len(g), d), np.full(len(g), d + 1)]
+            g = (groups[groups % ncls == ci] // ncls).astype(np.int32)
+            days += [np.full(len(g), d, np.int32), np.full(len(g), d + 1, np.int32)]
             segs += [g, g]
         for (segment, cls), kt in self._baselines.items():
             if cls == traffic:
-                days.append(np.array([p.toordinal() for p in kt.points], np.int64))
-                segs.append(np.full(len(kt.points), self._seg_index[segment], np.int64))
-        day = np.concatenate([*days, np.zeros(0, np.int64)])
-        seg = np.concatenate([*segs, np.zeros(0, np.int64)]).astype(np.int64)
+                days.append(np.array([p.toordinal() for p in kt.points], np.int32))
+                segs.append(np.full(len(kt.points), self._seg_index[segment], np.int32))
+        day = np.concatenate([*days, np.zeros(0, np.int32)])
+        del days
+        seg = np.concatenate([*segs, np.zeros(0, np.int32)])
+        del segs
         order = _col.day_order(day)
         self._touch_cache[key] = (day[order], seg[order])
         return self._touch_cache[key]
@@ -1213,7 +1215,7 @@ class Timeline:
         """The segments (indexes, unique) touched on any day from ``lo`` to ``hi`` (see :meth:`_touches`)."""
         days, segs = self._touches(traffic, v)
         i, j = int(np.searchsorted(days, lo.toordinal(), "left")), int(np.searchsorted(days, hi.toordinal(), "right"))
-        return np.unique(segs[i:j])
+        return np.unique(segs[i:j]).astype(np.int64)
 
     def status_codes(
         self, *, on: DateLike, traffic: str, view: str | View = "consensus", horizon: Horizon = "default"

@@ -323,3 +323,23 @@ def test_day_order_is_the_stable_sort_of_the_days(days: list[int], narrow: bool)
     import numpy as np
     a = np.array([d % 41 + 737_000 if narrow else d for d in days], np.int64)
     assert _columnar.day_order(a).tolist() == np.argsort(a, kind="stable").tolist()
+
+
+@pytest.mark.parametrize("horizon", [None, 0, 30])
+def test_as_of_turns_in_blocks_equal_the_clipped_windows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        horizon: int | None) -> None:
+    """The days claims turn carried (the range query's touch index) read from the windows in blocks
+    (here of 7 rows) equal those read from every window clipped to the horizon at once."""
+    import numpy as np
+    m = _synthetic(tmp_path, segments=60, claims=600, seed=3)
+    tl = m.timeline
+    base, ea = tl._base, tl._ea
+    monkeypatch.setattr(_columnar, "_CHUNK", 7)
+    for cls in range(len(kr.TRAFFIC_CLASSES)):
+        w = _columnar.clip_windows(base, ea, horizon)
+        w = w.take((ea.kind[w.ev] == _columnar.KIND_CLAIM) & ((ea.classes[w.ev] >> cls) & 1 == 1))
+        a = ea.as_of[w.ev]
+        turns = (w.ws <= a) & (a < w.we)
+        day, seg = _columnar.as_of_turns(base, ea, horizon, cls)
+        assert day.tolist() == (a[turns] + 1).tolist() and seg.tolist() == w.seg[turns].tolist()
+        assert len(day) > 0 and np.all(day > 0)
