@@ -33,6 +33,8 @@ from .vocab import ANSWERS
 __all__ = ["Reach", "Period", "ANSWERS", "reach", "periods", "reach_from", "periods_from"]
 
 _TIERS = (("yes", {"open"}), ("disputed", {"open", "disputed"}), ("unknown", {"open", "disputed", "unknown"}))
+#: The status codes each tier's search may use, then None: any (the search that names what blocks a trip).
+_ALLOWED = [*(frozenset(_CODE[s] for s in allowed) for _, allowed in _TIERS), None]
 _BLOCKED = 1e7  # km penalty per closed segment when naming what blocks a trip
 # Within a tier, prefer paths with as few unknown, then disputed, segments as possible:
 # a trip over one segment nobody reports on beats a shorter one over six.
@@ -634,6 +636,23 @@ class _Routes:
         self.kept_pair = net.src[kept] * len(net.nodes) + net.dst[kept]
         self.dist, self.pred = _Search(net, kept, weight).run(origin)
 
+    def entries_to(self, targets: np.ndarray) -> np.ndarray:
+        """The directed entries of the tree on the shortest paths to any of ``targets`` (nodes)."""
+        n = len(self.net.nodes)
+        seen = np.zeros(n, bool)
+        front = np.unique(targets[np.isfinite(self.dist[targets])])
+        pairs: list[np.ndarray] = []
+        while len(front):  # up the tree, level by level, each node once
+            seen[front] = True
+            up = self.pred[front]
+            has = up >= 0
+            pairs.append(up[has] * n + front[has])
+            front = np.unique(up[has])
+            front = front[~seen[front]]
+        pair = np.concatenate([*pairs, np.zeros(0, np.int64)])
+        out: np.ndarray = self.kept[np.searchsorted(self.kept_pair, pair)]
+        return out
+
     def path(self, b: int) -> list[int] | None:
         """The directed entries of the shortest path to ``b``, else None."""
         if not np.isfinite(self.dist[b]):
@@ -937,22 +956,49 @@ class _Day:
         """
         key = (a, allowed)
         while True:
-            if key not in self._trees:
-                self._trees[key] = _Routes(self.net, a, self.codes, allowed)
-            path = self._trees[key].path(b)
+            path = self._tree(a, allowed).path(b)
             if path is None:
                 return None
             segs = np.asarray(path, np.int64) // 2
             wait = segs[self.pending[segs]]
             if not len(wait):
                 return path
-            self.pending[wait] = False
-            entries = np.concatenate([2 * wait, 2 * wait + 1])
-            bound = self.codes[entries]
-            self._direction_codes(set(wait.tolist()), self.v.kind)
-            if (self.codes[entries] == bound).all():
-                return path  # each decided at its bound: every tree still holds
+            self._decide(np.unique(wait))
+            if key in self._trees:
+                return path  # each decided at its bound: the trees still hold
+
+    def _tree(self, a: int, allowed: frozenset[int] | None) -> _Routes:
+        key = (a, allowed)
+        if key not in self._trees:
+            self._trees[key] = _Routes(self.net, a, self.codes, allowed)
+        return self._trees[key]
+
+    def _decide(self, segments: np.ndarray) -> None:
+        """Decide the directions of these undecided one-way segments; drop the trees if one came out below its bound."""
+        self.pending[segments] = False
+        entries = np.concatenate([2 * segments, 2 * segments + 1])
+        bound = self.codes[entries]
+        self._direction_codes(set(segments.tolist()), self.v.kind)
+        if not (self.codes[entries] == bound).all():
             self._trees.clear()
+
+    def settle_paths(self, a: str, targets: Sequence[str]) -> None:
+        """Decide at once the undecided one-way segments the trips from ``a`` to ``targets`` may cross.
+
+        For many destinations: the segments on the trees' paths to all of them (every tier)
+        are decided in one batch a round, instead of the trees being searched again for each
+        destination in turn. The answers are the same (:meth:`_path` then finds nothing to decide).
+        """
+        ia = self.net.index[a]
+        nodes = np.array(sorted({self.net.index[b] for b in targets} - {ia}), np.int64)
+        if not len(nodes):
+            return
+        while True:
+            segs = np.concatenate([self._tree(ia, allowed).entries_to(nodes) // 2 for allowed in _ALLOWED])
+            wait = np.unique(segs[self.pending[segs]])
+            if not len(wait):
+                return
+            self._decide(wait)
 
     def still(self, path: list[int]) -> bool:
         """Whether an answer whose decisive entries were ``path`` holds unchanged from the day before.
@@ -976,8 +1022,8 @@ class _Day:
         if a == b:
             return Reach(**common, answer="yes", path=[a], segments=[], length_km=0.0, blocked_by=[]), []
         ia, ib = net.index[a], net.index[b]
-        for answer, allowed in _TIERS:
-            path = self._path(ia, ib, frozenset(_CODE[s] for s in allowed))
+        for (answer, _), allowed in zip(_TIERS, _ALLOWED):
+            path = self._path(ia, ib, allowed)
             if path is None:
                 continue
             segs = [net.segments[e // 2] for e in path]
@@ -1009,6 +1055,7 @@ def _answers(timeline: Timeline, a: str, targets: list[str], day: dt.date, traff
     if timeline.engine == "reference":
         return [_reach_reference(timeline, a, b, day, traffic, v) for b in targets]
     state = _Day(timeline, day, traffic, v)
+    state.settle_paths(a, targets)
     return [state.answer(a, b) for b in targets]
 
 
@@ -1160,11 +1207,16 @@ def periods_from(
         else:
             touched = timeline._touched(traffic, v, state.day + dt.timedelta(days=1), day)
             state = _Day(timeline, day, traffic, v, prev=state, touched=touched)
+        todo = []
         for b in targets:
             kept = held.get(b)
             if kept is not None and state.still(kept[1]):
                 runs[b].add(kept[0], kept[2], last, side[day])  # the same answer; carried evidence only older
-                continue
+            else:
+                todo.append(b)
+        if len(todo) > 1:
+            state.settle_paths(a, todo)
+        for b in todo:
             r, path = state.answer_path(a, b)
             held[b] = (r, path, day)
             runs[b].add(r, day, last, side[day])
