@@ -699,6 +699,7 @@ class _Day:
                  touched: np.ndarray | None = None) -> None:
         self.timeline, self.day, self.traffic, self.v = timeline, day, traffic, v
         self.net = net = _net(timeline.G, timeline.segments)
+        self._trees: dict[tuple[int, frozenset[int] | None], _Routes] = {}  # shortest-path trees, by origin and tier
         n = len(net.segments)
         dirty = np.arange(n) if prev is None or touched is None else touched
         snap = timeline._snapshot(day, traffic, v, directions=True, segments=None if prev is None else dirty)
@@ -747,8 +748,7 @@ class _Day:
             better = ((_RANK[self.codes[2 * seg]] < _RANK[prev.codes[2 * seg]])
                       | (_RANK[self.codes[2 * seg + 1]] < _RANK[prev.codes[2 * seg + 1]]))
             if better.any():
-                self.pending[seg[better]] = False
-                self._direction_codes(set(seg[better].tolist()), v.kind)
+                self._decide(seg[better])
         # exact segments with a one-way claim or passage: each direction decided from their ClassStatus
         fresh = {i for i in dirty[self.exact[dirty]].tolist() if self.status_of(i).one_way}
         if prev is None:
@@ -779,7 +779,6 @@ class _Day:
             self.dirty[dirty] = True
             self.dirty[list(redo | again)] = True
             self.improved = bool((_RANK[self.codes[self.changed]] < _RANK[prev.codes[self.changed]]).any())
-        self._trees: dict[tuple[int, frozenset[int] | None], _Routes] = {}
         self._common: dict[str, Any] = {"on": day, "traffic": traffic, "view": str(v), "horizon": v.horizon_text,
                         "outside_data": outside_note(timeline, day, horizon=v.horizon)}
 
