@@ -262,14 +262,18 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
                    np.maximum.reduceat(w1, first).astype(np.int64))
 
 
+def _horizon_end(ev: I64, ea: EventArrays, horizon: int) -> I64:
+    """The last day each event's windows may reach: an open-ended state claim's as-of date plus ``horizon``."""
+    open_ended = (ea.kind[ev] == KIND_CLAIM) & ~ea.has_end[ev]
+    out: I64 = np.where(open_ended, np.minimum(ea.as_of[ev] + horizon, MAXO), MAXO)
+    return out
+
+
 def clip_windows(w: Windows, ea: EventArrays, horizon: int | None) -> Windows:
     """Clip the windows of open-ended state claims to their as-of date plus ``horizon`` days."""
     if horizon is None:
         return w
-    kind = ea.kind[w.ev]
-    open_ended = (kind == KIND_CLAIM) & ~ea.has_end[w.ev]
-    last = np.where(open_ended, np.minimum(ea.as_of[w.ev] + horizon, MAXO), MAXO)
-    we = np.minimum(w.we, last)
+    we = np.minimum(w.we, _horizon_end(w.ev, ea, horizon))
     ok = w.ws <= we
     return Windows(w.ev[ok], w.seg[ok], w.ws[ok], we[ok])
 
@@ -289,8 +293,8 @@ def as_of_turns(w: Windows, ea: EventArrays, horizon: int | None, cls: int) -> t
         ev = ev[rows]
         a = ea.as_of[ev]
         we = w.we[i:i + _CHUNK][rows]
-        if horizon is not None:  # an open-ended claim ends its as-of date plus the horizon
-            we = np.minimum(we, np.where(ea.has_end[ev], MAXO, np.minimum(a + horizon, MAXO)))
+        if horizon is not None:
+            we = np.minimum(we, _horizon_end(ev, ea, horizon))
         turns = (w.ws[i:i + _CHUNK][rows] <= a) & (a < we)
         days.append(a[turns] + 1)
         segs.append(w.seg[i:i + _CHUNK][rows[turns]])
