@@ -10,14 +10,13 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from ._errors import DataError, DateError, Problem, TrafficError
-from ._io import atomic_write, csv_text, gc_paused, read_csv_batches, read_csv_table, read_text
+from ._io import atomic_write, csv_text, gc_paused, read_csv_columns, read_text
 from .datasets import bundled_path
 from .dates import DateSpan, parse_edtf
 from .network import _raise_or_warn, _routes_path, place_index, resolve_route, routes_of
@@ -247,49 +246,51 @@ def read_sources(path: PathLike | None = None) -> dict[str, Source]:
     'DW'
     """
     p = path if path is not None else bundled_path("sources")
-    header, body = read_csv_table(p, required=("id",), optional=SOURCE_COLUMNS[1:])
-    # the cells in the order of SOURCE_COLUMNS (a missing optional column reads as "")
-    pick = itemgetter(*(header.index(c) if c in header else len(header) for c in SOURCE_COLUMNS))
+    header, batches = read_csv_columns(p, required=("id",), optional=SOURCE_COLUMNS[1:])
+    # the columns in the order of SOURCE_COLUMNS (a missing optional column reads as "")
+    order = [header.index(c) if c in header else -1 for c in SOURCE_COLUMNS]
     problems: list[Problem] = []
     out: dict[str, Source] = {}
     memo: dict[str, str] = {}  # one copy of each repeated publisher and date
     share = memo.setdefault
     file = str(p)
+    checked: set[str] = set()  # dates of publication found valid
     with gc_paused():
-        for n, cells in body:
-            cells.append("")
-            c_id, title, publisher, published, c_url, c_seed = pick(cells)
-            sid = c_id.strip()
-            if not sid:
-                problems.append(Problem(file, f"row {n}", "id", "", "a non-empty source id"))
-                continue
-            if sid in out:
-                problems.append(Problem(file, f"row {n}", "id", sid, "ids must be unique; this one is used twice"))
-                continue
-            url = c_url.strip()
-            if url and not _URL.match(url):
-                problems.append(Problem(file, f"row {n}", "url", url, "an http:// or https:// address (any letter "
-                                        "case) without spaces, quotes or angle brackets, or empty"))
-            if published:
-                published = share(published, published)
-                if published.strip():
-                    try:
-                        parse_edtf(published)
-                    except DateError as exc:
-                        problems.append(Problem(file, f"row {n}", "published", published, str(exc)))
-            seed = c_seed.strip()
-            if seed:
-                seeds = Path(p).parent / "seeds"
-                seed_file = _seed_path(Path(p), seed)
-                if seed_file is None:
-                    problems.append(Problem(file, f"row {n}", "seed", c_seed,
-                                            f"a plain file name inside {seeds} (no folder, no '..'; "
-                                            "the article the quotes come from)"))
-                elif not seed_file.is_file():
-                    problems.append(Problem(file, f"row {n}", "seed", c_seed,
-                                            f"a file in {seeds} or among the bundled articles "
-                                            "(the article the quotes come from)"))
-            out[sid] = Source(sid, title, share(publisher, publisher), published, url, seed)
+        for numbers, cols in batches:
+            columns = [cols[i] if i >= 0 else [""] * len(numbers) for i in order]
+            for n, (c_id, title, publisher, published, c_url, c_seed) in zip(numbers, zip(*columns)):
+                sid = c_id.strip()
+                if not sid:
+                    problems.append(Problem(file, f"row {n}", "id", "", "a non-empty source id"))
+                    continue
+                if sid in out:
+                    problems.append(Problem(file, f"row {n}", "id", sid, "ids must be unique; this one is used twice"))
+                    continue
+                url = c_url.strip()
+                if url and not _URL.match(url):
+                    problems.append(Problem(file, f"row {n}", "url", url, "an http:// or https:// address (any letter "
+                                            "case) without spaces, quotes or angle brackets, or empty"))
+                if published:
+                    published = share(published, published)
+                    if published.strip() and published not in checked:
+                        try:
+                            parse_edtf(published)
+                            checked.add(published)
+                        except DateError as exc:
+                            problems.append(Problem(file, f"row {n}", "published", published, str(exc)))
+                seed = c_seed.strip()
+                if seed:
+                    seeds = Path(p).parent / "seeds"
+                    seed_file = _seed_path(Path(p), seed)
+                    if seed_file is None:
+                        problems.append(Problem(file, f"row {n}", "seed", c_seed,
+                                                f"a plain file name inside {seeds} (no folder, no '..'; "
+                                                "the article the quotes come from)"))
+                    elif not seed_file.is_file():
+                        problems.append(Problem(file, f"row {n}", "seed", c_seed,
+                                                f"a file in {seeds} or among the bundled articles "
+                                                "(the article the quotes come from)"))
+                out[sid] = Source(sid, title, share(publisher, publisher), published, url, seed)
     if problems:
         raise DataError(problems)
     return out
@@ -396,7 +397,7 @@ def read_events(
         Listing every problem (file, row, field, value, what is valid).
     """
     p = path if path is not None else bundled_path("events")
-    header, batches = read_csv_batches(p, required=_EVENT_REQUIRED, optional=_EVENT_OPTIONAL)
+    header, batches = read_csv_columns(p, required=_EVENT_REQUIRED, optional=_EVENT_OPTIONAL)
     problems: list[Problem] = []
     events: list[Event] = []
     seen: set[str] = set()
@@ -409,10 +410,8 @@ def read_events(
     route_of: dict[str, str | None] = {}  # each distinct target text resolved once
     noted: set[str] = set()  # route names that also name one segment: warned about once
     f = str(p)
-    # The cells in the order of EVENT_COLUMNS (a missing optional column reads as "").
-    order = [header.index(c) if c in header else len(header) for c in EVENT_COLUMNS]
-    in_order = header == list(EVENT_COLUMNS)
-    pick = itemgetter(*order)
+    # The columns in the order of EVENT_COLUMNS (a missing optional column reads as "").
+    order = [header.index(c) if c in header else -1 for c in EVENT_COLUMNS]
     # Each distinct cell text is checked once; the cache also holds one copy of each text, so
     # the many rows that repeat a cell share it (memory).
     dates: dict[str, tuple[str, DateSpan | None, str]] = {}
@@ -699,14 +698,14 @@ def read_events(
 
     no_direction = ("", "", "")
 
-    def fast_batch(numbers: Sequence[int], rows: Sequence[Sequence[str]]) -> bool:
+    def fast_batch(numbers: Sequence[int], columns: Sequence[Sequence[str]]) -> bool:
         """Read a batch of rows column by column when every row is valid (else read nothing and return False).
 
         The same checks as :func:`one_row`, each on a whole column at once; nothing is recorded
         (events, ids and claimants seen) unless all rows pass and no warning is due in the batch.
         """
         (c_id, c_start, c_end, c_target, c_type, c_status, c_traffic, c_allowed, c_direction, c_claimant,
-         c_source, c_quote, c_note, c_as_of) = zip(*rows)
+         c_source, c_quote, c_note, c_as_of) = columns
         eids = list(map(str.strip, c_id))
         if not all(eids) or not seen.isdisjoint(eids):
             return False
@@ -762,11 +761,10 @@ def read_events(
         return True
 
     with gc_paused():  # a million claims are a million objects: no collector passes over them meanwhile
-        for numbers, rows in batches:
-            if not in_order:
-                rows = [pick([*cells, ""]) for cells in rows]
-            if not fast_batch(numbers, rows):
-                for n, cells in zip(numbers, rows):
+        for numbers, cols in batches:
+            columns = [cols[i] if i >= 0 else [""] * len(numbers) for i in order]
+            if not fast_batch(numbers, columns):
+                for n, cells in zip(numbers, zip(*columns)):
                     one_row(n, cells)
     if problems:
         raise DataError(problems + warns)

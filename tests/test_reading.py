@@ -211,3 +211,77 @@ def test_a_warning_or_a_problem_deep_in_a_large_file_names_its_row(tmp_path: Pat
     errors = [p for p in info.value.problems if p.severity == "error"]
     assert [(p.where, p.field, p.expected) for p in errors] == [
         (f"row 9002 (id={rows[9000]['id']})", "id", "ids must be unique; this one is used twice")]
+
+
+def _columns_read(path: Path, arrow: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[str, object]:
+    """Read a CSV file with :func:`_io.read_csv_columns`, by pyarrow where it may (``arrow``) or by the csv module.
+
+    Returns ("rows", [(row number, cells)...]) or ("error", [problems]).
+    """
+    monkeypatch.setattr(_io, "ARROW_MIN_CHARS", 0 if arrow else 1 << 62)
+    try:
+        header, batches = _io.read_csv_columns(path, required=("id",), optional=("start", "end"))
+        rows = [(n, list(cells)) for numbers, cols in batches for n, cells in zip(numbers, zip(*cols))]
+    except kr.DataError as exc:
+        return "error", [(p.where, p.field, p.value, p.expected) for p in exc.problems]
+    return "rows", (header, rows)
+
+
+def test_csv_columns_by_pyarrow_are_the_csv_modules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Quotes, line breaks, blank and ragged rows: pyarrow's reading, where it is used, is the csv module's, row for row.
+
+    Files as a CSV writer writes them (pyarrow reads those), each with at most one oddity
+    written in by hand (a quote inside a cell, text after a closing quote, a lone carriage
+    return, a NUL, a blank or ragged row...), then files with many at once.
+    """
+    monkeypatch.setattr(_io, "_ARROW_BATCH", 2)  # many batches
+    safe = ["a", "", " ", '"q"', "x\ny", "x\r\ny", "t,u", "Stepanakert", "{{ x }}", "<b>", '""', 'say ""hi""']
+    firsts = ["E1", "t,u", '"q"', "x\ny", "{{ x }}"]
+    odd = ['E1,a"b,c', 'E1,"a"b,c', 'E1, "a",c', 'E1,"a" ,c', 'E1,"a,c', "E1,x\ry,c", "E1,p\x0cq,c", "E1,\x00,c",
+           "E1,u\u2028v,c", "", "  ", " , ,", ",a,b", "E1,a", "E1,a,b,c", '"E1\n",a,b']
+    rng = random.Random(7)
+    used = 0
+
+    def written(row: list[str]) -> str:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerow(row)  # (it quotes the line breaks of its terminator)
+        return buf.getvalue()[:-2]
+
+    for trial in range(3 * len(odd) + 60):
+        lines = [written([rng.choice(firsts), rng.choice(safe), rng.choice(safe)]) for _ in range(rng.randint(1, 6))]
+        kind = trial % 3
+        if kind == 1:  # one oddity
+            lines.insert(rng.randint(0, len(lines)), odd[(trial // 3) % len(odd)])
+        elif kind == 2:  # several
+            for _ in range(rng.randint(1, 3)):
+                lines.insert(rng.randint(0, len(lines)), rng.choice(odd))
+        end = ["\n", "\r\n"][trial % 2]
+        text = "id,start,end" + end + end.join(lines) + (end if trial % 5 else "")
+        path = tmp_path / f"t{trial}.csv"
+        path.write_bytes(text.encode("utf-8"))
+        records = _io._csv_header(path, required=("id",), optional=("start", "end"))[1]
+        fast = _io._arrow_batches(["id", "start", "end"], records) is not None
+        used += fast
+        assert fast or kind, text  # a file as a CSV writer writes it is read by pyarrow
+        assert _columns_read(path, True, monkeypatch) == _columns_read(path, False, monkeypatch), text
+    assert used >= 40
+
+
+def test_a_large_ledger_by_pyarrow_is_the_csv_modules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A synthetic ledger (quotes with commas, doubled quotes and line breaks among its cells) reads the same both ways."""
+    files = synth.generate(tmp_path / "synth", segments=60, claims=3000, seed=11)
+    G = kr.graph_from_geodata(files["places"], files["segments"], files["routes"])
+    rows = _file_rows(files["events"])
+    for i, row in enumerate(rows[::7]):
+        row["note"] = ['he said "open", then left', "line one\nline two", "a, b", ""][i % 4]
+    path = tmp_path / "events.csv"
+    path.write_text(_io.csv_text(EVENT_COLUMNS, rows), encoding="utf-8")
+    records = _io._csv_header(path, required=("id",), optional=EVENT_COLUMNS[1:])[1]
+    assert _io._arrow_batches(list(EVENT_COLUMNS), records) is not None  # pyarrow may read it
+    read = {}
+    for arrow in (True, False):
+        monkeypatch.setattr(_io, "ARROW_MIN_CHARS", 0 if arrow else 1 << 62)
+        read[arrow] = kr.read_ledger(path, files["sources"], G=G)
+    assert read[True] == read[False]
+    assert [e.row for e in read[True].events] == list(range(2, len(rows) + 2))
+    _check_raw(list(read[True].events), path)
