@@ -31,9 +31,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import io
 import math
+import mmap
 import operator
 import os
+import struct
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -523,15 +526,49 @@ def save_arrays(path: str | os.PathLike[str], header: Sequence[int], **arrays: n
 
 
 def load_arrays(path: str | os.PathLike[str], names: Sequence[str]) -> tuple[I64, dict[str, npt.NDArray[Any]]] | None:
-    """Read what :func:`save_arrays` wrote: (header, arrays); None if missing, unreadable or of another format."""
+    """Read what :func:`save_arrays` wrote: (header, arrays); None if missing, unreadable or of another format.
+
+    The arrays are mapped from the file, not read (read-only; pages are read as they are used):
+    ``np.savez`` stores each array whole and uncompressed, so each is a range of the file. Every
+    member's place, type and size are checked against the file (a damaged or cut file reads as
+    None); the bytes themselves are not checksummed (the file is only ever written atomically).
+    """
     try:
-        with np.load(path, allow_pickle=False) as z:
-            fmt = z["format"]
-            if int(fmt[0]) != CACHE_FORMAT:
+        with open(path, "rb") as fh, zipfile.ZipFile(fh) as zf:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            fmt = _member(zf, mapped, "format")
+            if fmt.dtype != np.int64 or not len(fmt) or int(fmt[0]) != CACHE_FORMAT:
                 return None
-            return fmt[1:], {name: z[name] for name in names}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return fmt[1:], {name: _member(zf, mapped, name) for name in names}
+    except (OSError, ValueError, KeyError, EOFError, struct.error, zipfile.BadZipFile):
         return None
+
+
+def _member(zf: zipfile.ZipFile, mapped: mmap.mmap, name: str) -> npt.NDArray[Any]:
+    """The array ``name`` of an ``.npz``, a read-only view of the mapped file; ValueError if it cannot be one."""
+    info = zf.getinfo(f"{name}.npy")
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ValueError("compressed")
+    at = info.header_offset
+    local = mapped[at:at + 30]
+    if local[:4] != b"PK\x03\x04":
+        raise ValueError("not a zip member")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    start = at + 30 + name_len + extra_len
+    head = io.BytesIO(mapped[start:start + 65536 + 16])
+    version = np.lib.format.read_magic(head)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(head)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(head)
+    else:
+        raise ValueError("npy version")
+    count = math.prod(shape)
+    data = start + head.tell()
+    if dtype.hasobject or fortran or data + count * dtype.itemsize != start + info.file_size or \
+            start + info.file_size > len(mapped):
+        raise ValueError("damaged")
+    return np.frombuffer(mapped, dtype, count, data).reshape(shape)
 
 
 def save_compiled(path: str | os.PathLike[str], c: Compiled) -> None:

@@ -212,6 +212,26 @@ def test_compile_cache_is_keyed_by_content_and_skips_compiling(tmp_path: Path, m
     assert not (tmp_path / "off").exists()
 
 
+def test_cached_arrays_are_mapped_read_only_and_a_cut_or_altered_file_is_not_trusted(tmp_path: Path) -> None:
+    import numpy as np
+
+    path = tmp_path / "c.npz"
+    arrays = {"a": np.arange(10, dtype=np.int64), "b": np.array([[1.5, 2.5]]), "c": np.zeros(0, np.int32)}
+    _columnar.save_arrays(path, (7,), **arrays)
+    head, got = _columnar.load_arrays(path, ("a", "b", "c"))  # type: ignore[misc]
+    assert head.tolist() == [7]
+    for name, want in arrays.items():
+        assert got[name].dtype == want.dtype and got[name].shape == want.shape and (got[name] == want).all()
+        assert type(got[name]) is np.ndarray and not got[name].flags.writeable
+    data = path.read_bytes()
+    for bad in (data[:len(data) // 2], data[:-30], data.replace(b"'descr': '<i8'", b"'descr': '|O8'")):
+        path.write_bytes(bad)
+        assert _columnar.load_arrays(path, ("a", "b", "c")) is None
+    np.savez_compressed(path, format=np.array([_columnar.CACHE_FORMAT, 7]), a=arrays["a"])  # not ours: compressed
+    assert _columnar.load_arrays(path, ("a",)) is None
+    assert _columnar.load_arrays(tmp_path / "missing.npz", ("a",)) is None
+
+
 @settings(max_examples=200, deadline=None)
 @given(m=st.integers(1, 70), data=st.data())
 def test_range_min_is_the_least_value_over_the_covering_ranges(m: int, data: st.DataObject) -> None:
