@@ -119,6 +119,27 @@ def event_arrays(events: Sequence[Event], as_of: Mapping[str, dt.date]) -> Event
                        says_open.astype(np.uint8), one_way)
 
 
+#: The number columns of :class:`EventArrays`, as kept in the cache (every field but the events and claimants).
+EVENT_ARRAYS = ("start_lo", "end_full", "has_end", "row", "as_of", "kind", "claimant", "classes", "unc", "says_open",
+                "one_way")
+
+
+def event_arrays_from(events: Sequence[Event], arrays: Mapping[str, npt.NDArray[Any]]) -> EventArrays:
+    """The :class:`EventArrays` of ``events`` from their number columns (as :func:`event_arrays` made them).
+
+    The claimants' names are the events' claimants in first-seen order, as the codes were given.
+    """
+    claimants = list(dict.fromkeys(map(operator.attrgetter("claimant"), events)))
+    return EventArrays(tuple(events), claimants=claimants, **{name: arrays[name] for name in EVENT_ARRAYS})
+
+
+def as_of_dates(ea: EventArrays) -> dict[str, dt.date]:
+    """Each event's id and its as-of date (from the ordinals: one ``date`` object per distinct day)."""
+    days = ea.as_of.tolist()
+    date_of = {d: dt.date.fromordinal(d) for d in set(days)}
+    return dict(zip(map(operator.attrgetter("id"), ea.events), map(date_of.__getitem__, days)))
+
+
 @dataclass
 class Windows:
     """(event, segment, first day, last day) rows, in the reference's item order."""
@@ -505,7 +526,7 @@ def _range_min(lo: Idx, hi: Idx, val: npt.NDArray[_Int], m: int, fill: _Int) -> 
 
 
 #: Bumped whenever the arrays a :class:`Compiled` holds change meaning (old cache files are then ignored).
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _ARRAYS = ("marks", "winner", "unsure", "unsure_ptr", "unsure_flat", "points", "asof_points", "keys", "key_marks",
            "key_first")
 

@@ -802,25 +802,27 @@ class Timeline:
         self.segments: list[str] = [k for *_, k in G.edges(keys=True)]
         self._seg_set = set(self.segments)
         self._seg_index = {s: i for i, s in enumerate(self.segments)}
-        self._events = {e.id: e for e in ledger.events}
-        self._as_of = _as_of_days(ledger.events, ledger)
         self._claim_parts: dict[str, tuple[Any, ...]] = {}  # event id: what _claim reads of it
         self._claims = [e for e in ledger.events if e.type not in ("passage", "baseline")]
-        self._ea = _col.event_arrays(ledger.events, self._as_of)
-        # every event's windows and the index of them by start: kept in the cache beside the compiled claims
+        # the events' columns, every event's windows and the index of them by start: kept in the
+        # cache beside the compiled claims (numbers only)
         windows_file = f"{os.fspath(cache)}-windows.npz" if cache else None
-        kept = _col.load_arrays(windows_file, _WINDOW_ARRAYS) if windows_file else None
-        if kept is not None and int(kept[0][0]) == len(self._ea.events):
+        kept = _col.load_arrays(windows_file, (*_WINDOW_ARRAYS, *_col.EVENT_ARRAYS)) if windows_file else None
+        if kept is not None and int(kept[0][0]) == len(ledger.events):
             a = kept[1]
+            self._ea = _col.event_arrays_from(ledger.events, a)
             self._base = _col.Windows(a["ev"], a["seg"], a["ws"], a["we"])
             self._start_keys, self._start_ev = a["start_keys"], a["start_ev"]
         else:
+            self._ea = _col.event_arrays(ledger.events, _as_of_days(ledger.events, ledger))
             self._base = _col.base_windows(self._ea, routes_of(G), self._seg_index)
             self._index_starts()
             if windows_file:
-                w = self._base
-                _col.save_arrays(windows_file, (len(self._ea.events),), ev=w.ev, seg=w.seg, ws=w.ws, we=w.we,
-                                 start_keys=self._start_keys, start_ev=self._start_ev)
+                w, ea = self._base, self._ea
+                _col.save_arrays(windows_file, (len(ea.events),), ev=w.ev, seg=w.seg, ws=w.ws, we=w.we,
+                                 start_keys=self._start_keys, start_ev=self._start_ev,
+                                 **{name: getattr(ea, name) for name in _col.EVENT_ARRAYS})
+        self._as_of = _col.as_of_dates(self._ea)
         self._fixed_points: set[dt.date] = set()
         self._fixed_by_class: dict[str, set[dt.date]] = {c: set() for c in TRAFFIC_CLASSES}
         events, segs = self._ea.events, self.segments
