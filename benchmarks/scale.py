@@ -51,8 +51,8 @@ import synth  # noqa: E402
 
 RANGE = (dt.date(2021, 1, 1), dt.date(2023, 12, 31))
 SNAPSHOT_DAY = dt.date(2022, 6, 15)
-STEPS = ("read_network", "read_ledger", "compile", "status", "status_codes", "status_codes_steady", "reach", "periods",
-         "per_day")
+STEPS = ("read_network", "read_ledger", "compile", "compile_classes", "status", "status_codes", "status_codes_steady",
+         "reach", "periods", "per_day")
 #: Calls of ``status_codes`` on the days after the first, for the steady cost (their median).
 STEADY_CALLS = 5
 
@@ -78,6 +78,7 @@ def child(folder: Path, out: Path, timeout: int, baseline_days: int | None, memo
     import karabakh_routes as kr
     from karabakh_routes import events as kr_events
     from karabakh_routes.network import graph_from_geodata
+    from karabakh_routes.timeline import DEFAULT_HORIZON
 
     files = {k: folder / f for k, f in (("places", "places.geojson"), ("segments", "segments.geojson"),
                                         ("routes", "routes.json"), ("sources", "sources.csv"), ("events", "events.csv"))}
@@ -142,6 +143,21 @@ def child(folder: Path, out: Path, timeout: int, baseline_days: int | None, memo
         ledger = res[0]
     record("warnings", count=len(caught), first=[str(w.message)[:300] for w in caught[:3]])
     ok, tl = run("compile", lambda: kr.Timeline(G, ledger))
+    if not ok:
+        return
+
+    def compile_classes() -> tuple[None, dict[str, Any]]:
+        # each class's claims are compiled when the class is first asked about: timed here on
+        # their own (through the private store), so that the steps below time queries alone
+        store = tl._store(DEFAULT_HORIZON)
+        took = {}
+        for ci, cls in enumerate(kr.TRAFFIC_CLASSES):
+            t = time.perf_counter()
+            store.compiled(ci)
+            took[cls] = round(time.perf_counter() - t, 3)
+        return None, {"per_class_s": took}
+
+    ok, _ = run("compile_classes", compile_classes)
     if not ok:
         return
     a, b = _far_apart(files["places"])
@@ -262,7 +278,8 @@ def _fmt(s: float) -> str:
 
 def table(results: list[dict[str, Any]]) -> str:
     cols = ["size", "segments / claims", "load total", "read network", "read + validate ledger",
-            "of which target resolution", "compile Timeline", "peak RSS", "status snapshot (with claims)",
+            "of which target resolution", "compile Timeline", "compile the claims, 4 classes (each on first use)",
+            "peak RSS", "status snapshot (with claims)",
             "status of one class (vectorised)", "one reach",
             "periods, 3 years", "per-day reach loop, 3 years"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -297,13 +314,18 @@ def table(results: list[dict[str, Any]]) -> str:
         if st.get("reach", {}).get("status") == "ok":
             reach += f" → {st['reach']['answer']}"
         rss = f"{r['peak_rss_mb']:,.0f} MB" if r.get("peak_rss_mb") else "?"
+        classes = _cell(st.get("compile_classes"), r)
+        if st.get("compile_classes", {}).get("status") == "ok":
+            per = st["compile_classes"]["per_class_s"]
+            classes += " (" + ", ".join(f"{c} {_fmt(v)}" for c, v in per.items()) + ")"
         codes = _cell(st.get("status_codes"), r)
         steady = st.get("status_codes_steady", {})
         if steady.get("status") == "ok":
             codes += f" first; {_fmt(steady['median_s'])} the median of the next {steady['calls']} days"
         lines.append("| " + " | ".join([
             r["size"], f"{r['segments']:,} / {r['claims']:,}", load, _cell(st.get("read_network"), r),
-            _cell(st.get("read_ledger"), r), tr_cell, _cell(st.get("compile"), r), rss, _cell(st.get("status"), r),
+            _cell(st.get("read_ledger"), r), tr_cell, _cell(st.get("compile"), r), classes, rss,
+            _cell(st.get("status"), r),
             codes, reach, periods, per_day]) + " |")
     return "\n".join(lines)
 

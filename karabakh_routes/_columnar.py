@@ -14,14 +14,17 @@ Data flow (numpy throughout; Python loops only over the events and the routes):
    day) windows: a route target through the route's dated alignments, a segment target as a
    route of one row (one join for both), spans of one segment merged where they touch, as the
    reference's ``_windows`` does. These are the windows with no horizon; a horizon only clips their ends.
-3. :func:`compile_keys`: per key, the marks (window starts, the day after window ends, the
-   uncertainty bounds of the claims' dates), and at each mark the winner (the claim in force
+3. :func:`compile_keys`: per key (of the traffic classes asked for: a :class:`Timeline`
+   compiles each class when it is first asked about), the marks (window starts, the day
+   after window ends, the uncertainty bounds of the claims' dates), and at each mark the winner (the claim in force
    with the latest window start, then start, then row) and the claims whose dates are
    uncertain on that day, for all keys at once. Each claim is in force over a run of its
    key's marks, so the winner at every mark is a range minimum over the claims' precedence
    numbers (:func:`_range_min`: each run written as two power-of-two blocks, pushed down
    level by level); the uncertain claims are each claim's uncertain runs expanded to marks.
    Sorts and searches only: O(N log N) in the items, whatever the number of claims per key.
+   :func:`change_days` gives the days those marks fall on (and the days claims turn carried)
+   for every class without compiling: presence arrays by (class, day).
 
 A lookup is one binary search over ``key * _BIG + day``.
 """
@@ -325,6 +328,52 @@ def as_of_turns(w: Windows, ea: EventArrays, horizon: int | None, cls: int) -> t
     return np.concatenate([*days, _empty()]), np.concatenate([*segs, _empty()])
 
 
+def claim_windows(w: Windows, ea: EventArrays, horizon: int | None, cls: int | None = None,
+                  keep: npt.NDArray[np.bool_] | None = None) -> Windows:
+    """The state claims' windows (of class ``cls``, of the events ``keep`` keeps), clipped as :func:`clip_windows`.
+
+    In the order of ``w``: what :func:`compile_keys` compiles for one class.
+    """
+    rows = ea.kind[w.ev] == KIND_CLAIM
+    if cls is not None:
+        rows &= (ea.classes[w.ev] >> cls) & 1 == 1
+    if keep is not None:
+        rows &= keep[w.ev]
+    return clip_windows(w.take(np.flatnonzero(rows)), ea, horizon)
+
+
+def change_days(w: Windows, ea: EventArrays, horizon: int | None, keep: npt.NDArray[np.bool_] | None = None
+                ) -> tuple[I64, I64, list[I64]]:
+    """The days on which compiled claims may change, without compiling them.
+
+    Returns the days of any class's change points (the marks of :func:`compile_keys`: window
+    starts, the day after window ends, the bounds of uncertain dates), the days after an as-of
+    date inside a window (a claim turns carried; any class), and per class the union of both
+    (its own). ``w`` is every event's windows with no horizon; they are clipped here, in blocks.
+    """
+    ncls = len(TRAFFIC_CLASSES)
+    seen = np.zeros((2, ncls, MAXO + 2), bool)  # (one past DATE_MAX: a window's end there marks nothing)
+    for i in range(0, len(w.ev), _CHUNK):
+        part = claim_windows(Windows(w.ev[i:i + _CHUNK], w.seg[i:i + _CHUNK], w.ws[i:i + _CHUNK],
+                                     w.we[i:i + _CHUNK]), ea, horizon, keep=keep)
+        ev, ws, we = part.ev, part.ws, part.we
+        masks, a, u = ea.classes[ev], ea.as_of[ev], ea.unc[ev]
+        turn = (ws <= a) & (a < we)
+        for c in range(ncls):
+            mine = (masks >> c) & 1 == 1
+            seen[0, c, ws[mine]] = True
+            seen[0, c, we[mine] + 1] = True
+            for col in (0, 2):
+                has = mine & (u[:, col] >= 0)
+                seen[0, c, u[has, col]] = True
+                seen[0, c, u[has, col + 1] + 1] = True
+            seen[1, c, a[mine & turn] + 1] = True
+    seen = seen[:, :, :MAXO + 1]
+    points = np.flatnonzero(seen[0].any(axis=0))
+    asof_points = np.flatnonzero(seen[1].any(axis=0))
+    return points, asof_points, [np.flatnonzero(seen[0, c] | seen[1, c]) for c in range(ncls)]
+
+
 @dataclass
 class Compiled:
     """Every key's change points (``code * _BIG + day``, sorted) and the state after each.
@@ -340,11 +389,8 @@ class Compiled:
     unsure: I64  # the mark's uncertain claims: ``unsure_flat[unsure_ptr[u]:unsure_ptr[u + 1]]``; -1: none
     unsure_ptr: I64
     unsure_flat: I64  # event indexes
-    points: I64  # every mark's day, unique, sorted
-    asof_points: I64  # the day after an as-of date inside a window, unique
     keys: I64  # every key code, sorted
     key_marks: I64  # the index of each key's first mark
-    class_points: list[I64]  # per class: the days its keys change (marks and as-of points), sorted
     key_first: I64  # the first event (in item order) of each key
 
     def claimants(self, seg: int, cls: int) -> list[int]:
@@ -378,17 +424,19 @@ class Compiled:
         return int(self.winner[i]), tuple(self.unsure_flat[self.unsure_ptr[u]:self.unsure_ptr[u + 1]].tolist())
 
 
-def compile_keys(w: Windows, ea: EventArrays, n_segments: int, keep: npt.NDArray[np.bool_] | None = None
-                 ) -> Compiled:
+def compile_keys(w: Windows, ea: EventArrays, n_segments: int, keep: npt.NDArray[np.bool_] | None = None,
+                 classes: Sequence[int] | None = None) -> Compiled:
     """Compile the state claims' windows (``w``, already clipped) into a :class:`Compiled`.
 
     ``n_segments``: the graph's segments (``w.seg`` indexes them); ``keep`` (per event)
-    restricts the claims (a source view).
+    restricts the claims (a source view); ``classes`` the traffic classes (indexes) compiled,
+    every one by default. The days on which they change are :func:`change_days`'.
     """
     ncls = len(TRAFFIC_CLASSES)
+    which = list(range(ncls)) if classes is None else sorted(set(classes))
     nc = max(len(ea.claimants), 1)
     n_ev = len(ea.events)
-    claim = ea.kind[w.ev] == KIND_CLAIM
+    claim = (ea.kind[w.ev] == KIND_CLAIM) & ((ea.classes[w.ev] & sum(1 << c for c in which)) > 0)
     if keep is not None:
         claim &= keep[w.ev]
     kw = np.flatnonzero(claim)  # the claims' windows (positions in ``w``, not a copy of them)
@@ -403,22 +451,13 @@ def compile_keys(w: Windows, ea: EventArrays, n_segments: int, keep: npt.NDArray
     # starts with the class: the items of all classes, class after class, are sorted by key.
     ev_k = w.ev[kw]
     wo = kw[_order(w.seg[kw] * nc + ea.claimant[ev_k], w.ws[kw], (n_ev - 1) - ev_rank[ev_k])]
-    del ev_rank
-    # the days any key of a class changes (``seen[0]``) and the days after an as-of date inside a
-    # window, when a claim turns carried (``seen[1]``): presence by (class, day), read in day order
-    seen = np.zeros((2, ncls, MAXO + 1), bool)
-    a = ea.as_of[ev_k]
-    turns = np.flatnonzero((w.ws[kw] <= a) & (a < w.we[kw]))
-    turn_day, turn_classes = np.minimum(a[turns] + 1, MAXO), ea.classes[ev_k[turns]]
-    for c in range(ncls):
-        seen[1, c, turn_day[(turn_classes & (1 << c)) > 0]] = True
-    del ev_k, kw, a, turns, turn_day, turn_classes
+    del ev_rank, ev_k, kw
     ev_w = w.ev[wo]
     masks = ea.classes[ev_w]
-    hits = [np.flatnonzero(masks & (1 << c)) for c in range(ncls)]
-    r = np.concatenate(hits)  # the items' positions in ``wo``, sorted by key
+    hits = [np.flatnonzero(masks & (1 << c)) for c in which]
+    r = np.concatenate([*hits, _empty()])  # the items' positions in ``wo``, sorted by key
     code = (w.seg[wo] * nc + ea.claimant[ev_w])[r]
-    code += np.repeat(np.arange(ncls) * (n_segments * nc), [len(h) for h in hits])
+    code += np.repeat(np.asarray(which, np.int64) * (n_segments * nc), [len(h) for h in hits])
     del masks, hits
     # the items' columns (int32: event and window positions, day ordinals)
     ev = ev_w.astype(np.int32)[r]
@@ -487,14 +526,7 @@ def compile_keys(w: Windows, ea: EventArrays, n_segments: int, keep: npt.NDArray
     unsure_ptr = np.append(set_start, len(pm))
     unsure_flat = w.ev[pw]
     del pm, pw
-    for i in range(0, len(marks), _CHUNK):
-        part = marks[i:i + _CHUNK]
-        seen[0, part // _BIG // nc // n_segments, part % _BIG] = True
-    points = np.flatnonzero(seen[0].any(axis=0))
-    asof_points = np.flatnonzero(seen[1].any(axis=0))
-    class_points = [np.flatnonzero(seen[0, c] | seen[1, c]) for c in range(ncls)]
-    return Compiled(nc, n_segments, marks, winner, unsure, unsure_ptr, unsure_flat, points, asof_points, keys, mk_lo,
-                    class_points, first_ev)
+    return Compiled(nc, n_segments, marks, winner, unsure, unsure_ptr, unsure_flat, keys, mk_lo, first_ev)
 
 
 def _range_min(lo: Idx, hi: Idx, val: npt.NDArray[_Int], m: int, fill: _Int) -> npt.NDArray[_Int]:
@@ -526,24 +558,34 @@ def _range_min(lo: Idx, hi: Idx, val: npt.NDArray[_Int], m: int, fill: _Int) -> 
 
 
 #: Bumped whenever the arrays a :class:`Compiled` holds change meaning (old cache files are then ignored).
-CACHE_FORMAT = 4
-_ARRAYS = ("marks", "winner", "unsure", "unsure_ptr", "unsure_flat", "points", "asof_points", "keys", "key_marks",
-           "key_first")
+CACHE_FORMAT = 5
+_ARRAYS = ("marks", "winner", "unsure", "unsure_ptr", "unsure_flat", "keys", "key_marks", "key_first")
 
 
 def save_arrays(path: str | os.PathLike[str], header: Sequence[int], **arrays: npt.NDArray[Any]) -> None:
     """Write arrays to ``path`` (``.npz``, numbers only) after a header of ``CACHE_FORMAT`` and ``header``, atomically.
 
-    Its folder is made if missing. A cache that cannot be written is only slower: an ``OSError``
-    writes nothing and is not raised.
+    An ``.npz`` as ``np.savez`` writes it (``np.load`` reads it), each array stored whole and
+    uncompressed, and its data aligned to 64 bytes in the file (padding in the member's extra
+    field), so that :func:`load_arrays` can map it as it is. Its folder is made if missing. A
+    cache that cannot be written is only slower: an ``OSError`` writes nothing and is not raised.
     """
     from ._io import atomic_write
 
-    savez: Any = np.savez  # (its stubs read ``**arrays`` as its keyword options)
     with contextlib.suppress(OSError):
         os.makedirs(os.path.dirname(os.fspath(path)) or ".", exist_ok=True)
-        with atomic_write(path, "wb") as fh:
-            savez(fh, format=np.array([CACHE_FORMAT, *header], np.int64), **arrays)
+        with atomic_write(path, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for name, arr in {"format": np.array([CACHE_FORMAT, *header], np.int64), **arrays}.items():
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                # local header: 30 bytes, the name, this padding (4 bytes and k), the zip64 field (20)
+                k = -(fh.tell() + 30 + len(info.filename.encode()) + 4 + 20) % _ALIGN
+                info.extra = struct.pack("<HH", _PAD_FIELD, k) + bytes(k)
+                with zf.open(info, "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.ascontiguousarray(arr), allow_pickle=False)
+
+
+_ALIGN = 64  # (numpy pads an .npy's header so that its data starts at a multiple of 64 bytes too)
+_PAD_FIELD = 0xA11A  # the id of the padding extra field (unregistered ids are skipped by readers)
 
 
 def load_arrays(path: str | os.PathLike[str], names: Sequence[str]) -> tuple[I64, dict[str, npt.NDArray[Any]]] | None:
@@ -589,23 +631,21 @@ def _member(zf: zipfile.ZipFile, mapped: mmap.mmap, name: str) -> npt.NDArray[An
     if dtype.hasobject or fortran or data + count * dtype.itemsize != start + info.file_size or \
             start + info.file_size > len(mapped):
         raise ValueError("damaged")
-    return np.frombuffer(mapped, dtype, count, data).reshape(shape)
+    out = np.frombuffer(mapped, dtype, count, data).reshape(shape)
+    # an array not aligned in the file (not written by save_arrays) is copied: numpy would copy
+    # it at every search otherwise
+    return out if data % max(dtype.alignment, 1) == 0 else out.copy()
 
 
 def save_compiled(path: str | os.PathLike[str], c: Compiled) -> None:
     """Write a :class:`Compiled` to ``path`` (``.npz``, numbers only), atomically (see :func:`save_arrays`)."""
-    csizes = np.array([len(p) for p in c.class_points], np.int64)
-    save_arrays(path, (c.n_claimants, c.n_segments), class_sizes=csizes,
-                class_flat=np.concatenate([*c.class_points, _empty()]), **{name: getattr(c, name) for name in _ARRAYS})
+    save_arrays(path, (c.n_claimants, c.n_segments), **{name: getattr(c, name) for name in _ARRAYS})
 
 
 def load_compiled(path: str | os.PathLike[str]) -> Compiled | None:
     """Read what :func:`save_compiled` wrote; None if the file is missing, unreadable or of another format."""
-    got = load_arrays(path, (*_ARRAYS, "class_sizes", "class_flat"))
+    got = load_arrays(path, _ARRAYS)
     if got is None:
         return None
     head, arrays = got
-    class_points = np.split(arrays["class_flat"], np.cumsum(arrays["class_sizes"])[:-1])
-    return Compiled(int(head[0]), int(head[1]), arrays["marks"], arrays["winner"], arrays["unsure"],
-                    arrays["unsure_ptr"], arrays["unsure_flat"], arrays["points"], arrays["asof_points"], arrays["keys"],
-                    arrays["key_marks"], class_points, arrays["key_first"])
+    return Compiled(int(head[0]), int(head[1]), **arrays)

@@ -143,9 +143,10 @@ def load(
     maps' view then fitted to the data). A region's ``area`` replaces the library's default
     check of where place coordinates are expected.
 
-    ``cache`` is a folder for the compiled claims (a ``.npz`` of numbers per horizon, and one
-    of every event's windows on the segments, named by a hash of the input files' content and
-    the library version): a second load of the same files reads them instead of compiling.
+    ``cache`` is a folder for the compiled claims (``.npz`` files of numbers: one per horizon
+    and traffic class, one of the days they change on, and one of the events' columns and
+    windows on the segments, named by a hash of the input files' content and the library
+    version): a second load of the same files maps them instead of compiling.
     ``None`` (default) uses the folder named by the ``KARABAKH_ROUTES_CACHE`` environment
     variable, if set; ``False`` never caches; ``True`` uses ``~/.cache/karabakh_routes``.
 

@@ -643,9 +643,11 @@ class _Snap(NamedTuple):
 class _ColumnarStore(_Store):
     """Every key's change points as arrays (:mod:`karabakh_routes._columnar`)."""
 
-    def __init__(self, compiled: _col.Compiled, tl: Timeline, points: list[dt.date],
+    def __init__(self, compile_class: Callable[[int], _col.Compiled], tl: Timeline, points: list[dt.date],
                  class_points: dict[str, list[dt.date]]) -> None:
-        self.c, self.points, self.class_points = compiled, points, class_points
+        self.points, self.class_points = points, class_points
+        self._compile_class = compile_class
+        self._compiled: dict[int, _col.Compiled] = {}  # per class, compiled when first asked for
         self._events = tl._ea.events
         self._seg = tl._seg_index
         self._claimant = {c: i for i, c in enumerate(tl._ea.claimants)}
@@ -653,17 +655,25 @@ class _ColumnarStore(_Store):
         self._by_class: dict[tuple[int, int | None], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._days: dict[int, np.ndarray] = {}  # per class: the days of its change points (int32)
 
+    def compiled(self, cls: int) -> _col.Compiled:
+        """The claims of one traffic class (an index), compiled (or read from the cache) the first time."""
+        c = self._compiled.get(cls)
+        if c is None:
+            c = self._compiled[cls] = self._compile_class(cls)
+        return c
+
     def claimants(self, segment: str, traffic: str) -> list[str]:
         si = self._seg.get(segment)
         if si is None:
             return []
-        return [self._names[c] for c in self.c.claimants(si, _CLASS_INDEX[traffic])]
+        cls = _CLASS_INDEX[traffic]
+        return [self._names[c] for c in self.compiled(cls).claimants(si, cls)]
 
     def in_force(self, day: int, cls: int, claimant: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return (segment, event) of every claim in force on a day for one class (and claimant), one search."""
         key = (cls, claimant)
+        c = self.compiled(cls)
         if key not in self._by_class:
-            c = self.c
             run = c.class_keys(cls)
             keys, first = c.keys[run], c.key_marks[run]
             if claimant is not None:
@@ -672,28 +682,28 @@ class _ColumnarStore(_Store):
             self._by_class[key] = (keys * _col._BIG, first, c.segment_of(keys))
         base, first, seg = self._by_class[key]
         if claimant is not None or not len(first):
-            return self._lookup(base, first, seg, day)
+            return self._lookup(c, base, first, seg, day)
         # every key of the class: count each key's change points up to the day over the class's
         # run of them (its days as int32, made once per class), no search
         if cls not in self._days:
-            end = int(np.searchsorted(self.c.marks, base[-1] + _col._BIG))
-            self._days[cls] = _col.mark_days(self.c.marks[int(first[0]):end])
+            end = int(np.searchsorted(c.marks, base[-1] + _col._BIG))
+            self._days[cls] = _col.mark_days(c.marks[int(first[0]):end])
         n = np.add.reduceat(self._days[cls] <= day, first - first[0], dtype=np.int32)
         i = first + n - 1
-        win = self.c.winner[np.maximum(i, 0)]
+        win = c.winner[np.maximum(i, 0)]
         live = (n > 0) & (win >= 0)
         return seg[live], win[live]
 
     def in_force_at(self, day: int, cls: int, claimant: int | None, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`in_force` for the given segments (indexes) only."""
-        c = self.c
+        c = self.compiled(cls)
         base = c.code(segments.astype(np.int64), cls, 0)
         lo = np.searchsorted(c.keys, base + (claimant or 0))
         hi = np.searchsorted(c.keys, base + (claimant + 1 if claimant is not None else c.n_claimants))
         cnt = hi - lo
         idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
         keys = c.keys[idx]
-        return self._lookup(keys * _col._BIG, c.key_marks[idx], c.segment_of(keys), day)
+        return self._lookup(c, keys * _col._BIG, c.key_marks[idx], c.segment_of(keys), day)
 
     def states(self, segments: np.ndarray, cls: int, day: int, claimant: int | None = None
                ) -> tuple[np.ndarray, np.ndarray, dict[int, list[int]]]:
@@ -704,7 +714,7 @@ class _ColumnarStore(_Store):
         given and by claimant in first-seen order: the segment's position in ``segments``, the
         event in force (-1: none) and, by row, the uncertain events.
         """
-        c = self.c
+        c = self.compiled(cls)
         base = c.code(segments, cls, 0)
         lo = np.searchsorted(c.keys, base)
         cnt = np.searchsorted(c.keys, base + c.n_claimants) - lo
@@ -727,7 +737,9 @@ class _ColumnarStore(_Store):
         unsure = {j: flat[ptr[k]:ptr[k + 1]].tolist() for j, k in zip(has.tolist(), u[has].tolist())}
         return owner, win, unsure
 
-    def _lookup(self, base: np.ndarray, first: np.ndarray, seg: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+    @staticmethod
+    def _lookup(c: _col.Compiled, base: np.ndarray, first: np.ndarray, seg: np.ndarray, day: int
+                ) -> tuple[np.ndarray, np.ndarray]:
         """(segment, event) of the keys with a claim in force on ``day``.
 
         ``base`` is each key's code times ``_BIG``, ``first`` the index of its first change
@@ -735,15 +747,16 @@ class _ColumnarStore(_Store):
         """
         # the keys are one class's (or a few of its segments'): search only its run of the marks
         lo = int(first.min()) if len(first) else 0
-        hi = int(np.searchsorted(self.c.marks, base.max() + _col._BIG)) if len(base) else 0
-        i = lo + np.searchsorted(self.c.marks[lo:hi], base + day, "right") - 1
-        win = self.c.winner[np.maximum(i, 0)]
+        hi = int(np.searchsorted(c.marks, base.max() + _col._BIG)) if len(base) else 0
+        i = lo + np.searchsorted(c.marks[lo:hi], base + day, "right") - 1
+        win = c.winner[np.maximum(i, 0)]
         live = (i >= first) & (win >= 0)
         return seg[live], win[live]
 
     def at(self, segment: str, traffic: str, claimant: str, day: dt.date) -> tuple[Event | None, tuple[Event, ...]]:
-        code = self.c.code(self._seg[segment], _CLASS_INDEX[traffic], self._claimant[claimant])
-        win, unsure = self.c.at(code, day.toordinal())
+        cls = _CLASS_INDEX[traffic]
+        c = self.compiled(cls)
+        win, unsure = c.at(c.code(self._seg[segment], cls, self._claimant[claimant]), day.toordinal())
         return (self._events[win] if win >= 0 else None), tuple(self._events[i] for i in unsure)
 
 
@@ -767,8 +780,8 @@ class Timeline:
     ledger
         Events and sources.
     cache
-        Optional: where to keep the compiled arrays on disk (a path prefix; one ``.npz`` per
-        horizon is written beside it and read back next time instead of compiling). The
+        Optional: where to keep the compiled arrays on disk (a path prefix; ``.npz`` files per
+        horizon and class are written beside it and mapped next time instead of compiling). The
         caller keys it by the inputs' content (:func:`karabakh_routes.load` does, with
         ``cache=``); only the columnar engine uses it.
     engine
@@ -779,8 +792,9 @@ class Timeline:
 
     Notes
     -----
-    State claims are compiled once per horizon (the default one on construction, others
-    when first asked for); passages and baselines do not depend on the horizon.
+    State claims are compiled once per horizon and traffic class, when first asked about
+    (the days on which they change are worked out on construction, for the default horizon,
+    without compiling them); passages and baselines do not depend on the horizon.
 
     Examples
     --------
@@ -950,18 +964,38 @@ class Timeline:
         keep_arr = None
         if source is not None:
             keep_arr = self._source_events(source)
-        cache_file = f"{os.fspath(self.cache)}-h{'none' if horizon is None else horizon}.npz" if self.cache else None
-        compiled = _col.load_compiled(cache_file) if cache_file and source is None else None
-        if compiled is None:
-            compiled = _col.compile_keys(_col.clip_windows(self._base, self._ea, horizon), self._ea, len(self.segments),
-                                         keep_arr)
-            if cache_file and source is None:
-                _col.save_compiled(cache_file, compiled)
-        days = np.union1d(compiled.points, compiled.asof_points).tolist()
-        points.update(dt.date.fromordinal(d) for d in days)
+        ea, base, n_segments = self._ea, self._base, len(self.segments)
+        prefix = f"{os.fspath(self.cache)}-h{'none' if horizon is None else horizon}" if self.cache else None
+
+        def compile_class(cls: int) -> _col.Compiled:
+            cache_file = f"{prefix}-c{cls}.npz" if prefix and source is None else None
+            compiled = _col.load_compiled(cache_file) if cache_file else None
+            if compiled is None:
+                compiled = _col.compile_keys(_col.claim_windows(base, ea, horizon, cls, keep_arr), ea, n_segments,
+                                             keep_arr, (cls,))
+                if cache_file:
+                    _col.save_compiled(cache_file, compiled)
+            return compiled
+
+        # the days on which the claims change are known without compiling them (each class is
+        # compiled when first asked about); kept in the cache too
+        days_file = f"{prefix}-days.npz" if prefix and source is None else None
+        kept = _col.load_arrays(days_file, ("points", "asof_points", "class_sizes", "class_flat")) if days_file else None
+        if kept is not None:
+            days = kept[1]
+            mark_days, asof_days = days["points"], days["asof_points"]
+            class_days = np.split(days["class_flat"], np.cumsum(days["class_sizes"])[:-1])
+        else:
+            mark_days, asof_days, class_days = _col.change_days(base, ea, horizon, keep_arr)
+            if days_file:
+                _col.save_arrays(days_file, (), points=mark_days, asof_points=asof_days,
+                                 class_sizes=np.array([len(d) for d in class_days], np.int64),
+                                 class_flat=np.concatenate([*class_days, np.zeros(0, np.int64)]))
+        points.update(dt.date.fromordinal(d) for d in np.union1d(mark_days, asof_days).tolist())
         for c, cls in enumerate(TRAFFIC_CLASSES):
-            by_class[cls].update(dt.date.fromordinal(d) for d in compiled.class_points[c].tolist())
-        return _ColumnarStore(compiled, self, _sorted_points(points), {c: _sorted_points(d) for c, d in by_class.items()})
+            by_class[cls].update(dt.date.fromordinal(d) for d in class_days[c].tolist())
+        return _ColumnarStore(compile_class, self, _sorted_points(points),
+                              {c: _sorted_points(d) for c, d in by_class.items()})
 
     def _store(self, horizon: int | None) -> _Store:
         if horizon not in self._stores:
@@ -1186,7 +1220,7 @@ class Timeline:
         days: list[np.ndarray] = []
         segs: list[np.ndarray] = []
         if isinstance(store, _ColumnarStore):
-            c = store.c
+            c = store.compiled(ci)
             run = c.class_keys(ci)
             lo = int(c.key_marks[run.start]) if run.stop > run.start else 0
             hi = int(c.key_marks[run.stop]) if run.stop < len(c.keys) else len(c.marks)

@@ -59,6 +59,8 @@ def test_status_reach_and_periods_agree(tmp_path_factory: pytest.TempPathFactory
     m, new, ref = _engines(tmp_path_factory.mktemp("col"), rows)
     views = ["consensus", "strict", f"claimant:{m.ledger.claimants[0]}", "source:S1"]
     assert new.change_points(horizon=horizon) == ref.change_points(horizon=horizon)
+    for cls in kr.TRAFFIC_CLASSES:  # (the columnar engine knows them before compiling the class)
+        assert new.change_points(horizon=horizon, traffic=cls) == ref.change_points(horizon=horizon, traffic=cls)
     for day in _days(ref, horizon):
         for view in views:
             for cls in kr.TRAFFIC_CLASSES:
@@ -179,31 +181,39 @@ def test_compile_cache_is_keyed_by_content_and_skips_compiling(tmp_path: Path, m
     args = {k: str(v) for k, v in files.items()}
     cache = tmp_path / "cache"
     first = kr.load(**args, cache=cache)
-    assert len(calls) == 1 and len(list(cache.glob("compiled-*-h30.npz"))) == 1
+    assert not calls  # nothing compiled on loading: each class when first asked about
+    assert len(list(cache.glob("compiled-*-h30-days.npz"))) == 1  # the days they change on: known already
     assert len(expanded) == 1 and len(list(cache.glob("compiled-*-windows.npz"))) == 1
+    first.reach("west", "far", on="2022-01-05")  # civilian traffic: that class alone
+    assert len(calls) == 1 and [p.name[-7:] for p in cache.glob("compiled-*-h30-c*.npz")] == ["-c0.npz"]
     second = kr.load(**args, cache=cache)
-    assert len(calls) == 1 and len(expanded) == 1  # read back, not compiled (nor the windows expanded)
     assert (second.timeline._start_keys == first.timeline._start_keys).all()
+    assert second.timeline.change_points() == first.timeline.change_points()
     for day in ("2022-01-04", "2022-01-05", "2022-02-10"):
         assert second.timeline.status_codes(on=day, traffic="civilian").to_dict() == \
             first.timeline.status_codes(on=day, traffic="civilian").to_dict()
         assert second.reach("west", "far", on=day) == first.reach("west", "far", on=day)
-    # another horizon: its own file
+    assert len(calls) == 1 and len(expanded) == 1  # read back, not compiled (nor the windows expanded)
+    second.reach("west", "far", on="2022-01-05", traffic="medical")
+    assert len(calls) == 2 and len(list(cache.glob("compiled-*-h30-c*.npz"))) == 2
+    # another horizon: its own files
     second.timeline.change_points(horizon=7)
-    assert len(list(cache.glob("compiled-*-h7.npz"))) == 1
+    assert len(list(cache.glob("compiled-*-h7-days.npz"))) == 1
     # other content, other key
     text = files["events"].read_text(encoding="utf-8").replace("2022-01-05", "2022-01-06")
     files["events"].write_text(text, encoding="utf-8")
-    kr.load(**args, cache=cache)
-    assert len(calls) == 3 and len(list(cache.glob("compiled-*-h30.npz"))) == 2
+    kr.load(**args, cache=cache).reach("west", "far", on="2022-01-05")
+    assert len(calls) == 3 and len(list(cache.glob("compiled-*-h30-c0.npz"))) == 2
     # a damaged file is compiled again (and rewritten), never trusted
-    for f in [*cache.glob("compiled-*-h30.npz"), *cache.glob("compiled-*-windows.npz")]:
+    for f in [*cache.glob("compiled-*-h30-*.npz"), *cache.glob("compiled-*-windows.npz")]:
         f.write_bytes(b"not a cache")
     n = len(expanded)
     again = kr.load(**args, cache=cache)
     assert len(expanded) == n + 1
-    assert len(calls) == 4 and again.reach("west", "far", on="2022-01-06").answer == \
-        kr.load(**args, cache=False).reach("west", "far", on="2022-01-06").answer
+    fresh = kr.load(**args, cache=False)
+    assert again.timeline.change_points() == fresh.timeline.change_points()
+    assert again.reach("west", "far", on="2022-01-06") == fresh.reach("west", "far", on="2022-01-06")
+    assert len(calls) == 5  # (the damaged file's class, and the same class without a cache)
     # the environment variable; False never writes
     monkeypatch.setenv("KARABAKH_ROUTES_CACHE", str(tmp_path / "env"))
     kr.load(**args)
