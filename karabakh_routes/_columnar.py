@@ -259,14 +259,26 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
     t_code, t_seg, t_a0, t_a1 = t_code[tab], t_seg[tab], t_a0[tab], t_a1[tab]
     n_codes = nr + (int(segs.max()) + 1 if len(segs) else 0)
     code_lo = np.searchsorted(t_code, np.arange(n_codes + 1))
-    # the events' targets, flattened in event then target order (the reference's item order)
+    # the events' targets, flattened in event then target order (the reference's item order):
+    # each distinct tuple of targets looked up once (events read from a file share them)
     events = ea.events
-    targets = [t for ev in events for t in ev.targets]
-    tcode = np.array([code_of.get(t, -1) for t in targets], np.int64)
-    t_ev = np.repeat(np.arange(len(events)), np.array([len(ev.targets) for ev in events], np.int64))
+    tuples = list(map(operator.attrgetter("targets"), events))
+    seen_at: dict[int, int] = {}
+    at = np.fromiter(map(seen_at.setdefault, map(id, tuples), range(len(tuples))), np.int64, len(tuples))
+    distinct = list(seen_at.values())
+    slot = np.zeros(len(tuples), np.int64)  # each distinct tuple's place among them, at its first event
+    slot[distinct] = np.arange(len(distinct))
+    slot = slot[at]
+    flat = np.array([code_of.get(t, -1) for i in distinct for t in tuples[i]], np.int64)
+    d_len = np.array([len(tuples[i]) for i in distinct], np.int64)
+    d_start = np.cumsum(d_len) - d_len
+    del tuples, seen_at, at, distinct
+    cnt = d_len[slot]
+    tcode = flat[np.repeat(d_start[slot] - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))]
+    t_ev = np.repeat(np.arange(len(events)), cnt)
     known = np.flatnonzero(tcode >= 0)
     tcode, t_ev = tcode[known], t_ev[known]
-    del targets, known
+    del known, cnt, slot
     # one row per (target, table row of its code); days as int32 (ordinals fit), half the memory traffic
     cnt = code_lo[tcode + 1] - code_lo[tcode]
     total = int(cnt.sum())
