@@ -12,6 +12,7 @@ import networkx as nx
 
 import karabakh_routes as kr
 from karabakh_routes.network import REGION_BOUNDS
+from karabakh_routes.vocab import ANSWERS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import synth  # noqa: E402
@@ -69,3 +70,17 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     a, b, c = (_generate(tmp_path / "a"), _generate(tmp_path / "b"), _generate(tmp_path / "c", seed=SEED + 1))
     assert all(a[k].read_bytes() == b[k].read_bytes() for k in a)
     assert a["events"].read_bytes() != c["events"].read_bytes()
+
+
+def test_first_query_benchmark_runs_and_the_cache_answers_the_same(tmp_path: Path) -> None:
+    """benchmarks/first_query.py on a small synthetic region: one row per scenario, the same answer in each."""
+    import subprocess
+
+    _generate(tmp_path / "data")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "first_query.py"
+    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), "--runs", "1"],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    rows = [line for line in out.splitlines() if line.startswith("| ") and " s |" in line]
+    assert [r.split(" | ")[0] for r in rows] == ["| no cache", "| cache, first", "| cache, warm"]
+    answers = {r.split("(")[1].split(")")[0] for r in rows}
+    assert len(answers) == 1 and answers <= set(ANSWERS)
