@@ -40,6 +40,7 @@ import numpy as np
 
 from . import _columnar as _col
 from ._errors import DateError, ViewError
+from ._io import gc_paused
 from .dates import DATE_MAX, DATE_MIN, DateLike, parse_edtf, to_date
 from .events import TRAFFIC_CLASSES, Event, Ledger, check_traffic
 from .network import routes_of
@@ -1396,8 +1397,9 @@ class Timeline:
         classes = [check_traffic(t) for t in traffic] if traffic else list(TRAFFIC_CLASSES)
         v = parse_view(view, self.ledger, horizon=horizon)
         day = to_date(on)
-        by_class = {c: self._class_statuses(range(len(self.segments)), c, day, v) for c in classes}
-        return {s: {c: by_class[c][n] for c in classes} for n, s in enumerate(self.segments)}
+        with gc_paused():  # (as in status)
+            by_class = {c: self._class_statuses(range(len(self.segments)), c, day, v) for c in classes}
+            return {s: {c: by_class[c][n] for c in classes} for n, s in enumerate(self.segments)}
 
     def status(
         self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus", horizon: Horizon = "default"
@@ -1439,6 +1441,10 @@ class Timeline:
         v = parse_view(view, self.ledger, horizon=horizon)
         if traffic is not None:
             traffic = check_traffic(traffic)
+        with gc_paused():  # (hundreds of thousands of objects, no cycles: no collector passes over them meanwhile)
+            return self._status_frame(day, traffic, v)
+
+    def _status_frame(self, day: dt.date, traffic: str | None, v: View) -> gpd.GeoDataFrame:
         rows = []
         every = range(len(self.segments))  # (the graph's edges, in order)
         by_class = {c: self._class_statuses(every, c, day, v) for c in TRAFFIC_CLASSES}
@@ -1449,13 +1455,23 @@ class Timeline:
             passages: dict[str, dict[str, Any]] = {}
             basis: dict[str, dict[str, Any]] = {}
             aside: dict[str, dict[str, Any]] = {}
+            # each claim's JSON form made once (a claim is in several groups; by identity: the
+            # claims are alive meanwhile, and hashing a Claim hashes all its fields)
+            as_dict: dict[int, dict[str, Any]] = {}
             for cls, cs in focus.items():
                 for group, items in ((claims, cs.claims), (passages, cs.passages), (basis, cs.basis),
                                      (aside, cs.decision.set_aside)):
                     for cl in items:
-                        group.setdefault(cl.event, {**cl.to_dict(), "traffic": []})["traffic"].append(cls)
+                        entry = group.get(cl.event)
+                        if entry is None:
+                            form = as_dict.get(id(cl))
+                            if form is None:
+                                form = as_dict[id(cl)] = cl.to_dict()
+                            entry = group[cl.event] = {**form, "traffic": []}
+                        entry["traffic"].append(cls)
             ages = [cs.evidence_age_days for cs in focus.values() if cs.evidence_age_days is not None]
-            assumptions = sorted({a for cs in focus.values() for cl in cs.basis if (a := cl.assumption())})
+            assumptions = sorted({a for cs in focus.values() for cl in cs.basis
+                                  if (a := assumption_line(as_dict.get(id(cl)) or cl.to_dict()))})
             rows.append({
                 "segment": k, "name": d.get("name", k), "routes": list(d.get("routes", ())),
                 "u": d.get("u", u), "v": d.get("v", w),
