@@ -1251,7 +1251,9 @@ class Timeline:
     def _touched(self, traffic: str, v: View, lo: dt.date, hi: dt.date) -> np.ndarray:
         """The segments (indexes, unique) touched on any day from ``lo`` to ``hi`` (see :meth:`_touches`)."""
         days, segs = self._touches(traffic, v)
-        i, j = int(np.searchsorted(days, lo.toordinal(), "left")), int(np.searchsorted(days, hi.toordinal(), "right"))
+        # (the days' own dtype: searching for a Python int would copy all the int32 days to int64 first)
+        i = int(np.searchsorted(days, days.dtype.type(lo.toordinal()), "left"))
+        j = int(np.searchsorted(days, days.dtype.type(hi.toordinal()), "right"))
         return np.unique(segs[i:j]).astype(np.int64)
 
     def status_codes(
