@@ -364,26 +364,28 @@ def change_days(w: Windows, ea: EventArrays, horizon: int | None, keep: npt.NDAr
     (its own). ``w`` is every event's windows with no horizon; they are clipped here, in blocks.
     """
     ncls = len(TRAFFIC_CLASSES)
-    seen = np.zeros((2, ncls, MAXO + 2), bool)  # (one past DATE_MAX: a window's end there marks nothing)
+    # per day, the bit mask of the classes with a mark there, and of those with a claim turning
+    # carried (one past DATE_MAX: a window's end there marks nothing); or-ed in place, one call
+    # per kind of day for every class at once
+    marks = np.zeros(MAXO + 2, np.uint8)
+    turns = np.zeros(MAXO + 2, np.uint8)
     for i in range(0, len(w.ev), _CHUNK):
         part = claim_windows(Windows(w.ev[i:i + _CHUNK], w.seg[i:i + _CHUNK], w.ws[i:i + _CHUNK],
                                      w.we[i:i + _CHUNK]), ea, horizon, keep=keep)
         ev, ws, we = part.ev, part.ws, part.we
         masks, a, u = ea.classes[ev], ea.as_of[ev], ea.unc[ev]
+        np.bitwise_or.at(marks, ws, masks)
+        np.bitwise_or.at(marks, we + 1, masks)
+        for col in (0, 2):
+            has = u[:, col] >= 0
+            np.bitwise_or.at(marks, u[has, col], masks[has])
+            np.bitwise_or.at(marks, u[has, col + 1] + 1, masks[has])
         turn = (ws <= a) & (a < we)
-        for c in range(ncls):
-            mine = (masks >> c) & 1 == 1
-            seen[0, c, ws[mine]] = True
-            seen[0, c, we[mine] + 1] = True
-            for col in (0, 2):
-                has = mine & (u[:, col] >= 0)
-                seen[0, c, u[has, col]] = True
-                seen[0, c, u[has, col + 1] + 1] = True
-            seen[1, c, a[mine & turn] + 1] = True
-    seen = seen[:, :, :MAXO + 1]
-    points = np.flatnonzero(seen[0].any(axis=0))
-    asof_points = np.flatnonzero(seen[1].any(axis=0))
-    return points, asof_points, [np.flatnonzero(seen[0, c] | seen[1, c]) for c in range(ncls)]
+        np.bitwise_or.at(turns, a[turn] + 1, masks[turn])
+    marks, turns = marks[:MAXO + 1], turns[:MAXO + 1]
+    both = marks | turns
+    return (np.flatnonzero(marks), np.flatnonzero(turns),
+            [np.flatnonzero((both >> c) & 1) for c in range(ncls)])
 
 
 @dataclass
