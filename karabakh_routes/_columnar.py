@@ -346,12 +346,20 @@ def claim_windows(w: Windows, ea: EventArrays, horizon: int | None, cls: int | N
 
     In the order of ``w``: what :func:`compile_keys` compiles for one class.
     """
-    rows = ea.kind[w.ev] == KIND_CLAIM
+    # which events, then one gather per window (not one per test)
+    wanted = ea.kind == KIND_CLAIM
     if cls is not None:
-        rows &= (ea.classes[w.ev] >> cls) & 1 == 1
+        wanted &= (ea.classes >> cls) & 1 == 1
     if keep is not None:
-        rows &= keep[w.ev]
-    return clip_windows(w.take(np.flatnonzero(rows)), ea, horizon)
+        wanted &= keep
+    rows = np.flatnonzero(wanted[w.ev])
+    ev, ws, we = w.ev[rows], w.ws[rows], w.we[rows]
+    if horizon is not None:  # as clip_windows, the last day worked out per event
+        np.minimum(we, _horizon_end(np.arange(len(ea.kind)), ea, horizon)[ev], out=we)
+        ok = np.flatnonzero(ws <= we)
+        if len(ok) < len(rows):
+            rows, ev, ws, we = rows[ok], ev[ok], ws[ok], we[ok]
+    return Windows(ev, w.seg[rows], ws, we)
 
 
 def change_days(w: Windows, ea: EventArrays, horizon: int | None, keep: npt.NDArray[np.bool_] | None = None
