@@ -375,25 +375,36 @@ def change_days(w: Windows, ea: EventArrays, horizon: int | None, keep: npt.NDAr
     # per day, the bit mask of the classes with a mark there, and of those with a claim turning
     # carried (one past DATE_MAX: a window's end there marks nothing); or-ed in place, one call
     # per kind of day for every class at once
-    marks = np.zeros(MAXO + 2, np.uint8)
+    marks = np.zeros(MAXO + 2, np.uint8)  # (zeroed lazily by the system: only the days written are touched)
     turns = np.zeros(MAXO + 2, np.uint8)
+    lo, hi = MAXO + 1, 0  # the days written, to read back only those
+
+    def put(into: npt.NDArray[np.uint8], days: I64, bits: npt.NDArray[np.uint8]) -> None:
+        nonlocal lo, hi
+        if len(days):
+            np.bitwise_or.at(into, days, bits)
+            lo, hi = min(lo, int(days.min())), max(hi, int(days.max()))
+
     for i in range(0, len(w.ev), _CHUNK):
         part = claim_windows(Windows(w.ev[i:i + _CHUNK], w.seg[i:i + _CHUNK], w.ws[i:i + _CHUNK],
                                      w.we[i:i + _CHUNK]), ea, horizon, keep=keep)
         ev, ws, we = part.ev, part.ws, part.we
         masks, a, u = ea.classes[ev], ea.as_of[ev], ea.unc[ev]
-        np.bitwise_or.at(marks, ws, masks)
-        np.bitwise_or.at(marks, we + 1, masks)
+        put(marks, ws, masks)
+        put(marks, we + 1, masks)
         for col in (0, 2):
             has = u[:, col] >= 0
-            np.bitwise_or.at(marks, u[has, col], masks[has])
-            np.bitwise_or.at(marks, u[has, col + 1] + 1, masks[has])
+            put(marks, u[has, col], masks[has])
+            put(marks, u[has, col + 1] + 1, masks[has])
         turn = (ws <= a) & (a < we)
-        np.bitwise_or.at(turns, a[turn] + 1, masks[turn])
-    marks, turns = marks[:MAXO + 1], turns[:MAXO + 1]
+        put(turns, a[turn] + 1, masks[turn])
+    hi = min(hi, MAXO)
+    if hi < lo:
+        return _empty(), _empty(), [_empty() for _ in range(ncls)]
+    marks, turns = marks[lo:hi + 1], turns[lo:hi + 1]
     both = marks | turns
-    return (np.flatnonzero(marks), np.flatnonzero(turns),
-            [np.flatnonzero((both >> c) & 1) for c in range(ncls)])
+    return (lo + np.flatnonzero(marks), lo + np.flatnonzero(turns),
+            [lo + np.flatnonzero((both >> c) & 1) for c in range(ncls)])
 
 
 @dataclass

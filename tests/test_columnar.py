@@ -222,6 +222,19 @@ def test_compile_cache_is_keyed_by_content_and_skips_compiling(tmp_path: Path, m
     assert not (tmp_path / "off").exists()
 
 
+def test_change_days_of_no_claims_are_none() -> None:
+    """Windows with no state claim among them (none at all, or passages only) change nothing."""
+    import numpy as np
+
+    m = kr.load()
+    tl = m.timeline
+    for rows in (np.zeros(0, np.int64), np.flatnonzero(tl._ea.kind[tl._base.ev] == _columnar.KIND_PASSAGE)):
+        days = _columnar.change_days(tl._base.take(rows), tl._ea, 30)
+        assert [len(d) for d in (days[0], days[1], *days[2])] == [0] * (2 + len(kr.TRAFFIC_CLASSES))
+    days = _columnar.change_days(tl._base, tl._ea, 30)
+    assert days[0].tolist() == sorted(set(days[0].tolist())) and len(days[0]) > 0
+
+
 def test_cached_arrays_are_mapped_read_only_and_a_cut_or_altered_file_is_not_trusted(tmp_path: Path) -> None:
     import numpy as np
 
