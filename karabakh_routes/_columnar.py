@@ -301,10 +301,10 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
                    np.maximum.reduceat(w1, first).astype(np.int64))
 
 
-def _horizon_end(ev: I64, ea: EventArrays, horizon: int) -> I64:
-    """The last day each event's windows may reach: an open-ended state claim's as-of date plus ``horizon``."""
-    open_ended = (ea.kind[ev] == KIND_CLAIM) & ~ea.has_end[ev]
-    out: I64 = np.where(open_ended, np.minimum(ea.as_of[ev] + horizon, MAXO), MAXO)
+def _horizon_end(ea: EventArrays, horizon: int) -> I64:
+    """The last day each event's windows may reach (per event): an open-ended state claim's as-of date plus ``horizon``."""
+    open_ended = (ea.kind == KIND_CLAIM) & ~ea.has_end
+    out: I64 = np.where(open_ended, np.minimum(ea.as_of + horizon, MAXO), MAXO)
     return out
 
 
@@ -312,8 +312,10 @@ def clip_windows(w: Windows, ea: EventArrays, horizon: int | None) -> Windows:
     """Clip the windows of open-ended state claims to their as-of date plus ``horizon`` days."""
     if horizon is None:
         return w
-    we = np.minimum(w.we, _horizon_end(w.ev, ea, horizon))
-    ok = w.ws <= we
+    we = np.minimum(w.we, _horizon_end(ea, horizon)[w.ev])
+    ok = np.flatnonzero(w.ws <= we)
+    if len(ok) == len(we):
+        return Windows(w.ev, w.seg, w.ws, we)
     return Windows(w.ev[ok], w.seg[ok], w.ws[ok], we[ok])
 
 
@@ -326,14 +328,15 @@ def as_of_turns(w: Windows, ea: EventArrays, horizon: int | None, cls: int) -> t
     """
     days: list[I64] = []
     segs: list[I64] = []
+    last = _horizon_end(ea, horizon) if horizon is not None else None
     for i in range(0, len(w.ev), _CHUNK):
         ev = w.ev[i:i + _CHUNK]
         rows = np.flatnonzero((ea.kind[ev] == KIND_CLAIM) & ((ea.classes[ev] >> cls) & 1 == 1))
         ev = ev[rows]
         a = ea.as_of[ev]
         we = w.we[i:i + _CHUNK][rows]
-        if horizon is not None:
-            we = np.minimum(we, _horizon_end(ev, ea, horizon))
+        if last is not None:
+            we = np.minimum(we, last[ev])
         turns = (w.ws[i:i + _CHUNK][rows] <= a) & (a < we)
         days.append(a[turns] + 1)
         segs.append(w.seg[i:i + _CHUNK][rows[turns]])
@@ -352,18 +355,11 @@ def claim_windows(w: Windows, ea: EventArrays, horizon: int | None, cls: int | N
         wanted &= (ea.classes >> cls) & 1 == 1
     if keep is not None:
         wanted &= keep
-    rows = np.flatnonzero(wanted[w.ev])
-    ev, ws, we = w.ev[rows], w.ws[rows], w.we[rows]
-    if horizon is not None:  # as clip_windows, the last day worked out per event
-        np.minimum(we, _horizon_end(np.arange(len(ea.kind)), ea, horizon)[ev], out=we)
-        ok = np.flatnonzero(ws <= we)
-        if len(ok) < len(rows):
-            rows, ev, ws, we = rows[ok], ev[ok], ws[ok], we[ok]
-    return Windows(ev, w.seg[rows], ws, we)
+    return clip_windows(w.take(np.flatnonzero(wanted[w.ev])), ea, horizon)
 
 
 def change_days(w: Windows, ea: EventArrays, horizon: int | None, keep: npt.NDArray[np.bool_] | None = None
-                ) -> tuple[I64, I64, list[I64]]:
+                ) -> Days:
     """The days on which compiled claims may change, without compiling them.
 
     Returns the days of any class's change points (the marks of :func:`compile_keys`: window
@@ -668,6 +664,25 @@ def _member(zf: zipfile.ZipFile, mapped: mmap.mmap, name: str) -> npt.NDArray[An
     # an array not aligned in the file (not written by save_arrays) is copied: numpy would copy
     # it at every search otherwise
     return out if data % max(dtype.alignment, 1) == 0 else out.copy()
+
+
+Days = tuple[I64, I64, list[I64]]  # what change_days returns: marks' days, as-of turns, per class both
+
+
+def save_days(path: str | os.PathLike[str], days: Days) -> None:
+    """Write what :func:`change_days` returned to ``path`` (``.npz``), atomically (see :func:`save_arrays`)."""
+    marks, turns, per_class = days
+    save_arrays(path, (), points=marks, asof_points=turns, class_sizes=np.array([len(d) for d in per_class], np.int64),
+                class_flat=np.concatenate([*per_class, _empty()]))
+
+
+def load_days(path: str | os.PathLike[str]) -> Days | None:
+    """Read what :func:`save_days` wrote; None if the file is missing, unreadable or of another format."""
+    got = load_arrays(path, ("points", "asof_points", "class_sizes", "class_flat"))
+    if got is None:
+        return None
+    a = got[1]
+    return a["points"], a["asof_points"], np.split(a["class_flat"], np.cumsum(a["class_sizes"])[:-1])
 
 
 def save_compiled(path: str | os.PathLike[str], c: Compiled) -> None:

@@ -981,17 +981,12 @@ class Timeline:
         # the days on which the claims change are known without compiling them (each class is
         # compiled when first asked about); kept in the cache too
         days_file = f"{prefix}-days.npz" if prefix and source is None else None
-        kept = _col.load_arrays(days_file, ("points", "asof_points", "class_sizes", "class_flat")) if days_file else None
-        if kept is not None:
-            days = kept[1]
-            mark_days, asof_days = days["points"], days["asof_points"]
-            class_days = np.split(days["class_flat"], np.cumsum(days["class_sizes"])[:-1])
-        else:
-            mark_days, asof_days, class_days = _col.change_days(base, ea, horizon, keep_arr)
+        days = _col.load_days(days_file) if days_file else None
+        if days is None:
+            days = _col.change_days(base, ea, horizon, keep_arr)
             if days_file:
-                _col.save_arrays(days_file, (), points=mark_days, asof_points=asof_days,
-                                 class_sizes=np.array([len(d) for d in class_days], np.int64),
-                                 class_flat=np.concatenate([*class_days, np.zeros(0, np.int64)]))
+                _col.save_days(days_file, days)
+        mark_days, asof_days, class_days = days
         points.update(dt.date.fromordinal(d) for d in np.union1d(mark_days, asof_days).tolist())
         for c, cls in enumerate(TRAFFIC_CLASSES):
             by_class[cls].update(dt.date.fromordinal(d) for d in class_days[c].tolist())
