@@ -24,8 +24,7 @@ from typing import IO, Any
 
 from ._errors import DataError, Problem
 
-__all__ = ["EXCEL_RISKY_STARTS", "csv_text", "read_text", "read_csv_rows", "read_csv_table", "read_csv_batches",
-           "read_csv_columns",
+__all__ = ["EXCEL_RISKY_STARTS", "csv_text", "read_text", "read_csv_rows", "read_csv_table", "read_csv_columns",
            "atomic_write", "write_text_atomic"]
 
 
@@ -262,18 +261,10 @@ def _body_batches(file: str, header: list[str], records: _CsvRecords) -> Iterato
         raise DataError(problems)
 
 
-def read_csv_batches(
-    path: str | os.PathLike[str], *, required: Sequence[str], optional: Sequence[str] = ()
-) -> tuple[list[str], Iterator[tuple[Sequence[int], list[list[str]]]]]:
-    """:func:`read_csv_table`, its rows in batches: ``(row numbers, rows of cells)`` (the same rows, the same errors)."""
-    header, records = _csv_header(path, required=required, optional=optional)
-    return header, _body_batches(str(path), header, records)
-
-
 def read_csv_columns(
     path: str | os.PathLike[str], *, required: Sequence[str], optional: Sequence[str] = ()
 ) -> tuple[list[str], Iterator[tuple[Sequence[int], list[list[str]]]]]:
-    """:func:`read_csv_batches`, each batch as columns: ``(row numbers, one list of cells per column)``.
+    """:func:`read_csv_table`, its rows in batches of columns: ``(row numbers, one list of cells per column)``.
 
     The same rows, numbers and errors. A large file that pyarrow's CSV reader reads exactly as
     the csv module does (see :func:`_arrow_batches`) is parsed by pyarrow, several times faster;
