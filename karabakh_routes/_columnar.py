@@ -453,23 +453,19 @@ class Compiled:
         return int(self.winner[i]), tuple(self.unsure_flat[self.unsure_ptr[u]:self.unsure_ptr[u + 1]].tolist())
 
 
-def compile_keys(w: Windows, ea: EventArrays, n_segments: int, keep: npt.NDArray[np.bool_] | None = None,
-                 classes: Sequence[int] | None = None) -> Compiled:
-    """Compile the state claims' windows (``w``, already clipped) into a :class:`Compiled`.
+def compile_keys(w: Windows, ea: EventArrays, n_segments: int, classes: Sequence[int] | None = None) -> Compiled:
+    """Compile state claims' windows into a :class:`Compiled`.
 
-    ``n_segments``: the graph's segments (``w.seg`` indexes them); ``keep`` (per event)
-    restricts the claims (a source view); ``classes`` the traffic classes (indexes) compiled,
-    every one by default. The days on which they change are :func:`change_days`'.
+    ``w``: the windows to compile, as :func:`claim_windows` selects them (state claims of these
+    classes, of the events a source view keeps, clipped); ``n_segments``: the graph's segments
+    (``w.seg`` indexes them); ``classes`` the traffic classes (indexes) compiled, every one by
+    default. The days on which they change are :func:`change_days`'.
     """
     ncls = len(TRAFFIC_CLASSES)
     which = list(range(ncls)) if classes is None else sorted(set(classes))
     nc = max(len(ea.claimants), 1)
     n_ev = len(ea.events)
-    claim = (ea.kind[w.ev] == KIND_CLAIM) & ((ea.classes[w.ev] & sum(1 << c for c in which)) > 0)
-    if keep is not None:
-        claim &= keep[w.ev]
-    kw = np.flatnonzero(claim)  # the claims' windows (positions in ``w``, not a copy of them)
-    del claim
+    kw = np.arange(len(w.ev))  # the windows' positions in ``w``
     nw = max(len(w.ev), 1)
     # precedence in a key: latest window start, then latest start, then latest row (rank 0 first)
     ev_rank = np.empty(n_ev, np.int64)

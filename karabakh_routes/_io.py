@@ -90,7 +90,7 @@ _CSV_LIMIT_LOCK = threading.RLock()
 _CSV_BATCH = 8192
 #: Line breaks other than ``\n`` that ``str.splitlines`` would split at (and the csv module does not).
 _OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_BREAKS_BUT_CR = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_BREAKS_BUT_CR = re.compile(_OTHER_BREAKS.pattern.replace("\r", ""))
 _CHUNK_CHARS = 1 << 20
 
 

@@ -972,8 +972,7 @@ class Timeline:
             cache_file = f"{prefix}-c{cls}.npz" if prefix and source is None else None
             compiled = _col.load_compiled(cache_file) if cache_file else None
             if compiled is None:
-                compiled = _col.compile_keys(_col.claim_windows(base, ea, horizon, cls, keep_arr), ea, n_segments,
-                                             keep_arr, (cls,))
+                compiled = _col.compile_keys(_col.claim_windows(base, ea, horizon, cls, keep_arr), ea, n_segments, (cls,))
                 if cache_file:
                     _col.save_compiled(cache_file, compiled)
             return compiled
