@@ -24,6 +24,7 @@ from .timeline import (
     Horizon,
     Timeline,
     View,
+    _EvidenceMemo,
     assumption_line,
     combine_statuses,
     parse_view,
@@ -700,6 +701,7 @@ class _Day:
         self.timeline, self.day, self.traffic, self.v = timeline, day, traffic, v
         self.net = net = _net(timeline.G, timeline.segments)
         self._trees: dict[tuple[int, frozenset[int] | None], _Routes] = {}  # shortest-path trees, by origin and tier
+        self._memo = _EvidenceMemo(timeline, day, traffic, v)  # the day's claims and statuses, made once
         n = len(net.segments)
         dirty = np.arange(n) if prev is None or touched is None else touched
         snap = timeline._snapshot(day, traffic, v, directions=True, segments=None if prev is None else dirty)
@@ -879,14 +881,14 @@ class _Day:
         """Segment ``i``'s :class:`ClassStatus`: on this day, or on an earlier day (see :meth:`older`)."""
         got = self._cs.get(i)
         if got is None:
-            got = self._cs[i] = (self.day, self.timeline.class_status(self.net.segments[i], self.traffic, on=self.day,
-                                                                      view=self.v))
+            got = self._cs[i] = (self.day, self.timeline._class_statuses([i], self.traffic, self.day, self.v,
+                                                                          self._memo)[0])
         return got[1]
 
     def _prefetch(self, segments: list[int]) -> None:
         """Look up the :class:`ClassStatus` of the given segments not yet looked up, all at once."""
         missing = sorted({i for i in segments if i not in self._cs})
-        for i, cs in zip(missing, self.timeline._class_statuses(missing, self.traffic, self.day, self.v)):
+        for i, cs in zip(missing, self.timeline._class_statuses(missing, self.traffic, self.day, self.v, self._memo)):
             self._cs[i] = (self.day, cs)
 
     def older(self, i: int) -> int:

@@ -372,6 +372,39 @@ class _KeyTimeline:
         return self.states[i] if i >= 0 else (None, ())
 
 
+def _said_of(ev: Event, traffic: str) -> str:
+    """What an event says of a class, as a :class:`Claim`'s ``status``: ``passage`` for a passage, else open or closed."""
+    if ev.type == "passage":
+        return "passage"
+    st = ev.class_status(traffic)
+    assert st is not None
+    return st
+
+
+class _EvidenceMemo:
+    """The :class:`Claim` and :class:`ClassStatus` objects made on one day, for one class and view.
+
+    Claims are immutable: a segment's status made from the same inputs is the same object.
+    See :meth:`Timeline._class_statuses`.
+    """
+
+    def __init__(self, timeline: Timeline, day: dt.date, traffic: str, v: View) -> None:
+        self.key = (day, traffic, v)
+        self.statuses: dict[tuple[Any, ...], ClassStatus] = {}
+        self._claims: dict[tuple[int, bool, str], Claim] = {}
+        self._tl = timeline
+
+    def claim(self, e: int, uncertain: bool, since: str = "") -> Claim:
+        """The :class:`Claim` of event ``e`` (an index) on the day (``since``: see :meth:`Timeline._claim`)."""
+        k = (e, uncertain, since)
+        c = self._claims.get(k)
+        if c is None:
+            day, traffic, _ = self.key
+            ev = self._tl._ea.events[e]
+            c = self._claims[k] = self._tl._claim(ev, _said_of(ev, traffic), day, uncertain, since)
+        return c
+
+
 def _in_view(ev: Event, view: View) -> bool:
     """Whether a view that selects one claimant or source keeps this event."""
     if view.kind == "claimant":
@@ -1273,8 +1306,8 @@ class Timeline:
         v = parse_view(view, self.ledger, horizon=horizon)
         snap = self._snapshot(day, traffic, v)
         codes = snap.codes
-        for i in np.flatnonzero(snap.exact).tolist():
-            codes[i] = _CODE[self.class_status(self.segments[i], traffic, on=day, view=v).status]
+        exact = np.flatnonzero(snap.exact)
+        codes[exact] = [_CODE[cs.status] for cs in self._class_statuses(exact.tolist(), traffic, day, v)]
         if self._segment_labels is None:  # (immutable: shared by every Series returned)
             self._segment_labels = pd.Index(self.segments, name="segment")
         # the status names taken by code: strings of pandas' default type (object before pandas 3)
@@ -1301,6 +1334,10 @@ class Timeline:
         traffic = check_traffic(traffic)
         day = to_date(on)
         v = parse_view(view, self.ledger, horizon=horizon)
+        return self._class_status_of(segment, traffic, day, v)
+
+    def _class_status_of(self, segment: str, traffic: str, day: dt.date, v: View) -> ClassStatus:
+        """:meth:`class_status` claimant by claimant, through the store's ``at`` (for many: :meth:`_class_statuses`)."""
         store = self._view_store(v)
         claimants = store.claimants(segment, traffic)
         if v.kind == "claimant":
@@ -1308,32 +1345,145 @@ class Timeline:
         states = [store.at(segment, traffic, c, day) for c in claimants]
         return self._settle(segment, traffic, day, v, states, self._passages_on(segment, traffic, day))
 
-    def _class_statuses(self, segments: Sequence[int], traffic: str, day: dt.date, v: View) -> list[ClassStatus]:
-        """:meth:`class_status` of many segments (indexes) at once: the claims in force looked up in arrays."""
+    def _class_statuses(self, segments: Sequence[int], traffic: str, day: dt.date, v: View,
+                        memo: _EvidenceMemo | None = None) -> list[ClassStatus]:
+        """:meth:`class_status` of many segments (indexes) at once, its inputs found in arrays.
+
+        Each segment's inputs are found as numbers: each claimant's claim in force and whether
+        its dates are uncertain, the day's passages, the baseline, and the newer reports that can
+        set a carried claim aside (see :meth:`_newer_reports`). Segments with the same inputs
+        share one :class:`ClassStatus` (a claim about a route is in force on each of its
+        segments), and each :class:`Claim` is made once. ``memo`` keeps both for more calls on
+        the same day, class and view (default: this call's own).
+        """
         store = self._view_store(v)
         if not isinstance(store, _ColumnarStore) or not len(segments):
-            return [self.class_status(self.segments[i], traffic, on=day, view=v) for i in segments]
+            return [self._class_status_of(self.segments[i], traffic, day, v) for i in segments]
+        if memo is None or memo.key != (day, traffic, v):
+            memo = _EvidenceMemo(self, day, traffic, v)
         ci = _CLASS_INDEX[traffic]
+        ea = self._ea
         seg = np.asarray(segments, np.int64)
-        claimant = None
-        if v.kind == "claimant":
-            claimant = store._claimant.get(v.value, -1)
-        owner, win, unsure = store.states(seg, ci, day.toordinal(), claimant)
-        events = self._ea.events
-        states: list[list[tuple[Event | None, tuple[Event, ...]]]] = [[] for _ in range(len(seg))]
-        for j, (o, w) in enumerate(zip(owner.tolist(), win.tolist())):
-            us = unsure.get(j)
-            states[o].append((events[w] if w >= 0 else None, tuple(events[i] for i in us) if us else ()))
-        pseg, pev = self._passages_of_day(day.toordinal(), ci, seg)
-        passes: dict[int, list[Event]] = {}
+        d = day.toordinal()
+        claimant = store._claimant.get(v.value, -1) if v.kind == "claimant" else None
+        owner, win, unsure = store.states(seg, ci, d, claimant)
+        unsure_row = np.zeros(len(win), bool)
+        unsure_row[list(unsure)] = True
+        bounds = np.searchsorted(owner, np.arange(len(seg) + 1)).tolist()  # each segment's run of rows
+        # the day's passages the view keeps, by segment, in ledger order
+        pseg, pev = self._passages_of_day(d, ci, seg)
+        if v.kind in ("claimant", "source"):
+            mine = ea.claimant[pev] == claimant if v.kind == "claimant" else self._source_events(v.value)[pev]
+            pseg, pev = pseg[mine], pev[mine]
+        passes: dict[int, list[int]] = {}
         for sg, e in zip(pseg.tolist(), pev.tolist()):
-            passes.setdefault(sg, []).append(events[e])
-        return [self._settle(self.segments[i], traffic, day, v, states[k], passes.get(i, []))
-                for k, i in enumerate(seg.tolist())]
+            passes.setdefault(sg, []).append(e)
+        newer = self._newer_reports(seg, owner, win, bounds, passes, ci, d, v)
+        known, claim = memo.statuses, memo.claim
+        wins, uns = win.tolist(), unsure_row.tolist()
+        has_base = self._baseline_groups[seg * len(TRAFFIC_CLASSES) + ci].tolist()
+        out: list[ClassStatus] = []
+        for k, i in enumerate(seg.tolist()):
+            rows = tuple(zip(wins[bounds[k]:bounds[k + 1]], uns[bounds[k]:bounds[k + 1]]))
+            base: Event | None = None
+            base_unsure = False
+            if has_base[k]:
+                base, u = self._baselines[(self.segments[i], traffic)].at(day)
+                base_unsure = bool(u)
+            key = (rows, tuple(passes.get(i, ())), None if base is None else (base.id, base_unsure), newer.get(k, ()))
+            cs = known.get(key)
+            if cs is None:
+                cs = known[key] = self._status_of(
+                    [claim(w, u) for w, u in rows if w >= 0], any(u for _, u in rows),
+                    [claim(e, ea.events[e].start.uncertain) for e in key[1]],
+                    None if base is None else self._claim(base, _said_of(base, traffic), day, base_unsure),
+                    [claim(e, False, since) for e, since in key[3]], v)
+            out.append(cs)
+        return out
+
+    def _newer_reports(self, seg: np.ndarray, owner: np.ndarray, win: np.ndarray, bounds: list[int],
+                       passes: dict[int, list[int]], ci: int, d: int, v: View) -> dict[int, tuple[tuple[int, str], ...]]:
+        """The reports that can set aside a claim past its as-of date, per segment (position in ``seg``).
+
+        :func:`decide`'s rule, as :meth:`_settle` applies it: a claim or passage on the
+        segment from another claimant, saying the other status, whose window there started
+        after the claim's as-of date, up to the day, known to its own source when it started,
+        not in force on the segment that day, and kept by the view. Each as (event, the day its
+        window started, ISO), in the order of the index of starts. ``owner``, ``win`` and
+        ``bounds`` are :meth:`_ColumnarStore.states` rows and each segment's run of them;
+        ``passes`` the day's passages by segment.
+        """
+        ea = self._ea
+        live = np.flatnonzero(win >= 0)
+        stale = live[ea.as_of[win[live]] < d]  # rows whose claim is past its as-of date
+        if not len(stale):
+            return {}
+        big, never = _col._BIG, np.iinfo(np.int64).max
+        lo = np.full(len(seg), never, np.int64)
+        np.minimum.at(lo, owner[stale], ea.as_of[win[stale]])
+        has = np.flatnonzero(lo < never)
+        i = np.searchsorted(self._start_keys, seg[has] * big + lo[has], "right")
+        cnt = np.searchsorted(self._start_keys, seg[has] * big + d, "right") - i
+        rep = np.repeat(has, cnt)
+        pos = np.repeat(i, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        ev = self._start_ev[pos]
+        since = self._start_keys[pos] - seg[rep] * big
+        keep = ((ea.classes[ev] >> ci) & 1 == 1) & (since <= ea.as_of[ev])
+        if v.kind == "claimant":
+            keep &= np.array([ea.claimants[c] == v.value for c in ea.claimant[ev].tolist()], bool)
+        elif v.kind == "source":
+            keep &= self._source_events(v.value)[ev]
+        rep, ev, since = rep[keep], ev[keep], since[keep]
+        if not len(ev):
+            return {}
+        # of the stale claims on the segment saying the other status, one from another claimant
+        # with an earlier as-of date: per (segment, status said), the earliest as-of date and its
+        # claimant, and the earliest of any other claimant
+        sw = win[stale]
+        group = owner[stale] * 2 + ((ea.says_open[sw] >> ci) & 1)
+        who, a = ea.claimant[sw], ea.as_of[sw]
+        order = np.lexsort((a, group))
+        group, who, a = group[order], who[order], a[order]
+        head = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        first_a = np.full(2 * len(seg), never, np.int64)
+        first_who = np.full(2 * len(seg), -1, np.int64)
+        other_a = np.full(2 * len(seg), never, np.int64)
+        first_a[group[head]], first_who[group[head]] = a[head], who[head]
+        other = who != first_who[group]
+        np.minimum.at(other_a, group[other], a[other])
+        cand_who = ea.claimant[ev]
+        g = rep * 2 + 1 - np.where(ea.kind[ev] == _col.KIND_PASSAGE, 1, (ea.says_open[ev] >> ci) & 1)
+        hit = np.flatnonzero(np.where(cand_who != first_who[g], first_a[g], other_a[g]) < since)
+        wins, segs = win.tolist(), seg.tolist()
+        out: dict[int, list[tuple[int, str]]] = {}
+        for k, e, w0 in zip(rep[hit].tolist(), ev[hit].tolist(), since[hit].tolist()):
+            if e in wins[bounds[k]:bounds[k + 1]] or e in passes.get(segs[k], ()):
+                continue  # in force there that day
+            out.setdefault(k, []).append((e, dt.date.fromordinal(w0).isoformat()))
+        return {k: tuple(x) for k, x in out.items()}
+
+    def _status_of(self, claims: list[Claim], uncertain: bool, passages: list[Claim], baseline: Claim | None,
+                   newer: list[Claim], v: View) -> ClassStatus:
+        """The :class:`ClassStatus` of a segment's claims in force, the day's passages, baseline and newer reports.
+
+        ``uncertain``: whether any claimant's dates are uncertain that day (see :func:`decide`).
+        """
+        uncertain = uncertain or any(p.uncertain for p in passages)
+        d = decide(claims, passages, baseline, v.kind, newer=newer)
+        if baseline is not None and baseline in d.basis:
+            uncertain = uncertain or baseline.uncertain
+        by_claimant = tuple(sorted((c.claimant, "open" if c.kind == "passage" else c.status)
+                                   for c in d.basis if c.kind != "baseline"))
+        return ClassStatus(d.status, tuple(claims), tuple(passages), uncertain, by_claimant, v.kind, baseline, d,
+                           tuple(newer))
 
     def _settle(self, segment: str, traffic: str, day: dt.date, v: View,
                 states: Sequence[tuple[Event | None, tuple[Event, ...]]], day_passages: Sequence[Event]) -> ClassStatus:
-        """The :class:`ClassStatus` from each claimant's (claim in force, uncertain claims) and the day's passages."""
+        """The :class:`ClassStatus` from each claimant's (claim in force, uncertain claims) and the day's passages.
+
+        The reference engine's way, event by event (:meth:`_class_statuses` finds the same
+        inputs in arrays).
+        """
         claims: list[Claim] = []
         uncertain = False
         for ev, unsure in states:
@@ -1341,22 +1491,13 @@ class Timeline:
                 uncertain = True
             if ev is None:
                 continue
-            st = ev.class_status(traffic)
-            assert st is not None
-            claims.append(self._claim(ev, st, day, bool(unsure)))
-        passages = []
-        for ev in day_passages:
-            if not _in_view(ev, v):
-                continue
-            passages.append(self._claim(ev, "passage", day, ev.start.uncertain))
-            uncertain = uncertain or ev.start.uncertain
+            claims.append(self._claim(ev, _said_of(ev, traffic), day, bool(unsure)))
+        passages = [self._claim(ev, "passage", day, ev.start.uncertain) for ev in day_passages if _in_view(ev, v)]
         baseline = None
         if (segment, traffic) in self._baselines:
             ev, unsure = self._baselines[(segment, traffic)].at(day)
             if ev is not None:
-                st = ev.class_status(traffic)
-                assert st is not None
-                baseline = self._claim(ev, st, day, bool(unsure))
+                baseline = self._claim(ev, _said_of(ev, traffic), day, bool(unsure))
         newer: list[Claim] = []
         stale = [c for c in claims if c.carried or c.forecast]
         if stale and segment in self._seg_index:
@@ -1370,20 +1511,13 @@ class Timeline:
                 if ev.id in in_force or not _in_view(ev, v):
                     continue
                 since = w0.isoformat()
-                st = "passage" if ev.type == "passage" else ev.class_status(traffic)
-                assert st is not None
+                st = _said_of(ev, traffic)
                 said = "open" if st == "passage" else st
                 if since > self._as_of[ev.id].isoformat() or not any(
                         k != ev.claimant and s != said and a < since for k, s, a in marks):
                     continue
                 newer.append(self._claim(ev, st, day, since=since))
-        d = decide(claims, passages, baseline, v.kind, newer=newer)
-        if baseline is not None and baseline in d.basis:
-            uncertain = uncertain or baseline.uncertain
-        by_claimant = tuple(sorted((c.claimant, "open" if c.kind == "passage" else c.status)
-                                   for c in d.basis if c.kind != "baseline"))
-        return ClassStatus(d.status, tuple(claims), tuple(passages), uncertain, by_claimant, v.kind, baseline, d,
-                           tuple(newer))
+        return self._status_of(claims, uncertain, passages, baseline, newer, v)
 
     def statuses(
         self, *, on: DateLike, view: str | View = "consensus", traffic: Sequence[str] | None = None,

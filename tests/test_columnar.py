@@ -20,9 +20,12 @@ from conftest import PLACES, write_fixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import event_rows
+from test_semantics import ev as semantics_ev
+from test_semantics import ledger as semantics_ledger
 
 import karabakh_routes as kr
 from karabakh_routes import _columnar
+from karabakh_routes.timeline import parse_view
 
 _PLACES = list(PLACES)
 
@@ -68,6 +71,11 @@ def test_status_reach_and_periods_agree(tmp_path_factory: pytest.TempPathFactory
                 for seg in ref.segments:
                     assert new.class_status(seg, cls, on=day, view=view, horizon=horizon) == expected[seg], \
                         (day, view, seg, cls)
+                # looked up in arrays for many segments at once (in any order), the same evidence
+                order = list(range(len(ref.segments)))[::-1]
+                v = parse_view(view, m.ledger, horizon=horizon)
+                assert new._class_statuses(order, cls, day, v) == [expected[ref.segments[i]] for i in order], \
+                    (day, view, cls)
                 # the vectorised snapshot gives the same statuses
                 assert new.status_codes(on=day, traffic=cls, view=view, horizon=horizon).to_dict() == \
                     {seg: cs.status for seg, cs in expected.items()}, (day, view, cls)
@@ -341,6 +349,47 @@ def test_periods_when_a_one_way_claims_place_is_cut_off(tmp_path: Path) -> None:
     got = kr.periods(new, "west", "far", traffic="civilian", horizon=0)
     assert got == kr.periods(ref, "west", "far", traffic="civilian", horizon=0)
     assert [p.answer for p in got] == ["unknown", "no", "unknown"]
+
+
+def test_evidence_of_many_segments_on_a_synthetic_grid_agrees(tmp_path: Path) -> None:
+    # the evidence of many segments is found in arrays (claims in force, passages, baselines,
+    # and the newer reports a carried claim gives way to), and segments with the same inputs
+    # share one ClassStatus: it must be the reference's, segment by segment. The grid's sources
+    # have varied dates, so many claims are carried and meet newer reports
+    m = _synthetic(tmp_path, segments=150, claims=1500, seed=11)
+    new, ref = m.timeline, kr.Timeline(m.G, m.ledger, engine="reference")
+    views = ["consensus", "strict", f"claimant:{m.ledger.claimants[2]}", f"source:{m.ledger.events[3].source}"]
+    every = list(range(len(ref.segments)))
+    newer = 0
+    day = dt.date(2021, 2, 1)
+    while day < dt.date(2023, 3, 1):
+        for cls, view in zip(("civilian", "humanitarian", "medical", "civilian"), views):
+            v = parse_view(view, m.ledger)
+            want = [ref.class_status(s, cls, on=day, view=view) for s in ref.segments]
+            assert new._class_statuses(every, cls, day, v) == want, (day, cls, view)
+            newer += sum(len(cs.newer) for cs in want)
+        day += dt.timedelta(days=45)
+    assert newer > 0  # (the rule for newer reports was exercised)
+
+
+def test_newer_reports_are_those_known_to_their_source_when_they_started(tmp_path: Path) -> None:
+    # X's opening is carried past its as-of date (2021-01-05). Y's closure E2 started (01-10)
+    # after its own as-of date (01-09): its source could not know of it then, so it sets
+    # nothing aside. Y's closure E3 (01-15, known that day) does, in force or ended (01-20)
+    m = semantics_ledger(tmp_path, [
+        semantics_ev("E1", "2021-01-01", "west__mid", "opening", "open", as_of="2021-01-05"),
+        semantics_ev("E2", "2021-01-10", "west__mid", "closure", "closed", end="2021-01-12", claimant="Y",
+                     as_of="2021-01-09"),
+        semantics_ev("E3", "2021-01-15", "west__mid", "closure", "closed", end="2021-01-16", claimant="Y",
+                     as_of="2021-01-15")])
+    tl, v = m.timeline, parse_view("consensus", m.ledger)
+    i = tl.segments.index("west__mid")
+    for day in (dt.date(2021, 1, 14), dt.date(2021, 1, 15), dt.date(2021, 1, 20)):
+        want = kr.Timeline(m.G, m.ledger, engine="reference").class_status("west__mid", "civilian", on=day)
+        got = tl._class_statuses([i], "civilian", day, v)[0]
+        assert got == want == tl.class_status("west__mid", "civilian", on=day)
+        assert [c.event for c in got.newer] == (["E3"] if day.day == 20 else [])  # (on 01-15 it is in force)
+        assert [c.event for c in got.decision.set_aside] == ([] if day.day == 14 else ["E1"])
 
 
 def test_snapshots_of_one_claimant_or_source_on_a_synthetic_grid_agree(tmp_path: Path) -> None:
