@@ -198,24 +198,34 @@ def status_intervals(
     days = [lo, *(p for p in tl.change_points(lo, hi, horizon=v.horizon) if p > lo)]
     last = hi.isoformat() if hi is not None else None
     edges = {k: d for *_, k, d in tl.G.edges(keys=True, data=True)}
-    rows: list[dict[str, Any]] = []
-    for seg in tl.segments:
-        data = edges.get(seg, {})
-        for cls in classes:
-            current: dict[str, Any] | None = None
-            key: tuple[Any, ...] = ()
-            for day in days:
-                cs = tl.class_status(seg, cls, on=day, view=v)
+    segments = tl.segments
+    every = list(range(len(segments)))
+    # per (segment, class): its rows, the last one open. At each change point only the segments
+    # something happened to since the one before are looked up again (all of them, many at
+    # once); the others keep their answer (only a carried claim's age grows)
+    runs: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    keys: dict[tuple[int, int], tuple[Any, ...]] = {}
+    for c, cls in enumerate(classes):
+        for n, day in enumerate(days):
+            todo = every if n == 0 or tl.engine == "reference" else \
+                tl._touched(cls, v, days[n - 1] + dt.timedelta(days=1), day).tolist()
+            for i, cs in zip(todo, tl._class_statuses(todo, cls, day, v)):
                 k = _interval_key(cs)
-                if current is not None and k == key:
+                pair = (i, c)
+                if keys.get(pair) == k:
                     continue
-                if current is not None:
-                    current["end"] = (day - dt.timedelta(days=1)).isoformat()
-                current, key = _interval_row(seg, data, cls, day, cs), k
-                current.update(view=str(v), horizon=v.horizon_text)
-                rows.append(current)
-            if current is not None:
-                current["end"] = last
+                if pair in runs:
+                    runs[pair][-1]["end"] = (day - dt.timedelta(days=1)).isoformat()
+                row = _interval_row(segments[i], edges.get(segments[i], {}), cls, day, cs)
+                row.update(view=str(v), horizon=v.horizon_text)
+                runs.setdefault(pair, []).append(row)
+                keys[pair] = k
+    rows: list[dict[str, Any]] = []
+    for i in every:
+        for c in range(len(classes)):
+            run = runs[(i, c)]
+            run[-1]["end"] = last
+            rows += run
     frame = pd.DataFrame(rows, columns=list(INTERVAL_COLUMNS))
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=tl.G.graph.get("crs", "EPSG:4326"))
     # whole days or None (not NaN), as in ``Timeline.status``; ISO text or None for the end
