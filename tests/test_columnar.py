@@ -392,6 +392,20 @@ def test_newer_reports_are_those_known_to_their_source_when_they_started(tmp_pat
         assert [c.event for c in got.decision.set_aside] == ([] if day.day == 14 else ["E1"])
 
 
+def test_status_intervals_on_a_synthetic_grid_agree(tmp_path: Path) -> None:
+    # status_intervals looks up again, at each change point, only the segments touched since the
+    # one before; with the reference engine it looks up every segment at every change point
+    from karabakh_routes.export import status_intervals
+
+    m = _synthetic(tmp_path, segments=60, claims=2000, seed=13)
+    ref = kr.Timeline(m.G, m.ledger, engine="reference")
+    for view in ("consensus", f"claimant:{m.ledger.claimants[1]}", f"source:{m.ledger.events[2].source}"):
+        got = status_intervals(m.timeline, "2022-03-01", "2022-05-31", view=view, traffic=["civilian", "medical"])
+        want = status_intervals(ref, "2022-03-01", "2022-05-31", view=view, traffic=["civilian", "medical"])
+        assert view != "consensus" or len(got) > 4 * len(m.timeline.segments)  # (answers change in the range)
+        assert got.drop(columns="geometry").to_dict("records") == want.drop(columns="geometry").to_dict("records")
+
+
 def test_snapshots_of_one_claimant_or_source_on_a_synthetic_grid_agree(tmp_path: Path) -> None:
     # a claimant's (or a source's) view sees only its own reports: its carried claims give way
     # to nobody else's (the grid's sources have varied dates, so carried claims meet newer ones)
