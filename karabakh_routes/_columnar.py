@@ -41,7 +41,7 @@ import operator
 import os
 import struct
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -119,6 +119,105 @@ def event_arrays(events: Sequence[Event], as_of: Mapping[str, dt.date]) -> Event
         unc[rows[fuzzy], col] = [spans[i].earliest.toordinal() for i in fuzzy]
         unc[rows[fuzzy], col + 1] = [spans[i].latest.toordinal() for i in fuzzy]
     return EventArrays(tuple(events), start_lo, end_full, has_end, row, aso, kind, claimant, list(codes), classes, unc,
+                       says_open.astype(np.uint8), one_way)
+
+
+def _first_rows(codes: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """The first row of each code, codes ``0..k-1`` each used (pyarrow numbers them in order of first appearance)."""
+    if not len(codes):
+        return np.zeros(0, np.int64)
+    run = np.maximum.accumulate(codes)
+    k = np.arange(int(run[-1]) + 1)
+    first: npt.NDArray[np.int64] = np.searchsorted(run, k).astype(np.int64)
+    if len(first) and (first < len(codes)).all() and (codes[first] == k).all():
+        return first
+    return np.unique(codes, return_index=True)[1].astype(np.int64)  # (numbered some other way)
+
+
+def per_event(events: Sequence[Event], codes: Mapping[str, npt.NDArray[Any]] | None, column: str,
+              get: Callable[[Event], Any], dtype: Any) -> npt.NDArray[Any]:
+    """``get(event)`` for every event, as an array; ``get`` must read only what the event holds of ``column``.
+
+    With ``codes`` (each row's code in some columns of the file the events were read from, see
+    :func:`event_arrays_from_codes`) it is called once per distinct cell, on the first event
+    with it; without, once per event.
+    """
+    if codes is None:
+        return np.array([get(e) for e in events], dtype)
+    c = codes.get(column)
+    if c is None:  # (a column the file lacks: every cell empty, the first event's value holds for all)
+        return np.full(len(events), get(events[0]) if len(events) else 0, dtype)
+    out: npt.NDArray[Any] = np.array([get(events[r]) for r in _first_rows(c).tolist()], dtype)[c]
+    return out
+
+
+def event_arrays_from_codes(events: Sequence[Event], codes: Mapping[str, npt.NDArray[Any]],
+                            published: Callable[[str], dt.date | None]) -> EventArrays:
+    """:func:`event_arrays` of events read from a file, from each row's code in some of its columns.
+
+    ``codes`` holds, per column, one code per event (equal cells, equal codes: see
+    :func:`karabakh_routes._io.read_csv_columns`); a column the file lacks reads as empty.
+    What an event holds of a column depends on that cell alone, so each number is worked out
+    once per distinct cell, from the first event with it, and spread to every row by its code:
+    no pass over the million events. ``published(source)``: the source's publication date, for
+    the as-of dates (see ``Timeline``).
+    """
+    n = len(events)
+
+    def per_cell(column: str, get: Callable[[Event], Any], dtype: Any) -> npt.NDArray[Any]:
+        return per_event(events, codes, column, get, dtype)
+
+    kinds = {"passage": KIND_PASSAGE, "baseline": KIND_BASELINE}
+    kind = per_cell("type", lambda e: kinds.get(e.type, KIND_CLAIM), np.int8)
+    passage = kind == KIND_PASSAGE
+    start_lo = per_cell("start", lambda e: e.start.lower.toordinal(), np.int64)
+    has_end = per_cell("end", lambda e: e.end is not None, bool)
+    end_up = per_cell("end", lambda e: e.end.upper.toordinal() if e.end is not None else MAXO, np.int64)
+    end_full = np.where(passage, start_lo, np.where(has_end, end_up, MAXO))
+    row = np.fromiter((e.row for e in events[:1]), np.int64, min(n, 1))
+    row = row[0] + np.arange(n, dtype=np.int64) if n else np.zeros(0, np.int64)
+    if n and events[-1].row != row[-1]:  # (rows read by pyarrow are numbered one after the other)
+        row = np.array([e.row for e in events], np.int64)
+    stated = per_cell("as_of", lambda e: e.as_of.lower.toordinal() if e.as_of is not None else -1, np.int64)
+    def published_day(e: Event) -> int:
+        day = published(e.source)
+        return day.toordinal() if day is not None else -1
+
+    pub = per_cell("source", published_day, np.int64)
+    start_up = per_cell("start", lambda e: e.start.upper.toordinal(), np.int64)
+    aso = np.where(stated >= 0, stated, np.where(pub >= 0, pub, start_up))
+    # claimants coded in order of first appearance (a claimant may be written several ways)
+    c = codes.get("claimant")
+    first = _first_rows(c) if c is not None else np.zeros(min(n, 1), np.int64)
+    names = [events[r].claimant for r in first.tolist()]
+    seen: dict[str, int] = {}
+    by_first = np.argsort(first, kind="stable")
+    code_of = np.zeros(len(first), np.int64)
+    code_of[by_first] = [seen.setdefault(names[k], len(seen)) for k in by_first.tolist()]
+    claimant = code_of[c] if c is not None else np.zeros(n, np.int64)
+    bits: dict[tuple[str, ...], int] = {}
+
+    def mask(names: tuple[str, ...]) -> int:
+        if names not in bits:
+            bits[names] = functools.reduce(operator.or_, (_CLASS_BIT[c] for c in names), 0)
+        return bits[names]
+
+    allowed = per_cell("allowed", lambda e: mask(e.allowed), np.uint8)
+    classes = np.where(passage, allowed, per_cell("traffic", lambda e: mask(e.classes), np.uint8))
+    status = per_cell("status", lambda e: {"open": 1, "restricted": 2}.get(e.status, 0), np.int8)
+    says_open = np.where(status == 1, classes, np.where(status == 2, classes & allowed, 0))
+    one_way = per_cell("direction", lambda e: bool(e.direction), bool)
+    unc = np.full((n, 4), -1, np.int64)
+    def bound(column: str, side: str) -> Callable[[Event], int]:
+        def get(e: Event) -> int:
+            span = e.start if column == "start" else e.end
+            return getattr(span, side).toordinal() if span is not None and span.uncertain else -1
+        return get
+
+    for col, column in ((0, "start"), (2, "end")):
+        unc[:, col] = per_cell(column, bound(column, "earliest"), np.int64)
+        unc[:, col + 1] = per_cell(column, bound(column, "latest"), np.int64)
+    return EventArrays(tuple(events), start_lo, end_full, has_end, row, aso, kind, claimant, list(seen), classes, unc,
                        says_open.astype(np.uint8), one_way)
 
 
@@ -215,11 +314,14 @@ def day_order(days: npt.NDArray[np.integer[Any]]) -> I64:
     return np.argsort(days, kind="stable")
 
 
-def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mapping[str, int]) -> Windows:
+def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mapping[str, int],
+                 target_codes: npt.NDArray[Any] | None = None) -> Windows:
     """Expand every event's targets to windows, with no horizon (see the module notes).
 
     ``routes`` maps route ids to :class:`~karabakh_routes.network.Route`; ``seg_index`` the
     graph's segment ids to their positions. Segments not in the graph are left out.
+    ``target_codes``: each event's code of its target cell, when known (see
+    :func:`event_arrays_from_codes`): equal codes, equal targets.
     """
     # the route table: one row per (route, alignment, segment in the graph)
     route_code: dict[str, int] = {}
@@ -262,17 +364,24 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
     # the events' targets, flattened in event then target order (the reference's item order):
     # each distinct tuple of targets looked up once (events read from a file share them)
     events = ea.events
-    tuples = list(map(operator.attrgetter("targets"), events))
-    seen_at: dict[int, int] = {}
-    at = np.fromiter(map(seen_at.setdefault, map(id, tuples), range(len(tuples))), np.int64, len(tuples))
-    distinct = list(seen_at.values())
-    slot = np.zeros(len(tuples), np.int64)  # each distinct tuple's place among them, at its first event
-    slot[distinct] = np.arange(len(distinct))
-    slot = slot[at]
-    flat = np.array([code_of.get(t, -1) for i in distinct for t in tuples[i]], np.int64)
-    d_len = np.array([len(tuples[i]) for i in distinct], np.int64)
+    if target_codes is not None:  # one tuple per distinct target cell, from its first event
+        first = _first_rows(target_codes)
+        slot = target_codes.astype(np.int64)
+        tuples = [events[i].targets for i in first.tolist()]
+    else:
+        tuples = list(map(operator.attrgetter("targets"), events))
+        seen_at: dict[int, int] = {}
+        at = np.fromiter(map(seen_at.setdefault, map(id, tuples), range(len(tuples))), np.int64, len(tuples))
+        distinct = list(seen_at.values())
+        slot = np.zeros(len(tuples), np.int64)  # each distinct tuple's place among them, at its first event
+        slot[distinct] = np.arange(len(distinct))
+        slot = slot[at]
+        tuples = [tuples[i] for i in distinct]
+        del seen_at, at, distinct
+    flat = np.array([code_of.get(t, -1) for targets in tuples for t in targets], np.int64)
+    d_len = np.array([len(targets) for targets in tuples], np.int64)
     d_start = np.cumsum(d_len) - d_len
-    del tuples, seen_at, at, distinct
+    del tuples
     cnt = d_len[slot]
     tcode = flat[np.repeat(d_start[slot] - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))]
     t_ev = np.repeat(np.arange(len(events)), cnt)

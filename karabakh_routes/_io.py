@@ -20,7 +20,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from ._errors import DataError, Problem
 
@@ -262,16 +265,19 @@ def _body_batches(file: str, header: list[str], records: _CsvRecords) -> Iterato
 
 
 def read_csv_columns(
-    path: str | os.PathLike[str], *, required: Sequence[str], optional: Sequence[str] = ()
+    path: str | os.PathLike[str], *, required: Sequence[str], optional: Sequence[str] = (), encode: Sequence[str] = ()
 ) -> tuple[list[str], Iterator[tuple[Sequence[int], list[list[str]]]]]:
     """:func:`read_csv_table`, its rows in batches of columns: ``(row numbers, one list of cells per column)``.
 
     The same rows, numbers and errors. A large file that pyarrow's CSV reader reads exactly as
     the csv module does (see :func:`_arrow_batches`) is parsed by pyarrow, several times faster;
-    any other file by the csv module.
+    any other file by the csv module. When pyarrow parsed it, the batches have a ``codes``
+    attribute: for each column named in ``encode`` that the file has, one code per row (int32;
+    equal cells, equal codes; numbered in the order the cells first appear, see
+    :class:`ArrowBatches`).
     """
     header, records = _csv_header(path, required=required, optional=optional)
-    fast = _arrow_batches(header, records) if len(records.text) >= ARROW_MIN_CHARS else None
+    fast = _arrow_batches(header, records, encode) if len(records.text) >= ARROW_MIN_CHARS else None
     if fast is not None:
         return header, fast
     return header, ((numbers, [list(col) for col in zip(*rows)]) for numbers, rows in
@@ -304,7 +310,7 @@ def _rfc_quotes(text: str) -> bool:
     return found == text.count('"')
 
 
-def _arrow_batches(header: list[str], records: _CsvRecords) -> Iterator[tuple[Sequence[int], list[list[str]]]] | None:
+def _arrow_batches(header: list[str], records: _CsvRecords, encode: Sequence[str] = ()) -> ArrowBatches | None:
     r"""The body rows of ``records`` as :func:`_body_batches` yields them, parsed by pyarrow; None where it could differ.
 
     pyarrow reads a file as the csv module does when: line breaks are ``\n`` or ``\r\n`` only
@@ -344,25 +350,44 @@ def _arrow_batches(header: list[str], records: _CsvRecords) -> Iterator[tuple[Se
     first = table.column(0).to_pylist()
     if not all(map(str.strip, first)):
         return None
-    return _arrow_rows(table, first)
+    return ArrowBatches(table, first, encode)
 
 
-def _arrow_rows(table: Any, first: list[str]) -> Iterator[tuple[Sequence[int], list[list[str]]]]:
-    """The rows of a pyarrow table in batches of columns (``first``: its first column, already as a list).
+class ArrowBatches:
+    """The rows of a pyarrow table in batches of columns, as :func:`read_csv_columns` yields them.
 
-    At the end the table is let go and pyarrow's memory pool gives back what it held (its
-    allocator keeps freed memory otherwise: some 350 MB after a million rows).
+    ``codes`` holds, for each column named in ``encode`` that the table has, one code per row
+    (int32): pyarrow's dictionary encoding, which numbers the distinct cells in the order they
+    first appear. Once the rows are all yielded the table is let go and pyarrow's memory pool
+    gives back what it held (its allocator keeps freed memory otherwise: some 350 MB after a
+    million rows).
     """
-    import pyarrow as pa
 
-    n = table.num_rows
-    for lo in range(0, n, _ARROW_BATCH):
-        part = table.slice(lo, _ARROW_BATCH)
-        cols = [first[lo:lo + _ARROW_BATCH], *(part.column(i).to_pylist() for i in range(1, part.num_columns))]
-        del part
-        yield range(lo + 2, lo + 2 + len(cols[0])), cols
-    del table, first
-    pa.default_memory_pool().release_unused()
+    def __init__(self, table: Any, first: list[str], encode: Sequence[str] = ()) -> None:
+        """``first``: the table's first column, already as a list."""
+        self.codes: dict[str, np.ndarray] = {
+            name: table.column(name).combine_chunks().dictionary_encode().indices.to_numpy(zero_copy_only=False)
+            for name in encode if name in table.column_names}
+        self._rows = self._batches(table, first)
+
+    def __iter__(self) -> ArrowBatches:
+        return self
+
+    def __next__(self) -> tuple[Sequence[int], list[list[str]]]:
+        return next(self._rows)
+
+    @staticmethod
+    def _batches(table: Any, first: list[str]) -> Iterator[tuple[Sequence[int], list[list[str]]]]:
+        import pyarrow as pa
+
+        n = table.num_rows
+        for lo in range(0, n, _ARROW_BATCH):
+            part = table.slice(lo, _ARROW_BATCH)
+            cols = [first[lo:lo + _ARROW_BATCH], *(part.column(i).to_pylist() for i in range(1, part.num_columns))]
+            del part
+            yield range(lo + 2, lo + 2 + len(cols[0])), cols
+        del table, first
+        pa.default_memory_pool().release_unused()
 
 
 def read_csv_rows(

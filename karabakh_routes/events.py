@@ -385,6 +385,12 @@ def _one_segment_note(G: nx.MultiGraph, target: str, rid: str) -> str:
             f"{between[0]}")
 
 
+#: The columns of which :func:`read_ledger` keeps each row's code when pyarrow parses the file
+#: (see :func:`karabakh_routes._columnar.event_arrays_from_codes`).
+_CODED_COLUMNS = ("start", "end", "as_of", "type", "status", "traffic", "allowed", "direction", "claimant", "source",
+                  "target")
+
+
 def read_events(
     path: PathLike | None = None,
     *,
@@ -412,8 +418,22 @@ def read_events(
     DataError
         Listing every problem (file, row, field, value, what is valid).
     """
+    return _read_events(path, sources=sources, G=G, sources_path=sources_path)[0]
+
+
+def _read_events(
+    path: PathLike | None = None,
+    *,
+    sources: Mapping[str, Source] | None = None,
+    G: nx.MultiGraph | None = None,
+    sources_path: PathLike | None = None,
+) -> tuple[list[Event], dict[str, Any] | None]:
+    """:func:`read_events`, and when pyarrow parsed the file the codes of :data:`_CODED_COLUMNS` (one per row).
+
+    Every row of a file read without error is an event, in order: the codes are the events'.
+    """
     p = path if path is not None else bundled_path("events")
-    header, batches = read_csv_columns(p, required=_EVENT_REQUIRED, optional=_EVENT_OPTIONAL)
+    header, batches = read_csv_columns(p, required=_EVENT_REQUIRED, optional=_EVENT_OPTIONAL, encode=_CODED_COLUMNS)
     problems: list[Problem] = []
     events: list[Event] = []
     seen: set[str] = set()
@@ -789,7 +809,10 @@ def read_events(
     if problems:
         raise DataError(problems + warns)
     _raise_or_warn(warns)
-    return events
+    codes: dict[str, Any] | None = getattr(batches, "codes", None)
+    if codes is not None and any(len(c) != len(events) for c in codes.values()):
+        codes = None  # (cannot happen: every row read without error is an event)
+    return events, codes
 
 
 def _row_where(n: int, cell_id: str) -> str:
@@ -844,8 +867,9 @@ def read_ledger(
         srcs = read_sources(src_path)
     except DataError as exc:
         problems.extend(exc.problems)
+    codes = None
     try:
-        evs = read_events(events, sources=srcs, G=G, sources_path=src_path)
+        evs, codes = _read_events(events, sources=srcs, G=G, sources_path=src_path)
     except DataError as exc:
         problems.extend(exc.problems)
     if G is not None and srcs is not None:
@@ -857,7 +881,13 @@ def read_ledger(
     if problems:
         raise DataError(problems)
     assert srcs is not None
-    return Ledger(tuple(evs), srcs)
+    ledger = Ledger(tuple(evs), srcs)
+    if codes is not None:
+        # each row's code in some columns, for Timeline to make the events' number columns from
+        # (karabakh_routes._columnar.event_arrays_from_codes): not a field (a Ledger with other
+        # events, made by dataclasses.replace, does not carry them); the events are a tuple
+        object.__setattr__(ledger, "_codes", codes)
+    return ledger
 
 
 def _write_csv(path: PathLike, columns: Sequence[str], rows: Iterable[Mapping[str, str]], *, excel_safe: bool = False) -> None:

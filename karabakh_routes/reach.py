@@ -12,6 +12,7 @@ from typing import Any, TypedDict
 import networkx as nx
 import numpy as np
 
+from . import _columnar as _col
 from ._range import outside_note, outside_side, outside_span_note, range_cuts
 from .dates import DateLike, to_date
 from .events import check_traffic
@@ -616,8 +617,8 @@ _PLACES_OF: weakref.WeakKeyDictionary[Timeline, np.ndarray] = weakref.WeakKeyDic
 def _direction_places(timeline: Timeline, net: _Net) -> np.ndarray:
     """The node each event's ``direction`` names, per event (-1: none, or not in the graph)."""
     if timeline not in _PLACES_OF:
-        _PLACES_OF[timeline] = np.array([net.index.get(e.direction, -1) if e.direction else -1
-                                         for e in timeline._ea.events], np.int64)
+        _PLACES_OF[timeline] = _col.per_event(timeline._ea.events, timeline._codes, "direction",
+                                              lambda e: net.index.get(e.direction, -1) if e.direction else -1, np.int64)
     return _PLACES_OF[timeline]
 
 
@@ -702,6 +703,7 @@ class _Day:
         self.net = net = _net(timeline.G, timeline.segments)
         self._trees: dict[tuple[int, frozenset[int] | None], _Routes] = {}  # shortest-path trees, by origin and tier
         self._memo = _EvidenceMemo(timeline, day, traffic, v)  # the day's claims and statuses, made once
+        self._towards: dict[tuple[int, tuple[bool, ...]], tuple[ClassStatus, Decision]] = {}  # see decision
         n = len(net.segments)
         dirty = np.arange(n) if prev is None or touched is None else touched
         snap = timeline._snapshot(day, traffic, v, directions=True, segments=None if prev is None else dirty)
@@ -901,32 +903,34 @@ class _Day:
         return (self.day - got[0]).days if got is not None else 0
 
     def decision(self, e: int) -> Decision:
+        """How directed entry ``e`` is decided: its segment's decision, or for a one-way claim the one towards ``e``'s end.
+
+        A one-way decision depends only on the segment's :class:`ClassStatus` and on whether
+        the move goes towards each place its claims name: segments sharing a status (see
+        :meth:`Timeline._class_statuses`) and answering alike share the decision.
+        """
         if e in self.decisions:
             return self.decisions[e]
         i = e // 2
         cs = self.status_of(i)
-        if self.way[i] or i in self.exact_way:
-            asked: set[int] = set()
-            self.decisions[e] = cs.towards_decision(self._toward_fn(e, asked))
-            if asked:
-                self._places_asked[e] = frozenset(asked)
-        else:
+        if not (self.way[i] or i in self.exact_way):
             self.decisions[e] = cs.decision
-        return self.decisions[e]
-
-    def _toward_fn(self, e: int, asked: set[int]) -> Callable[[str], bool]:
-        """Whether the move along directed entry ``e`` goes towards a place (each place asked about added to ``asked``)."""
+            return cs.decision
         x, y = int(self.net.src[e]), int(self.net.dst[e])
         index = self.net.index
-
-        def toward(place: str) -> bool:
-            p = index.get(place)
-            if p is None:
-                return False  # a place not in the graph: no node is closer to it
-            asked.add(p)
-            return self.toward.at(p, x, y)
-
-        return toward
+        places = dict.fromkeys(c.direction for c in (*cs.claims, *cs.passages, *cs.newer) if c.direction)
+        nodes = {p: index.get(p) for p in places}
+        # (a place not in the graph: no node is closer to it, no move goes towards it)
+        toward = {p: n is not None and self.toward.at(n, x, y) for p, n in nodes.items()}
+        asked = frozenset(n for n in nodes.values() if n is not None)
+        if asked:
+            self._places_asked[e] = asked
+        key = (id(cs), tuple(toward.values()))
+        got = self._towards.get(key)
+        if got is None:  # (the memo keeps cs alive: its id is not reused meanwhile)
+            got = self._towards[key] = (cs, cs.towards_decision(toward.__getitem__))
+        self.decisions[e] = got[1]
+        return got[1]
 
     def _postpone(self, segments: set[int]) -> None:
         """Leave the directions of these one-way segments undecided, at the best status their claims could give.

@@ -851,9 +851,11 @@ class Timeline:
         self._seg_set = set(self.segments)
         self._seg_index = {s: i for i, s in enumerate(self.segments)}
         self._claim_parts: dict[str, tuple[Any, ...]] = {}  # event id: what _claim reads of it
-        self._claims = [e for e in ledger.events if e.type not in ("passage", "baseline")]
         # the events' columns, every event's windows and the index of them by start: kept in the
         # cache beside the compiled claims (numbers only)
+        # each row's code in some columns, when pyarrow read the file (see _col.per_event)
+        self._codes: dict[str, np.ndarray] | None = ledger.__dict__.get("_codes")
+        codes = self._codes
         windows_file = f"{os.fspath(cache)}-windows.npz" if cache else None
         kept = _col.load_arrays(windows_file, (*_WINDOW_ARRAYS, *_col.EVENT_ARRAYS)) if windows_file else None
         if kept is not None and int(kept[0][0]) == len(ledger.events):
@@ -862,8 +864,12 @@ class Timeline:
             self._base = _col.Windows(a["ev"], a["seg"], a["ws"], a["we"])
             self._start_keys, self._start_ev = a["start_keys"], a["start_ev"]
         else:
-            self._ea = _col.event_arrays(ledger.events, _as_of_days(ledger.events, ledger))
-            self._base = _col.base_windows(self._ea, routes_of(G), self._seg_index)
+            if codes is not None:
+                self._ea = _col.event_arrays_from_codes(ledger.events, codes, lambda s: _published(ledger, s))
+            else:
+                self._ea = _col.event_arrays(ledger.events, _as_of_days(ledger.events, ledger))
+            self._base = _col.base_windows(self._ea, routes_of(G), self._seg_index,
+                                           codes.get("target") if codes is not None else None)
             self._index_starts()
             if windows_file:
                 w, ea = self._base, self._ea
@@ -966,7 +972,9 @@ class Timeline:
     def _items(self, horizon: int | None, keep: Callable[[Event], bool] | None = None
                ) -> dict[tuple[str, str, str], list[_Item]]:
         items: dict[tuple[str, str, str], list[_Item]] = defaultdict(list)
-        for ev in self._claims:
+        for ev in self.ledger.events:
+            if ev.type in ("passage", "baseline"):
+                continue
             if keep is not None and not keep(ev):
                 continue
             for seg, w0, w1 in self._windows(ev, horizon):
@@ -1175,8 +1183,8 @@ class Timeline:
     def _source_events(self, source: str) -> np.ndarray:
         """Whether each event comes from ``source`` (kept per source)."""
         if source not in self._by_source:
-            self._by_source[source] = np.fromiter((e.source == source for e in self._ea.events), bool,
-                                                  len(self._ea.events))
+            self._by_source[source] = _col.per_event(self._ea.events, self._codes, "source",
+                                                     lambda e: e.source == source, bool)
         return self._by_source[source]
 
     def _passages_of_day(self, d: int, ci: int, segments: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

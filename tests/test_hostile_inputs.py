@@ -627,6 +627,8 @@ def test_any_json_in_any_property(tmp_path_factory: pytest.TempPathFactory, whic
             whole = any(", alignment " in p["where"] for p in errors)
         if which == "places" and key == "id":  # a renamed place: the segments (u, v) that named it
             whole = whole or bool(fields & {"u", "v", "direction"})
+        if which == "segments" and key == "id":  # a renamed segment: the route alignments that named it
+            whole = whole or "segments" in fields
         if which == "routes" and key == "id":  # a renamed route: the claims (target) that named it
             whole = whole or "target" in fields
         assert errors and (whole or str(key) in fields or fields & {"geometry", "-", "type"}), listed

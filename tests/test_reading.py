@@ -16,6 +16,7 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import EVENT_HEADER, EVENTS, write_fixture
 from shapely.geometry import LineString
@@ -285,3 +286,22 @@ def test_a_large_ledger_by_pyarrow_is_the_csv_modules(monkeypatch: pytest.Monkey
     assert read[True] == read[False]
     assert [e.row for e in read[True].events] == list(range(2, len(rows) + 2))
     _check_raw(list(read[True].events), path)
+    # read by pyarrow, the ledger keeps each row's code in some columns: the timeline makes the
+    # events' number columns and windows from them, the same as from the events one by one
+    assert "_codes" in read[True].__dict__ and "_codes" not in read[False].__dict__
+    a, b = kr.Timeline(G, read[True]), kr.Timeline(G, read[False])
+    assert a._codes is not None and b._codes is None
+    _same_arrays(a, b)
+
+
+def _same_arrays(a: kr.Timeline, b: kr.Timeline) -> None:
+    """The two timelines' event columns, windows and index of starts are equal, dtypes included."""
+    from karabakh_routes import _columnar
+
+    for name in _columnar.EVENT_ARRAYS:
+        x, y = getattr(a._ea, name), getattr(b._ea, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), name
+    assert a._ea.claimants == b._ea.claimants
+    for name in ("ev", "seg", "ws", "we"):
+        assert np.array_equal(getattr(a._base, name), getattr(b._base, name)), name
+    assert np.array_equal(a._start_keys, b._start_keys) and np.array_equal(a._start_ev, b._start_ev)
