@@ -401,7 +401,7 @@ class _EvidenceMemo:
         if c is None:
             day, traffic, _ = self.key
             ev = self._tl._ea.events[e]
-            c = self._claims[k] = self._tl._claim(ev, _said_of(ev, traffic), day, uncertain, since)
+            c = self._claims[k] = self._tl._claim(ev, _said_of(ev, traffic), day, uncertain, since, e)
         return c
 
 
@@ -876,7 +876,7 @@ class Timeline:
                 _col.save_arrays(windows_file, (len(ea.events),), ev=w.ev, seg=w.seg, ws=w.ws, we=w.we,
                                  start_keys=self._start_keys, start_ev=self._start_ev,
                                  **{name: getattr(ea, name) for name in _col.EVENT_ARRAYS})
-        self._as_of = _col.as_of_dates(self._ea)
+        self._as_of_map: dict[str, dt.date] | None = None  # (see _as_of)
         self._fixed_points: set[dt.date] = set()
         self._fixed_by_class: dict[str, set[dt.date]] = {c: set() for c in TRAFFIC_CLASSES}
         events, segs = self._ea.events, self.segments
@@ -1071,12 +1071,22 @@ class Timeline:
         """Return the as-of date of an event: the last day its source could know about."""
         return self._as_of[event]
 
-    def _claim(self, ev: Event, status: str, day: dt.date, uncertain: bool = False, since: str = "") -> Claim:
+    @property
+    def _as_of(self) -> dict[str, dt.date]:
+        """Each event's id and its as-of date, made when first asked for (:meth:`_claim` given the event's index does without)."""
+        if self._as_of_map is None:
+            self._as_of_map = _col.as_of_dates(self._ea)
+        return self._as_of_map
+
+    def _claim(self, ev: Event, status: str, day: dt.date, uncertain: bool = False, since: str = "",
+               index: int | None = None) -> Claim:
+        """The :class:`Claim` of event ``ev`` (``index``: its position in the events, if known) on ``day``."""
         parts = self._claim_parts.get(ev.id)
         if parts is None:  # what does not depend on the day, worked out once per event
             src = self.ledger.sources.get(ev.source)
             kind = {"passage": "passage", "baseline": "baseline"}.get(ev.type, "claim")
-            a = None if kind == "baseline" else self._as_of[ev.id]
+            a = None if kind == "baseline" else (
+                self._as_of[ev.id] if index is None else dt.date.fromordinal(int(self._ea.as_of[index])))
             # past its as-of date: an end (or start) its source stated in advance, else carried
             ahead = a is not None and (ev.end is not None or ev.start.lower > a or kind == "passage")
             parts = self._claim_parts[ev.id] = (kind, a, a.isoformat() if a is not None else "", ahead,
