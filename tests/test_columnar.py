@@ -22,6 +22,7 @@ from conftest import PLACES, write_fixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import event_rows
+from test_reading import _same_arrays as same_arrays
 from test_semantics import ev as semantics_ev
 from test_semantics import ledger as semantics_ledger
 
@@ -116,12 +117,7 @@ def test_event_columns_from_the_files_codes_are_the_events(tmp_path_factory: pyt
     assert "_codes" in m.ledger.__dict__
     a, b = kr.Timeline(m.G, m.ledger), kr.Timeline(m.G, dataclasses.replace(m.ledger))
     assert a._codes is not None and b._codes is None
-    for name in _columnar.EVENT_ARRAYS:
-        x, y = getattr(a._ea, name), getattr(b._ea, name)
-        assert x.dtype == y.dtype and np.array_equal(x, y), name
-    assert a._ea.claimants == b._ea.claimants
-    for name in ("ev", "seg", "ws", "we"):
-        assert np.array_equal(getattr(a._base, name), getattr(b._base, name)), name
+    same_arrays(a, b)
     assert a._source_events("S1").tolist() == b._source_events("S1").tolist()
 
 
@@ -266,7 +262,6 @@ def test_compile_cache_is_keyed_by_content_and_skips_compiling(tmp_path: Path, m
 
 def test_change_days_of_no_claims_are_none() -> None:
     """Windows with no state claim among them (none at all, or passages only) change nothing."""
-    import numpy as np
 
     m = kr.load()
     tl = m.timeline
@@ -278,7 +273,6 @@ def test_change_days_of_no_claims_are_none() -> None:
 
 
 def test_cached_arrays_are_mapped_read_only_and_a_cut_or_altered_file_is_not_trusted(tmp_path: Path) -> None:
-    import numpy as np
 
     path = tmp_path / "c.npz"
     arrays = {"a": np.arange(10, dtype=np.int64), "b": np.array([[1.5, 2.5]]), "c": np.zeros(0, np.int32)}
@@ -300,7 +294,6 @@ def test_cached_arrays_are_mapped_read_only_and_a_cut_or_altered_file_is_not_tru
 @settings(max_examples=200, deadline=None)
 @given(m=st.integers(1, 70), data=st.data())
 def test_range_min_is_the_least_value_over_the_covering_ranges(m: int, data: st.DataObject) -> None:
-    import numpy as np
     ranges = data.draw(st.lists(st.tuples(st.integers(0, m - 1), st.integers(0, m - 1), st.integers(0, 10**6)),
                                 max_size=40))
     lo = np.array([min(a, b) for a, b, _ in ranges], np.int64)
@@ -460,7 +453,6 @@ def test_snapshots_of_one_claimant_or_source_on_a_synthetic_grid_agree(tmp_path:
        narrow=st.booleans())
 def test_day_order_is_the_stable_sort_of_the_days(days: list[int], narrow: bool) -> None:
     # (narrow: the days span fewer than 2**16, sorted as 16-bit offsets; else as they are)
-    import numpy as np
     a = np.array([d % 41 + 737_000 if narrow else d for d in days], np.int64)
     assert _columnar.day_order(a).tolist() == np.argsort(a, kind="stable").tolist()
 
@@ -470,7 +462,6 @@ def test_as_of_turns_in_blocks_equal_the_clipped_windows(tmp_path: Path, monkeyp
                                                         horizon: int | None) -> None:
     """The days claims turn carried (the range query's touch index) read from the windows in blocks
     (here of 7 rows) equal those read from every window clipped to the horizon at once."""
-    import numpy as np
     m = _synthetic(tmp_path, segments=60, claims=600, seed=3)
     tl = m.timeline
     base, ea = tl._base, tl._ea
