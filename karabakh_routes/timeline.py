@@ -851,11 +851,11 @@ class Timeline:
         self._seg_set = set(self.segments)
         self._seg_index = {s: i for i, s in enumerate(self.segments)}
         self._claim_parts: dict[str, tuple[Any, ...]] = {}  # event id: what _claim reads of it
-        # the events' columns, every event's windows and the index of them by start: kept in the
-        # cache beside the compiled claims (numbers only)
         # each row's code in some columns, when pyarrow read the file (see _col.per_event)
         self._codes: dict[str, np.ndarray] | None = ledger.__dict__.get("_codes")
         codes = self._codes
+        # the events' columns, every event's windows and the index of them by start: kept in the
+        # cache beside the compiled claims (numbers only)
         windows_file = f"{os.fspath(cache)}-windows.npz" if cache else None
         kept = _col.load_arrays(windows_file, (*_WINDOW_ARRAYS, *_col.EVENT_ARRAYS)) if windows_file else None
         if kept is not None and int(kept[0][0]) == len(ledger.events):
