@@ -1596,6 +1596,25 @@ class Timeline:
         rows = []
         every = range(len(self.segments))  # (the graph's edges, in order)
         by_class = {c: self._class_statuses(every, c, day, v) for c in TRAFFIC_CLASSES}
+        # each claim's JSON form and each status's age and assumptions worked out once: segments
+        # share statuses and claims (see _class_statuses). By identity: they are all alive
+        # meanwhile, and hashing a Claim hashes all its fields
+        as_dict: dict[int, dict[str, Any]] = {}
+        about: dict[int, tuple[int | None, bool, frozenset[str]]] = {}
+
+        def form(cl: Claim) -> dict[str, Any]:
+            got = as_dict.get(id(cl))
+            if got is None:
+                got = as_dict[id(cl)] = cl.to_dict()
+            return got
+
+        def age_carried_assumptions(cs: ClassStatus) -> tuple[int | None, bool, frozenset[str]]:
+            got = about.get(id(cs))
+            if got is None:
+                got = about[id(cs)] = (cs.evidence_age_days, cs.carried,
+                                       frozenset(a for cl in cs.basis if (a := assumption_line(form(cl)))))
+            return got
+
         for n, (u, w, k, d) in enumerate(self.G.edges(keys=True, data=True)):
             per = {c: by_class[c][n] for c in TRAFFIC_CLASSES}
             focus = {traffic: per[traffic]} if traffic else per
@@ -1603,23 +1622,17 @@ class Timeline:
             passages: dict[str, dict[str, Any]] = {}
             basis: dict[str, dict[str, Any]] = {}
             aside: dict[str, dict[str, Any]] = {}
-            # each claim's JSON form made once (a claim is in several groups; by identity: the
-            # claims are alive meanwhile, and hashing a Claim hashes all its fields)
-            as_dict: dict[int, dict[str, Any]] = {}
             for cls, cs in focus.items():
                 for group, items in ((claims, cs.claims), (passages, cs.passages), (basis, cs.basis),
                                      (aside, cs.decision.set_aside)):
                     for cl in items:
                         entry = group.get(cl.event)
                         if entry is None:
-                            form = as_dict.get(id(cl))
-                            if form is None:
-                                form = as_dict[id(cl)] = cl.to_dict()
-                            entry = group[cl.event] = {**form, "traffic": []}
+                            entry = group[cl.event] = {**form(cl), "traffic": []}
                         entry["traffic"].append(cls)
-            ages = [cs.evidence_age_days for cs in focus.values() if cs.evidence_age_days is not None]
-            assumptions = sorted({a for cs in focus.values() for cl in cs.basis
-                                  if (a := assumption_line(as_dict.get(id(cl)) or cl.to_dict()))})
+            known = [age_carried_assumptions(cs) for cs in focus.values()]
+            ages = [age for age, _, _ in known if age is not None]
+            assumptions = sorted(set().union(*(lines for *_, lines in known)))
             rows.append({
                 "segment": k, "name": d.get("name", k), "routes": list(d.get("routes", ())),
                 "u": d.get("u", u), "v": d.get("v", w),
@@ -1629,7 +1642,7 @@ class Timeline:
                 "uncertain": any(cs.uncertain for cs in focus.values()),
                 "claims": list(claims.values()), "passages": list(passages.values()),
                 "basis": list(basis.values()), "set_aside": list(aside.values()),
-                "carried": any(cs.carried for cs in focus.values()),
+                "carried": any(carried for _, carried, _ in known),
                 "evidence_age_days": min(ages) if ages else None, "assumptions": assumptions,
                 "length_km": d["length_km"], "geometry": d["geometry"],
             })
