@@ -305,3 +305,21 @@ def _same_arrays(a: kr.Timeline, b: kr.Timeline) -> None:
     for name in ("ev", "seg", "ws", "we"):
         assert np.array_equal(getattr(a._base, name), getattr(b._base, name)), name
     assert np.array_equal(a._start_keys, b._start_keys) and np.array_equal(a._start_ev, b._start_ev)
+
+
+def test_codes_of_a_file_without_its_optional_columns(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Read by pyarrow, a file lacking optional columns (end, traffic, direction, as_of...) gives the same arrays."""
+    monkeypatch.setattr(_io, "ARROW_MIN_CHARS", 0)
+    files = write_fixture(tmp_path)
+    with files["events"].open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    kept = ["id", "start", "target", "type", "status", "allowed", "claimant", "source"]
+    with files["events"].open("w", newline="", encoding="utf-8") as fh:
+        out = csv.DictWriter(fh, fieldnames=kept, extrasaction="ignore")
+        out.writeheader()
+        out.writerows(rows)
+    m = kr.load(**{k: str(v) for k, v in files.items()})
+    assert sorted(m.ledger.__dict__["_codes"]) == sorted(set(kept) - {"id"})
+    a, b = kr.Timeline(m.G, m.ledger), kr.Timeline(m.G, dataclasses.replace(m.ledger))
+    _same_arrays(a, b)
+    assert kr.reach(a, "west", "far", on="2021-03-20") == kr.reach(b, "west", "far", on="2021-03-20")
