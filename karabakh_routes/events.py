@@ -386,7 +386,7 @@ def _one_segment_note(G: nx.MultiGraph, target: str, rid: str) -> str:
 
 
 #: The columns of which :func:`read_ledger` keeps each row's code when pyarrow parses the file
-#: (see :func:`karabakh_routes._columnar.event_arrays_from_codes`).
+#: (see :func:`karabakh_routes._columnar.event_arrays`).
 _CODED_COLUMNS = ("start", "end", "as_of", "type", "status", "traffic", "allowed", "direction", "claimant", "source",
                   "target")
 
@@ -756,9 +756,9 @@ def _read_events(
         if not all(groups_):
             return False
         for start_e, end_e, as_of_e, group in zip(starts, ends, as_ofs, groups_):
-            start = start_e[1]
-            if start is None:
+            if start_e is None or start_e[1] is None:  # an empty start cell, or a date that does not parse
                 return False
+            start = start_e[1]
             if end_e is not None:
                 end = end_e[1]
                 if end is None or end.upper < start.lower or group[5] == "passage":
@@ -884,7 +884,7 @@ def read_ledger(
     ledger = Ledger(tuple(evs), srcs)
     if codes is not None:
         # each row's code in some columns, for Timeline to make the events' number columns from
-        # (karabakh_routes._columnar.event_arrays_from_codes): not a field (a Ledger with other
+        # (karabakh_routes._columnar.event_arrays): not a field (a Ledger with other
         # events, made by dataclasses.replace, does not carry them); the events are a tuple
         object.__setattr__(ledger, "_codes", codes)
     return ledger

@@ -29,6 +29,7 @@ def mutated(row: int, col: str, value: str) -> list[list[str]]:
     (1, "allowed", "aid", "traffic classes from: civilian, humanitarian, medical, peacekeepers"),
     (1, "allowed", "", "the classes that may pass, for a restricted status"),
     (0, "start", "2020-02-30", "Invalid date"),
+    (1, "start", "", "Empty date"),
     (1, "end", "2021-02-01", "start and end look inverted"),
     (0, "source", "S7", "a source id from the sources file"),
     (2, "quote", "the road was open", "verbatim in the bundled article a1.txt"),
