@@ -84,44 +84,6 @@ class EventArrays:
     one_way: npt.NDArray[np.bool_]  # a direction is set
 
 
-def event_arrays(events: Sequence[Event], as_of: Mapping[str, dt.date]) -> EventArrays:
-    """Return the per-event columns (one list per column, read off the events, then one array each)."""
-    n = len(events)
-    kinds = {"passage": KIND_PASSAGE, "baseline": KIND_BASELINE}
-    kind = np.array([kinds.get(ev.type, KIND_CLAIM) for ev in events], np.int8)
-    passage = kind == KIND_PASSAGE
-    start_lo = np.array([ev.start.lower.toordinal() for ev in events], np.int64)
-    ends = [ev.end for ev in events]
-    has_end = np.array([end is not None for end in ends], bool)
-    end_full = np.where(passage, start_lo, MAXO)
-    end_full[has_end] = [end.upper.toordinal() for end in ends if end is not None]
-    row = np.array([ev.row for ev in events], np.int64)
-    aso = np.array([as_of[ev.id].toordinal() for ev in events], np.int64)
-    codes: dict[str, int] = {}
-    claimant = np.array([codes.setdefault(ev.claimant, len(codes)) for ev in events], np.int64)
-    bits: dict[tuple[str, ...], int] = {}  # the bit mask of each tuple of classes met
-
-    def mask(names: tuple[str, ...]) -> int:
-        if names not in bits:
-            bits[names] = functools.reduce(operator.or_, (_CLASS_BIT[c] for c in names), 0)
-        return bits[names]
-
-    allowed = np.array([mask(ev.allowed) for ev in events], np.uint8)
-    classes = np.where(passage, allowed, np.array([mask(ev.classes) for ev in events], np.uint8))
-    status = np.array([ev.status for ev in events])
-    says_open = np.where(status == "open", classes, np.where(status == "restricted", classes & allowed, 0))
-    one_way = np.array([bool(ev.direction) for ev in events], bool)
-    unc = np.full((n, 4), -1, np.int64)
-    # (lists of ints and spans only: a tuple per event would make the garbage collector walk the heap)
-    for col, rows, spans in ((0, np.arange(n), [ev.start for ev in events]),
-                             (2, np.flatnonzero(has_end), [end for end in ends if end is not None])):
-        fuzzy = [i for i, span in enumerate(spans) if span.uncertain]
-        unc[rows[fuzzy], col] = [spans[i].earliest.toordinal() for i in fuzzy]
-        unc[rows[fuzzy], col + 1] = [spans[i].latest.toordinal() for i in fuzzy]
-    return EventArrays(tuple(events), start_lo, end_full, has_end, row, aso, kind, claimant, list(codes), classes, unc,
-                       says_open.astype(np.uint8), one_way)
-
-
 def _first_rows(codes: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
     """The first row of each code, codes ``0..k-1`` each used (pyarrow numbers them in order of first appearance)."""
     if not len(codes):
@@ -138,29 +100,35 @@ def per_event(events: Sequence[Event], codes: Mapping[str, npt.NDArray[Any]] | N
               get: Callable[[Event], Any], dtype: Any) -> npt.NDArray[Any]:
     """``get(event)`` for every event, as an array; ``get`` must read only what the event holds of ``column``.
 
-    With ``codes`` (each row's code in some columns of the file the events were read from, see
-    :func:`event_arrays_from_codes`) it is called once per distinct cell, on the first event
-    with it; without, once per event.
+    With ``codes`` (each row's code in some columns of the file the events were read from: equal
+    cells, equal codes, see :func:`karabakh_routes._io.read_csv_columns`) it is called once per
+    distinct cell, on the first event with it; without, once per event. Either way in the order
+    the events come (a ``get`` that numbers what it meets numbers alike both ways).
     """
     if codes is None:
         return np.array([get(e) for e in events], dtype)
     c = codes.get(column)
     if c is None:  # (a column the file lacks: every cell empty, the first event's value holds for all)
         return np.full(len(events), get(events[0]) if len(events) else 0, dtype)
-    out: npt.NDArray[Any] = np.array([get(events[r]) for r in _first_rows(c).tolist()], dtype)[c]
-    return out
+    first = _first_rows(c)
+    order = np.argsort(first, kind="stable")
+    out = np.empty(len(first), dtype)
+    out[order] = [get(events[r]) for r in first[order].tolist()]
+    spread: npt.NDArray[Any] = out[c]
+    return spread
 
 
-def event_arrays_from_codes(events: Sequence[Event], codes: Mapping[str, npt.NDArray[Any]],
-                            published: Callable[[str], dt.date | None]) -> EventArrays:
-    """:func:`event_arrays` of events read from a file, from each row's code in some of its columns.
+def event_arrays(events: Sequence[Event], codes: Mapping[str, npt.NDArray[Any]] | None,
+                 published: Callable[[str], dt.date | None]) -> EventArrays:
+    """Return the per-event columns.
 
-    ``codes`` holds, per column, one code per event (equal cells, equal codes: see
-    :func:`karabakh_routes._io.read_csv_columns`); a column the file lacks reads as empty.
-    What an event holds of a column depends on that cell alone, so each number is worked out
-    once per distinct cell, from the first event with it, and spread to every row by its code:
-    no pass over the million events. ``published(source)``: the source's publication date, for
-    the as-of dates (see ``Timeline``).
+    ``codes``: each event's code in some columns of the file it was read from, when pyarrow read
+    it (see :func:`per_event`). What an event holds of a column depends on that cell alone, so
+    each number is then worked out once per distinct cell and spread to every row by its code:
+    no pass over the million events; without codes (a file read by the csv module, events made
+    in code), one pass per column. ``published(source)``: the source's publication date. An
+    event's as-of date is its ``as_of`` field's earliest day, else its source's publication
+    date, else the last day the claim may have started on (docs/semantics.md, section 1).
     """
     n = len(events)
 
@@ -176,26 +144,24 @@ def event_arrays_from_codes(events: Sequence[Event], codes: Mapping[str, npt.NDA
     end_full = np.where(passage, start_lo, np.where(has_end, end_up, MAXO))
     row = np.fromiter((e.row for e in events[:1]), np.int64, min(n, 1))
     row = row[0] + np.arange(n, dtype=np.int64) if n else np.zeros(0, np.int64)
-    if n and events[-1].row != row[-1]:  # (rows read by pyarrow are numbered one after the other)
+    if n and events[-1].row != row[-1]:  # (rows read from a file are numbered one after the other)
         row = np.array([e.row for e in events], np.int64)
     stated = per_cell("as_of", lambda e: e.as_of.lower.toordinal() if e.as_of is not None else -1, np.int64)
+    pub_of: dict[str, int] = {}  # (each source's date parsed once)
+
     def published_day(e: Event) -> int:
-        day = published(e.source)
-        return day.toordinal() if day is not None else -1
+        if e.source not in pub_of:
+            day = published(e.source)
+            pub_of[e.source] = day.toordinal() if day is not None else -1
+        return pub_of[e.source]
 
     pub = per_cell("source", published_day, np.int64)
     start_up = per_cell("start", lambda e: e.start.upper.toordinal(), np.int64)
     aso = np.where(stated >= 0, stated, np.where(pub >= 0, pub, start_up))
-    # claimants coded in order of first appearance (a claimant may be written several ways)
-    c = codes.get("claimant")
-    first = _first_rows(c) if c is not None else np.zeros(min(n, 1), np.int64)
-    names = [events[r].claimant for r in first.tolist()]
+    # claimants numbered in the order they first appear (one may be written several ways)
     seen: dict[str, int] = {}
-    by_first = np.argsort(first, kind="stable")
-    code_of = np.zeros(len(first), np.int64)
-    code_of[by_first] = [seen.setdefault(names[k], len(seen)) for k in by_first.tolist()]
-    claimant = code_of[c] if c is not None else np.zeros(n, np.int64)
-    bits: dict[tuple[str, ...], int] = {}
+    claimant = per_cell("claimant", lambda e: seen.setdefault(e.claimant, len(seen)), np.int64)
+    bits: dict[tuple[str, ...], int] = {}  # the bit mask of each tuple of classes met
 
     def mask(names: tuple[str, ...]) -> int:
         if names not in bits:
@@ -208,6 +174,7 @@ def event_arrays_from_codes(events: Sequence[Event], codes: Mapping[str, npt.NDA
     says_open = np.where(status == 1, classes, np.where(status == 2, classes & allowed, 0))
     one_way = per_cell("direction", lambda e: bool(e.direction), bool)
     unc = np.full((n, 4), -1, np.int64)
+
     def bound(column: str, side: str) -> Callable[[Event], int]:
         def get(e: Event) -> int:
             span = e.start if column == "start" else e.end
@@ -321,7 +288,7 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
     ``routes`` maps route ids to :class:`~karabakh_routes.network.Route`; ``seg_index`` the
     graph's segment ids to their positions. Segments not in the graph are left out.
     ``target_codes``: each event's code of its target cell, when known (see
-    :func:`event_arrays_from_codes`): equal codes, equal targets.
+    :func:`per_event`): equal codes, equal targets.
     """
     # the route table: one row per (route, alignment, segment in the graph)
     route_code: dict[str, int] = {}

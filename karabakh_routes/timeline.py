@@ -598,25 +598,6 @@ def _sorted_points(points: set[dt.date]) -> list[dt.date]:
     return sorted(p for p in points if p > DATE_MIN)
 
 
-def _as_of_days(events: Iterable[Event], ledger: Ledger) -> dict[str, dt.date]:
-    """Each event's as-of day: the last day its source could know about (docs/semantics.md, section 1).
-
-    The ``as_of`` field's earliest day; else the source's publication date (read once per
-    source); else the last day the claim may have started on.
-    """
-    published: dict[str, dt.date | None] = {}
-    out: dict[str, dt.date] = {}
-    for ev in events:
-        if ev.as_of is not None:
-            out[ev.id] = ev.as_of.lower
-            continue
-        if ev.source not in published:
-            published[ev.source] = _published(ledger, ev.source)
-        day = published[ev.source]
-        out[ev.id] = day if day is not None else ev.start.upper
-    return out
-
-
 def _published(ledger: Ledger, source: str) -> dt.date | None:
     src = ledger.sources.get(source)
     text = src.published.strip() if src is not None else ""
@@ -864,10 +845,7 @@ class Timeline:
             self._base = _col.Windows(a["ev"], a["seg"], a["ws"], a["we"])
             self._start_keys, self._start_ev = a["start_keys"], a["start_ev"]
         else:
-            if codes is not None:
-                self._ea = _col.event_arrays_from_codes(ledger.events, codes, lambda s: _published(ledger, s))
-            else:
-                self._ea = _col.event_arrays(ledger.events, _as_of_days(ledger.events, ledger))
+            self._ea = _col.event_arrays(ledger.events, codes, lambda s: _published(ledger, s))
             self._base = _col.base_windows(self._ea, routes_of(G), self._seg_index,
                                            codes.get("target") if codes is not None else None)
             self._index_starts()
