@@ -1409,6 +1409,8 @@ class Timeline:
         ``bounds`` are :meth:`_ColumnarStore.states` rows and each segment's run of them;
         ``passes`` the day's passages by segment.
         """
+        if v.kind == "claimant":  # its view keeps its own reports only: no other claimant to give way to
+            return {}
         ea = self._ea
         live = np.flatnonzero(win >= 0)
         stale = live[ea.as_of[win[live]] < d]  # rows whose claim is past its as-of date
@@ -1425,9 +1427,7 @@ class Timeline:
         ev = self._start_ev[pos]
         since = self._start_keys[pos] - seg[rep] * big
         keep = ((ea.classes[ev] >> ci) & 1 == 1) & (since <= ea.as_of[ev])
-        if v.kind == "claimant":
-            keep &= np.array([ea.claimants[c] == v.value for c in ea.claimant[ev].tolist()], bool)
-        elif v.kind == "source":
+        if v.kind == "source":
             keep &= self._source_events(v.value)[ev]
         rep, ev, since = rep[keep], ev[keep], since[keep]
         if not len(ev):
