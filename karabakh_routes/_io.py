@@ -350,7 +350,7 @@ def _arrow_batches(header: list[str], records: _CsvRecords, encode: Sequence[str
     first = table.column(0).to_pylist()
     if not all(map(str.strip, first)):
         return None
-    return ArrowBatches(table, first, encode)
+    return ArrowBatches(table, first, header, encode)
 
 
 class ArrowBatches:
@@ -363,11 +363,16 @@ class ArrowBatches:
     million rows).
     """
 
-    def __init__(self, table: Any, first: list[str], encode: Sequence[str] = ()) -> None:
-        """``first``: the table's first column, already as a list."""
+    def __init__(self, table: Any, first: list[str], header: Sequence[str], encode: Sequence[str] = ()) -> None:
+        """``first``: the table's first column, already as a list; ``header``: its columns' names as checked (stripped).
+
+        A column is found by its checked name, not the table's: a header cell written ``" start"``
+        names the column ``start``.
+        """
         self.codes: dict[str, np.ndarray] = {
-            name: table.column(name).combine_chunks().dictionary_encode().indices.to_numpy(zero_copy_only=False)
-            for name in encode if name in table.column_names}
+            name: table.column(header.index(name)).combine_chunks().dictionary_encode().indices.to_numpy(
+                zero_copy_only=False)
+            for name in encode if name in header}
         self._rows = self._batches(table, first)
 
     def __iter__(self) -> ArrowBatches:

@@ -323,3 +323,24 @@ def test_codes_of_a_file_without_its_optional_columns(monkeypatch: pytest.Monkey
     a, b = kr.Timeline(m.G, m.ledger), kr.Timeline(m.G, dataclasses.replace(m.ledger))
     _same_arrays(a, b)
     assert kr.reach(a, "west", "far", on="2021-03-20") == kr.reach(b, "west", "far", on="2021-03-20")
+
+
+def test_codes_of_a_file_whose_header_has_spaces(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A header cell written `` start `` names the column ``start``: its codes are the start column's.
+
+    (The codes were keyed by the header as written: ``start`` had none, and every event took the
+    first event's start date.)
+    """
+    monkeypatch.setattr(_io, "ARROW_MIN_CHARS", 0)
+    files = write_fixture(tmp_path)
+    with files["events"].open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[0] = [f" {h} " if h in ("start", "claimant") else h for h in rows[0]]
+    with files["events"].open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    m = kr.load(**{k: str(v) for k, v in files.items()})
+    codes = m.ledger.__dict__["_codes"]
+    assert {"start", "claimant"} <= set(codes)
+    assert len({e.start for e in m.ledger.events}) > 1
+    a, b = kr.Timeline(m.G, m.ledger), kr.Timeline(m.G, dataclasses.replace(m.ledger))
+    _same_arrays(a, b)
