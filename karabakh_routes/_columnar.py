@@ -69,7 +69,7 @@ _CHUNK = 1 << 22  # rows per block where a long array is processed in blocks, to
 class EventArrays:
     """One row per event (index = position in ``events``)."""
 
-    events: tuple[Event, ...]
+    events: Sequence[Event]  # a tuple, or a ledger's events made as they are read (see events._EventRows)
     start_lo: I64
     end_full: I64  # the last day with no horizon: end's upper bound, the day for a passage, else DATE_MAX
     has_end: npt.NDArray[np.bool_]
@@ -96,9 +96,29 @@ def _first_rows(codes: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
     return np.unique(codes, return_index=True)[1].astype(np.int64)  # (numbered some other way)
 
 
+class _OneField:
+    """A stand-in for an event in :func:`per_event`: one field of it (a ``get`` returns what it reads, not the event)."""
+
+    __slots__ = ("start", "end", "as_of", "source", "direction", "targets")
+
+
+def at_rows(events: Sequence[Event], rows: list[int]) -> list[Event]:
+    """``[events[r] for r in rows]``, to read a cell of each.
+
+    A ledger's events made as they are read are made in one batch, and not kept (``peek``).
+    """
+    peek = getattr(events, "peek", None)
+    return peek(rows) if peek is not None else [events[r] for r in rows]
+
+
 def per_event(events: Sequence[Event], codes: Mapping[str, npt.NDArray[Any]] | None, column: str,
               get: Callable[[Event], Any], dtype: Any) -> npt.NDArray[Any]:
     """``get(event)`` for every event, as an array; ``get`` must read only what the event holds of ``column``.
+
+    ``get`` returns what it reads, never the event itself: for a ledger's events made as they are
+    read (:class:`karabakh_routes.events._EventRows`) and a column whose cell alone makes one of
+    an event's fields, it is given one stand-in holding that field, set to each cell's value in
+    turn, instead of each cell's first event.
 
     With ``codes`` (each row's code in some columns of the file the events were read from: equal
     cells, equal codes, see :func:`karabakh_routes._io.read_csv_columns`) it is called once per
@@ -113,7 +133,19 @@ def per_event(events: Sequence[Event], codes: Mapping[str, npt.NDArray[Any]] | N
     first = _first_rows(c)
     order = np.argsort(first, kind="stable")
     out = np.empty(len(first), dtype)
-    out[order] = [get(events[r]) for r in first[order].tolist()]
+    cell_fields = getattr(events, "cell_fields", None)  # (a ledger's events made as read: each cell's field)
+    found = cell_fields(column) if cell_fields is not None else None
+    if found is not None:  # ``get`` reads that field of one stand-in, set to each cell's value in turn
+        name, values = found
+        holder = _OneField()
+
+        def one(value: Any) -> Any:
+            setattr(holder, name, value)
+            return get(holder)  # type: ignore[arg-type]
+
+        out[order] = [one(values[k]) for k in order.tolist()]
+    else:
+        out[order] = [get(e) for e in at_rows(events, first[order].tolist())]
     spread: npt.NDArray[Any] = out[c]
     return spread
 
@@ -184,7 +216,7 @@ def event_arrays(events: Sequence[Event], codes: Mapping[str, npt.NDArray[Any]] 
     for col, column in ((0, "start"), (2, "end")):
         unc[:, col] = per_cell(column, bound(column, "earliest"), np.int64)
         unc[:, col + 1] = per_cell(column, bound(column, "latest"), np.int64)
-    return EventArrays(tuple(events), start_lo, end_full, has_end, row, aso, kind, claimant, list(seen), classes, unc,
+    return EventArrays(_kept(events), start_lo, end_full, has_end, row, aso, kind, claimant, list(seen), classes, unc,
                        says_open.astype(np.uint8), one_way)
 
 
@@ -193,20 +225,30 @@ EVENT_ARRAYS = ("start_lo", "end_full", "has_end", "row", "as_of", "kind", "clai
                 "one_way")
 
 
-def event_arrays_from(events: Sequence[Event], arrays: Mapping[str, npt.NDArray[Any]]) -> EventArrays:
+def _kept(events: Sequence[Event]) -> Sequence[Event]:
+    """The events as :class:`EventArrays` keeps them: a tuple, or a ledger's sequence that makes them as read."""
+    return events if hasattr(events, "take") else tuple(events)
+
+
+def event_arrays_from(events: Sequence[Event], arrays: Mapping[str, npt.NDArray[Any]],
+                      codes: Mapping[str, npt.NDArray[Any]] | None = None) -> EventArrays:
     """The :class:`EventArrays` of ``events`` from their number columns (as :func:`event_arrays` made them).
 
-    The claimants' names are the events' claimants in first-seen order, as the codes were given.
+    The claimants' names are the events' claimants in first-seen order, as the codes were given
+    (with ``codes``, read from the first event of each distinct claimant cell).
     """
-    claimants = list(dict.fromkeys(map(operator.attrgetter("claimant"), events)))
-    return EventArrays(tuple(events), claimants=claimants, **{name: arrays[name] for name in EVENT_ARRAYS})
+    seen: dict[str, int] = {}
+    per_event(events, codes, "claimant", lambda e: seen.setdefault(e.claimant, len(seen)), np.int64)
+    return EventArrays(_kept(events), claimants=list(seen), **{name: arrays[name] for name in EVENT_ARRAYS})
 
 
 def as_of_dates(ea: EventArrays) -> dict[str, dt.date]:
     """Each event's id and its as-of date (from the ordinals: one ``date`` object per distinct day)."""
     days = ea.as_of.tolist()
     date_of = {d: dt.date.fromordinal(d) for d in set(days)}
-    return dict(zip(map(operator.attrgetter("id"), ea.events), map(date_of.__getitem__, days)))
+    ids = getattr(ea.events, "ids", None)  # (a ledger's events made as read: their ids without making them)
+    return dict(zip(ids if ids is not None else map(operator.attrgetter("id"), ea.events),
+                    map(date_of.__getitem__, days)))
 
 
 @dataclass
@@ -332,9 +374,10 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
     # each distinct tuple of targets looked up once (events read from a file share them)
     events = ea.events
     if target_codes is not None:  # one tuple per distinct target cell, from its first event
-        first = _first_rows(target_codes)
         slot = target_codes.astype(np.int64)
-        tuples = [events[i].targets for i in first.tolist()]
+        by_code = getattr(events, "targets_by_code", None)  # (a ledger's events made as they are read)
+        tuples = (by_code() if by_code is not None
+                  else [e.targets for e in at_rows(events, _first_rows(target_codes).tolist())])
     else:
         tuples = list(map(operator.attrgetter("targets"), events))
         seen_at: dict[int, int] = {}

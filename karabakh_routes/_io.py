@@ -369,16 +369,36 @@ class ArrowBatches:
         A column is found by its checked name, not the table's: a header cell written ``" start"``
         names the column ``start``.
         """
+        encoded = {name: table.column(header.index(name)).combine_chunks().dictionary_encode()
+                   for name in encode if name in header}
         self.codes: dict[str, np.ndarray] = {
-            name: table.column(header.index(name)).combine_chunks().dictionary_encode().indices.to_numpy(
-                zero_copy_only=False)
-            for name in encode if name in header}
+            name: enc.indices.to_numpy(zero_copy_only=False) for name, enc in encoded.items()}
+        #: each encoded column's distinct cells, by code (pyarrow arrays)
+        self.dictionaries: dict[str, Any] = {name: enc.dictionary for name, enc in encoded.items()}
+        self.header = list(header)
+        self.first: list[str] | None = first
+        #: the table, until the rows are asked for in batches or :meth:`release` is called
+        self.table: Any = table
         self._rows = self._batches(table, first)
+
+    def column(self, name: str) -> Any:
+        """The table's column of that checked name (one pyarrow array), or None when the file lacks it."""
+        if self.table is None:
+            raise RuntimeError("the table was let go")  # (a caller's bug: columns are read before batches)
+        return self.table.column(self.header.index(name)).combine_chunks() if name in self.header else None
+
+    def release(self) -> None:
+        """Let the table go (what was taken of it is kept), and give pyarrow's unused memory back."""
+        import pyarrow as pa
+
+        self.table = self.first = self._rows = None  # type: ignore[assignment]
+        pa.default_memory_pool().release_unused()
 
     def __iter__(self) -> ArrowBatches:
         return self
 
     def __next__(self) -> tuple[Sequence[int], list[list[str]]]:
+        self.table = self.first = None  # (the batches hold them as long as they need them)
         return next(self._rows)
 
     @staticmethod

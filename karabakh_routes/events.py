@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from ._errors import DataError, DateError, Problem, TrafficError
-from ._io import atomic_write, csv_text, gc_paused, read_csv_columns, read_text
+from ._io import ArrowBatches, atomic_write, csv_text, gc_paused, read_csv_columns, read_text
 from .datasets import bundled_path
-from .dates import DateSpan, parse_edtf
+from .dates import DATE_MAX, DateSpan, parse_edtf
 from .network import _raise_or_warn, _routes_path, place_index, resolve_route, routes_of
 from .places import mixed_script_note
 from .vocab import BASELINE_CLAIMANT, EVENT_COLUMNS, EVENT_TYPES, SOURCE_COLUMNS, STATUSES, TRAFFIC_CLASSES
@@ -418,7 +418,7 @@ def read_events(
     DataError
         Listing every problem (file, row, field, value, what is valid).
     """
-    return _read_events(path, sources=sources, G=G, sources_path=sources_path)[0]
+    return list(_read_events(path, sources=sources, G=G, sources_path=sources_path)[0])
 
 
 def _read_events(
@@ -427,7 +427,7 @@ def _read_events(
     sources: Mapping[str, Source] | None = None,
     G: nx.MultiGraph | None = None,
     sources_path: PathLike | None = None,
-) -> tuple[list[Event], dict[str, Any] | None]:
+) -> tuple[Sequence[Event], dict[str, Any] | None]:
     """:func:`read_events`, and when pyarrow parsed the file the codes of :data:`_CODED_COLUMNS` (one per row).
 
     Every row of a file read without error is an event, in order: the codes are the events'.
@@ -800,19 +800,257 @@ def _read_events(
                           [e[1] if e else None for e in as_ofs]))
         return True
 
-    with gc_paused():  # a million claims are a million objects: no collector passes over them meanwhile
-        for numbers, cols in batches:
-            columns = [cols[i] if i >= 0 else [""] * len(numbers) for i in order]
-            if not fast_batch(numbers, columns):
-                for n, cells in zip(numbers, zip(*columns)):
-                    one_row(n, cells)
+    def whole_file(table: ArrowBatches) -> _EventRows | None:
+        """Check a file pyarrow parsed column by column, each rule once per distinct cell; None unless every row passes.
+
+        The same checks as :func:`fast_batch`, on the codes of the file's cells (equal cells, equal
+        codes): each distinct cell, or distinct five cells of type, status, traffic, allowed and
+        claimant, is checked once, and the rules that read two columns (an end before its start,
+        a passage with an end, a quote from a bundled article) are compared in arrays. Nothing is
+        recorded. The events are made when they are read (:class:`_EventRows`).
+        """
+        import numpy as np
+
+        codes, n = table.codes, table.table.num_rows
+        if not n or any(c not in codes for c in _EVENT_REQUIRED if c != "id"):
+            return None
+
+        def cells(name: str) -> tuple[list[str], np.ndarray]:
+            if name not in codes:  # a column the file lacks: every cell empty
+                return [""], np.zeros(n, np.int32)
+            return table.dictionaries[name].to_pylist(), codes[name]
+
+        ids: list[str] = table.first if table.header[0] == "id" and table.first is not None else (
+            table.column("id").to_pylist())
+        eids = list(map(str.strip, ids))
+        if not all(eids) or len(set(eids)) != n:
+            return None
+        entries: dict[str, tuple[list[Any], np.ndarray]] = {}
+        for name in ("start", "end", "as_of"):
+            values, code = cells(name)
+            found: list[Any] = [date_of(t) if t or name == "start" else None for t in values]
+            if any(e is not None and e[1] is None for e in found):
+                return None  # a date that does not parse (or an empty start)
+            entries[name] = (found, code)
+        start_lo = np.array([e[1].lower.toordinal() for e in entries["start"][0]], np.int64)
+        end_up = np.array([e[1].upper.toordinal() if e else DATE_MAX.toordinal() for e in entries["end"][0]], np.int64)
+        has_end = np.array([e is not None for e in entries["end"][0]], bool)
+        s_code, e_code = entries["start"][1], entries["end"][1]
+        if (end_up[e_code] < start_lo[s_code]).any():
+            return None
+        five = [cells(c) for c in ("type", "status", "traffic", "allowed", "claimant")]
+        g_code, g_first = _combine([c for _, c in five])
+        found_groups = [groups.get(k) or group_of(k) for k in
+                        zip(*([values[c] for c in code[g_first].tolist()] for values, code in five))]
+        if not all(found_groups):
+            return None
+        passage = np.array([g[5] == "passage" for g in found_groups], bool)
+        if (passage[g_code] & has_end[e_code]).any():
+            return None
+        entries["group"] = (found_groups, g_code)
+        values, code = cells("target")
+        found = [target_cells.get(t) or targets_of(t) for t in values]  # (a list of Any, above)
+        if pending_notes or any(e[2] for e in found):
+            return None  # a warning is due, or a problem
+        entries["target"] = (found, code)
+        values, code = cells("direction")
+        found = [direction_of(t) if t else no_direction for t in values]
+        if any(e[2] for e in found):
+            return None
+        entries["direction"] = (found, code)
+        values, code = cells("source")
+        if source_ids is not None:
+            ids_found = list(map(source_ids.get, values))
+            if None in ids_found:
+                return None
+            seeded = np.array([bool(sources[s].seed) for s in ids_found])  # type: ignore[index]
+            quotes = table.column("quote")
+            if seeded.any() and quotes is not None:
+                import pyarrow.compute as pc
+
+                said = pc.greater(pc.binary_length(quotes), 0).to_numpy(zero_copy_only=False)
+                if (seeded[code] & said).any():
+                    return None  # a quote to find in its article: checked row by row
+            entries["source"] = ([(s, s) for s in ids_found], code)
+        else:
+            entries["source"] = ([(c, c.strip()) for c in values], code)
+        if any(mixed_script_note(c) for c in {g[9] for g in found_groups} - claimants_seen):
+            return None  # a warning is due: read row by row, to give it on the right row
+        rows = _EventRows(ids, eids, entries, table.column("quote"), table.column("note"))
+        table.release()
+        return rows
+
+    read = whole_file(batches) if isinstance(batches, ArrowBatches) else None
+    if read is None:
+        with gc_paused():  # a million claims are a million objects: no collector passes over them meanwhile
+            for numbers, cols in batches:
+                columns = [cols[i] if i >= 0 else [""] * len(numbers) for i in order]
+                if not fast_batch(numbers, columns):
+                    for n, cells in zip(numbers, zip(*columns)):
+                        one_row(n, cells)
     if problems:
         raise DataError(problems + warns)
     _raise_or_warn(warns)
     codes: dict[str, Any] | None = getattr(batches, "codes", None)
-    if codes is not None and any(len(c) != len(events) for c in codes.values()):
+    out: Sequence[Event] = read if read is not None else events
+    if codes is not None and any(len(c) != len(out) for c in codes.values()):
         codes = None  # (cannot happen: every row read without error is an event)
-    return events, codes
+    return out, codes
+
+
+def _combine(columns: Sequence[Any]) -> tuple[Any, Any]:
+    """Number the distinct rows of several code columns: (each row's number, the first row of each number).
+
+    Numbers follow the rows' combined codes in sorted order (not first appearance).
+    """
+    import numpy as np
+
+    n = len(columns[0])
+    key = np.zeros(n, np.int64)
+    for c in columns:
+        m = int(c.max()) + 1
+        if (int(key.max()) + 1) * m >= 1 << 62:  # renumber first: the product would not fit
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+        key = key * m + c
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.reshape(-1), first
+
+
+#: The columns whose cell alone makes one field of an event, and that field (see :meth:`_EventRows.cell_fields`).
+_CELL_FIELDS = {"start": "start", "end": "end", "as_of": "as_of", "source": "source", "direction": "direction",
+                "target": "targets"}
+#: Rows made into events at once when a file's events are iterated (see :class:`_EventRows`).
+_EVENT_CHUNK = 1 << 13
+
+
+class _EventRows(Sequence[Event]):
+    """The events of a file read column by column (:func:`_read_events`): each made when it is first read, then kept.
+
+    A read-only sequence, equal to a tuple of the same events; what is kept per row until then
+    is its cells' codes and id (the quote and note as pyarrow arrays), not an :class:`Event`
+    and its raw row (about a kilobyte each). ``ledger.events[i]`` makes one event; iterating
+    makes them in chunks.
+    """
+
+    def __init__(self, ids: list[str], eids: list[str], entries: dict[str, tuple[list[Any], Any]],
+                 quote: Any, note: Any) -> None:
+        self._ids, self._eids, self._entries = ids, eids, entries
+        self._quote, self._note = quote, note
+        self._built: list[Event | None] = [None] * len(ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def ids(self) -> list[str]:
+        """Every event's id, in order (without making the events)."""
+        return self._eids
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return tuple(self.take(range(*i.indices(len(self)))))
+        ev = self._built[i]
+        return ev if ev is not None else self.take([i if i >= 0 else i + len(self)])[0]
+
+    def __iter__(self) -> Iterator[Event]:
+        n = len(self)
+        for lo in range(0, n, _EVENT_CHUNK):
+            yield from self.take(range(lo, min(lo + _EVENT_CHUNK, n)))
+
+    def take(self, rows: Sequence[int]) -> list[Event]:
+        """The events at these positions (made where not yet made), in that order."""
+        built = self._built
+        out = [built[r] for r in rows]
+        if None in out:
+            missing = [r for r, e in zip(rows, out) if e is None]
+            with gc_paused():
+                made = self._make(missing)
+            for r, ev in zip(missing, made):
+                built[r] = ev
+            out = [built[r] for r in rows]
+        return out  # type: ignore[return-value]
+
+    def peek(self, rows: Sequence[int]) -> list[Event]:
+        """The events at these positions, made where not yet made and not kept (to read a cell of a few of many)."""
+        built = self._built
+        out = [built[r] for r in rows]
+        if None in out:
+            missing = [r for r, e in zip(rows, out) if e is None]
+            with gc_paused():
+                made = iter(self._make(missing))
+            out = [e if e is not None else next(made) for e in out]
+        return out  # type: ignore[return-value]
+
+    def cell_fields(self, column: str) -> tuple[str, list[Any]] | None:
+        """For a column whose cell alone makes one field of an event: that field's name, and its value for each distinct cell.
+
+        The values are by code (the ledger's ``_codes[column]``). ``start``, ``end``, ``as_of``,
+        ``source``, ``direction`` and ``target`` (the field ``targets``); None for the others.
+        Used to read every distinct cell's field without making its first event (see
+        :func:`karabakh_routes._columnar.per_event`).
+        """
+        name = _CELL_FIELDS.get(column)
+        if name is None:
+            return None
+        return name, [e[1] if e is not None else None for e in self._entries[column][0]]
+
+    def targets_by_code(self) -> list[tuple[str, ...]]:
+        """The targets of each distinct target cell, by its code (the ledger's ``_codes["target"]``)."""
+        return self.cell_fields("target")[1]  # type: ignore[index]
+
+    def _text(self, column: Any, rows: list[int]) -> list[str]:
+        if column is None:
+            return [""] * len(rows)
+        if rows and rows[-1] - rows[0] == len(rows) - 1:  # one run of rows
+            return column.slice(rows[0], len(rows)).to_pylist()  # type: ignore[no-any-return]
+        import pyarrow as pa
+
+        return column.take(pa.array(rows, pa.int64())).to_pylist()  # type: ignore[no-any-return]
+
+    def _make(self, rows: list[int]) -> list[Event]:
+        import numpy as np
+
+        at = np.asarray(rows, np.int64)
+
+        def col(name: str) -> list[Any]:
+            found, code = self._entries[name]
+            return list(map(found.__getitem__, code[at].tolist()))
+
+        starts, ends, as_ofs, target_es, direction_es, src_es = map(
+            col, ("start", "end", "as_of", "target", "direction", "source"))
+        g = [list(map(itemgetter(i), col("group"))) for i in range(10)]
+        ids, quotes, notes = [self._ids[r] for r in rows], self._text(self._quote, rows), self._text(self._note, rows)
+        raws = map(_RawRow, zip(ids, [e[0] for e in starts], [e[0] if e else "" for e in ends],
+                                [e[0] for e in target_es], g[0], g[1], g[2], g[3], [e[0] for e in direction_es],
+                                g[4], [e[0] for e in src_es], quotes, notes, [e[0] if e else "" for e in as_ofs]))
+        return list(map(_new_event, [self._eids[r] for r in rows], [e[1] for e in starts],
+                        [e[1] if e else None for e in ends], [e[1] for e in target_es], g[5], g[6], g[7], g[8],
+                        [e[1] for e in direction_es], g[9], [e[1] for e in src_es], quotes, notes,
+                        [r + 2 for r in rows], raws, [e[1] if e else None for e in as_ofs]))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (tuple, list, _EventRows)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __add__(self, other: object) -> tuple[Event, ...]:
+        if not isinstance(other, (tuple, _EventRows)):
+            return NotImplemented
+        return (*self, *other)
+
+    def __radd__(self, other: object) -> tuple[Event, ...]:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return (*other, *self)
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self) -> tuple[type[tuple[Event, ...]], tuple[tuple[Event, ...]]]:
+        return tuple, (tuple(self),)
 
 
 def _row_where(n: int, cell_id: str) -> str:
@@ -825,9 +1063,14 @@ _CLASSES_EXPECTED = f"traffic classes from: {', '.join(TRAFFIC_CLASSES)} (separa
 
 @dataclass(frozen=True)
 class Ledger:
-    """Events and the sources they cite."""
+    """Events and the sources they cite.
 
-    events: tuple[Event, ...]
+    ``events`` is a sequence of :class:`Event` in file order: a tuple, or for a large file read
+    by :func:`read_ledger` a read-only sequence that makes each event when it is first read
+    (equal to the tuple of its events; ``tuple(ledger.events)`` makes them all).
+    """
+
+    events: Sequence[Event]
     sources: Mapping[str, Source]
 
     @property
@@ -881,7 +1124,7 @@ def read_ledger(
     if problems:
         raise DataError(problems)
     assert srcs is not None
-    ledger = Ledger(tuple(evs), srcs)
+    ledger = Ledger(evs if isinstance(evs, _EventRows) else tuple(evs), srcs)
     if codes is not None:
         # each row's code in some columns, for Timeline to make the events' number columns from
         # (karabakh_routes._columnar.event_arrays): not a field (a Ledger with other

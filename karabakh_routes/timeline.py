@@ -841,7 +841,7 @@ class Timeline:
         kept = _col.load_arrays(windows_file, (*_WINDOW_ARRAYS, *_col.EVENT_ARRAYS)) if windows_file else None
         if kept is not None and int(kept[0][0]) == len(ledger.events):
             a = kept[1]
-            self._ea = _col.event_arrays_from(ledger.events, a)
+            self._ea = _col.event_arrays_from(ledger.events, a, codes)
             self._base = _col.Windows(a["ev"], a["seg"], a["ws"], a["we"])
             self._start_keys, self._start_ev = a["start_keys"], a["start_ev"]
         else:

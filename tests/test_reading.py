@@ -11,10 +11,12 @@ import copy
 import csv
 import dataclasses
 import io
+import json
 import pickle
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -344,3 +346,137 @@ def test_codes_of_a_file_whose_header_has_spaces(monkeypatch: pytest.MonkeyPatch
     assert len({e.start for e in m.ledger.events}) > 1
     a, b = kr.Timeline(m.G, m.ledger), kr.Timeline(m.G, dataclasses.replace(m.ledger))
     _same_arrays(a, b)
+
+
+def _read_outcome(events: Path, sources: Path, G: Any, arrow: bool, monkeypatch: pytest.MonkeyPatch
+                  ) -> tuple[str, Any, list[tuple[str, str, str, str]]]:
+    """Read a ledger by pyarrow (columns, events made as read) or by the csv module (row by row).
+
+    Returns ("events", the events as a tuple, warnings) or ("error", the problems, warnings), each
+    problem or warning as (where, field, value, expected).
+    """
+    import warnings
+
+    monkeypatch.setattr(_io, "ARROW_MIN_CHARS", 0 if arrow else 1 << 62)
+
+    def said(problems: Any) -> list[tuple[str, str, str, str]]:
+        return [(p.where, p.field, p.value, p.expected) for p in problems]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            ledger = kr.read_ledger(events, sources, G=G)
+        except kr.DataError as exc:
+            return "error", said(exc.problems), said(getattr(w.message, "problem", None) for w in caught)
+    if not arrow:
+        assert type(ledger.events) is tuple
+    return "events", tuple(ledger.events), said(getattr(w.message, "problem", None) for w in caught)
+
+
+#: Cells that each break one rule the columnar check applies once per distinct cell (or pair of
+#: cells), or need a warning: a file with one of them is read row by row, with the same outcome.
+_ODD_CELLS = {
+    "id": ["", "  ", "E1", " E2 ", "E0"],
+    "start": ["", " ", "2021-13-01", "2099-01-01", "1990", "2021-02-30", "2021?-01", "2021-05-05~"],
+    "end": [" ", "2019-01-01", "2021-13-01", "..", "2030-01-01"],
+    "as_of": [" ", "soon", "2021-02-02", "2020"],
+    "type": ["", "shutdown", "passage", "baseline", " report "],
+    "status": ["", "ajar", "open", "restricted", " closed"],
+    "traffic": ["cars", "civilian|cars", "", "|", "medical"],
+    "allowed": ["civilian", "cars", "", "peacekeepers|medical"],
+    "direction": ["nowhere", " ", "P0", "r0c0"],
+    "claimant": ["", "baseline", "Step\u0430nakert office", " ICRC "],
+    "source": ["", "S-none", " S0 ", "S0"],
+    "target": ["", "moon_road", "route0|nowhere", "|", " route1 "],
+}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_ledger_read_by_columns_is_the_one_read_row_by_row(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                              seed: int) -> None:
+    """pyarrow's columns, checked once per distinct cell, give what the csv module's rows give, cell by odd cell.
+
+    Each file has one or two odd cells (a problem, a warning, or a cell that is valid but unusual):
+    the same events (equal, same rows and raw cells) or the same problems, and the same warnings.
+    """
+    monkeypatch.setattr(_io, "ARROW_MIN_CHARS", 0)
+    files = synth.generate(tmp_path / "synth", segments=40, claims=300, seed=seed)
+    G = kr.graph_from_geodata(files["places"], files["segments"], files["routes"])
+    rows = _file_rows(files["events"])
+    rng = random.Random(seed)
+    path = tmp_path / "events.csv"
+    assert type(kr.read_ledger(files["events"], files["sources"], G=G).events).__name__ == "_EventRows"
+    cases = [(col, value) for col, values in _ODD_CELLS.items() for value in values]
+    rng.shuffle(cases)
+    # cells that break a rule only together, and a route named by its ends (a warning on its first row)
+    routes = json.loads(files["routes"].read_text(encoding="utf-8"))
+    route = next(r for r in routes if len(r["alignments"][0]["segments"]) > 1)
+    u, v = route["alignments"][0]["segments"][0].split("__")
+    route["aliases"].append(f"Town {u.upper().replace('C', ' C')}-Town {v.upper().replace('C', ' C')} road")
+    files["routes"].write_text(json.dumps(routes), encoding="utf-8")
+    G = kr.graph_from_geodata(files["places"], files["segments"], files["routes"])
+    patches = [{"type": "passage", "status": "", "allowed": "civilian", "traffic": "", "end": "2030-01-01"},
+               {"type": "passage", "status": "", "allowed": "civilian", "traffic": "", "end": ""},
+               {"target": route["aliases"][-1]}, {"start": "2021-05-05", "end": "2021-05-04"},
+               {"status": "restricted", "allowed": "medical", "traffic": "civilian"}]
+    outcomes = set()
+    for k, (col, value) in enumerate(cases[:24] + [("", p) for p in patches]):
+        changed = [dict(r) for r in rows]
+        for _ in range(1 + k % 2):
+            row = changed[rng.randrange(len(changed))]
+            row.update(value if isinstance(value, dict) else {col: value})
+        path.write_text(_io.csv_text(EVENT_COLUMNS, changed), encoding="utf-8")
+        by_columns = _read_outcome(path, files["sources"], G, True, monkeypatch)
+        by_rows = _read_outcome(path, files["sources"], G, False, monkeypatch)
+        assert by_columns == by_rows, (col, value)
+        if by_columns[0] == "events":
+            assert [e.row for e in by_columns[1]] == list(range(2, len(changed) + 2))
+            assert [dict(e.raw) for e in by_columns[1]] == changed
+        outcomes.add(by_columns[0] + ("+warning" if by_columns[2] else ""))
+    assert {"error", "events", "events+warning"} <= outcomes
+
+
+def test_a_quote_from_a_bundled_article_is_checked_in_a_ledger_read_by_columns(monkeypatch: pytest.MonkeyPatch,
+                                                                                tmp_path: Path) -> None:
+    """A source with a seed article: its quotes are found in it, read by columns as row by row."""
+    files = synth.generate(tmp_path / "synth", segments=40, claims=300, seed=2)
+    G = kr.graph_from_geodata(files["places"], files["segments"], files["routes"])
+    (files["sources"].parent / "seeds").mkdir()
+    (files["sources"].parent / "seeds" / "a.txt").write_text("The road was  closed\nto all traffic.", encoding="utf-8")
+    with files["sources"].open(encoding="utf-8", newline="") as fh:
+        srcs = list(csv.DictReader(fh))
+    srcs[0]["seed"] = "a.txt"
+    files["sources"].write_text(_io.csv_text(list(srcs[0]), srcs), encoding="utf-8")
+    rows = _file_rows(files["events"])
+    path = tmp_path / "events.csv"
+    for quote, ok in (("", True), ("road was closed to all", True), ("the road was open", False)):
+        changed = [dict(r) for r in rows]
+        for r in changed[::7]:
+            r["source"], r["quote"] = srcs[0]["id"], quote
+        path.write_text(_io.csv_text(EVENT_COLUMNS, changed), encoding="utf-8")
+        by_columns = _read_outcome(path, files["sources"], G, True, monkeypatch)
+        assert by_columns == _read_outcome(path, files["sources"], G, False, monkeypatch)
+        assert by_columns[0] == ("events" if ok else "error"), quote
+
+
+def test_events_made_as_read_behave_as_a_tuple(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A large file's ledger makes its events when read: indexing, slices, iteration, equality, pickling as a tuple's."""
+    files = synth.generate(tmp_path / "synth", segments=60, claims=20000, seed=4)
+    G = kr.graph_from_geodata(files["places"], files["segments"], files["routes"])
+    ledger = kr.read_ledger(files["events"], files["sources"], G=G)
+    events = ledger.events
+    assert type(events).__name__ == "_EventRows"  # (the file is over a megabyte: read by pyarrow)
+    monkeypatch.setattr(_io, "ARROW_MIN_CHARS", 1 << 62)
+    plain = kr.read_ledger(files["events"], files["sources"], G=G).events
+    assert type(plain) is tuple and len(events) == len(plain) == 20000
+    assert events[12345] == plain[12345] and events[-1] == plain[-1] and events[-20000] == plain[0]
+    assert events[12345] is events[12345]  # made once, then kept
+    assert events[10:20] == plain[10:20] and events[::-997] == plain[::-997] and type(events[1:3]) is tuple
+    with pytest.raises(IndexError):
+        events[20000]
+    assert events == plain and plain == events and events != plain[:-1] and hash(events) == hash(plain)
+    assert events + () == plain and () + events == plain and list(events) == list(plain)
+    assert pickle.loads(pickle.dumps(events)) == plain and pickle.loads(pickle.dumps(ledger)) == ledger
+    assert events.index(plain[777]) == 777 and plain[5] in events
+    assert ledger.claimants == sorted({e.claimant for e in plain})
+    _check_raw(list(events), files["events"])
