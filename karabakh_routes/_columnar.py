@@ -35,6 +35,7 @@ import contextlib
 import datetime as dt
 import functools
 import io
+import itertools
 import math
 import mmap
 import operator
@@ -388,8 +389,9 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
         slot = slot[at]
         tuples = [tuples[i] for i in distinct]
         del seen_at, at, distinct
-    flat = np.array([code_of.get(t, -1) for targets in tuples for t in targets], np.int64)
-    d_len = np.array([len(targets) for targets in tuples], np.int64)
+    d_len = np.fromiter(map(len, tuples), np.int64, len(tuples))
+    flat = np.fromiter(map(code_of.get, itertools.chain.from_iterable(tuples), itertools.repeat(-1)), np.int64,
+                       int(d_len.sum()))
     d_start = np.cumsum(d_len) - d_len
     del tuples
     cnt = d_len[slot]
@@ -401,11 +403,13 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
     # one row per (target, table row of its code); days as int32 (ordinals fit), half the memory traffic
     cnt = code_lo[tcode + 1] - code_lo[tcode]
     total = int(cnt.sum())
-    rows = np.repeat(code_lo[tcode] - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
+    # row and target numbers as int32 when they fit (half the memory traffic of these long arrays)
+    small = np.int32 if max(total, len(t_code), len(tcode)) < 1 << 31 else np.int64
+    rows = np.repeat((code_lo[tcode] - (np.cumsum(cnt) - cnt)).astype(small), cnt) + np.arange(total, dtype=small)
     w0 = np.maximum(np.repeat(ea.start_lo[t_ev].astype(np.int32), cnt), t_a0.astype(np.int32)[rows])
     w1 = np.minimum(np.repeat(ea.end_full[t_ev].astype(np.int32), cnt), t_a1.astype(np.int32)[rows])
     ok = np.flatnonzero(w0 <= w1)
-    tix = np.repeat(np.arange(len(tcode)), cnt)[ok]  # the target of each row
+    tix = np.repeat(np.arange(len(tcode), dtype=small), cnt)[ok]  # the target of each row
     seg, w0, w1 = t_seg[rows[ok]], w0[ok], w1[ok]
     del tcode, cnt, rows, ok
     if not len(tix):

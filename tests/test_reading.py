@@ -480,3 +480,38 @@ def test_events_made_as_read_behave_as_a_tuple(monkeypatch: pytest.MonkeyPatch, 
     assert events.index(plain[777]) == 777 and plain[5] in events
     assert ledger.claimants == sorted({e.claimant for e in plain})
     _check_raw(list(events), files["events"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sources_read_by_columns_are_the_ones_read_row_by_row(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                              seed: int) -> None:
+    """A sources file with odd cells (ids, addresses, dates, seeds) gives the same sources or problems both ways."""
+    from karabakh_routes import events as kr_events
+
+    files = synth.generate(tmp_path / "synth", segments=20, claims=50, seed=seed)
+    with files["sources"].open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    header = list(rows[0])
+    odd = {"id": ["", " ", " S1 ", "S2", "S0"], "url": ["ftp://x", " https://a.org/b ", "https://a b", "", "HTTPS://A.ORG"],
+           "published": ["", " ", "2021-13-01", "2020~", "soon"], "seed": ["a.txt", "../x.txt", " "],
+           "publisher": [" Agency ", ""], "title": ["{{ x }}", "<b>"]}
+    rng = random.Random(seed)
+    cases = [(col, v) for col, values in odd.items() for v in values]
+    outcomes = set()
+    for col, value in cases:
+        changed = [dict(r) for r in rows]
+        changed[rng.randrange(len(changed))][col] = value
+        files["sources"].write_text(_io.csv_text(header, changed), encoding="utf-8")
+        got: list[tuple[str, Any]] = []
+        for by_columns in (True, False):
+            monkeypatch.setattr(kr_events, "_SOURCES_BY_COLUMNS", by_columns)
+            try:
+                got.append(("sources", kr.read_sources(files["sources"])))
+            except kr.DataError as exc:
+                got.append(("error", [(p.where, p.field, p.value, p.expected) for p in exc.problems]))
+        assert got[0] == got[1], (col, value)
+        if got[0][0] == "sources":
+            assert [dataclasses.astuple(s) for s in got[0][1].values()] == [
+                dataclasses.astuple(s) for s in got[1][1].values()]
+        outcomes.add(got[0][0])
+    assert outcomes == {"sources", "error"}
