@@ -333,19 +333,24 @@ def _arrow_batches(header: list[str], records: _CsvRecords, encode: Sequence[str
     except ImportError:  # pragma: no cover - a dependency
         return None
     raw_header = next(csv.reader(_lines(text)))
+    # the columns to encode are read as dictionaries (codes by chunk), then their chunks given one dictionary
+    coded = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pcsv.read_csv(
             pa.py_buffer(text.encode("utf-8")),
             read_options=pcsv.ReadOptions(block_size=1 << 24),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(column_types={h: pa.string() for h in raw_header},
-                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+            convert_options=pcsv.ConvertOptions(
+                column_types={h: coded if h.strip() in encode else pa.string() for h in raw_header},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        table = table.unify_dictionaries()
     except (pa.ArrowInvalid, ValueError):
         return None
     if table.column_names != raw_header or len(raw_header) != len(header):
         return None
     for col in table.columns:
-        if len(col) and pc.max(pc.utf8_length(col)).as_py() > MAX_CELL_CHARS:
+        values = col.chunks[0].dictionary if pa.types.is_dictionary(col.type) and col.num_chunks else col
+        if len(values) and pc.max(pc.utf8_length(values)).as_py() > MAX_CELL_CHARS:
             return None
     first = table.column(0).to_pylist()
     if not all(map(str.strip, first)):
@@ -357,10 +362,10 @@ class ArrowBatches:
     """The rows of a pyarrow table in batches of columns, as :func:`read_csv_columns` yields them.
 
     ``codes`` holds, for each column named in ``encode`` that the table has, one code per row
-    (int32): pyarrow's dictionary encoding, which numbers the distinct cells in the order they
-    first appear. Once the rows are all yielded the table is let go and pyarrow's memory pool
-    gives back what it held (its allocator keeps freed memory otherwise: some 350 MB after a
-    million rows).
+    (int32): pyarrow's dictionary encoding (the CSV reader's, its chunks given one
+    dictionary), which numbers the distinct cells in the order they first appear. Once the rows
+    are all yielded the table is let go and pyarrow's memory pool gives back what it held (its
+    allocator keeps freed memory otherwise: some 350 MB after a million rows).
     """
 
     def __init__(self, table: Any, first: list[str], header: Sequence[str], encode: Sequence[str] = ()) -> None:
@@ -369,12 +374,19 @@ class ArrowBatches:
         A column is found by its checked name, not the table's: a header cell written ``" start"``
         names the column ``start``.
         """
-        encoded = {name: table.column(header.index(name)).combine_chunks().dictionary_encode()
-                   for name in encode if name in header}
-        self.codes: dict[str, np.ndarray] = {
-            name: enc.indices.to_numpy(zero_copy_only=False) for name, enc in encoded.items()}
+        import numpy as np
+        import pyarrow as pa
+
+        self.codes: dict[str, np.ndarray] = {}
         #: each encoded column's distinct cells, by code (pyarrow arrays)
-        self.dictionaries: dict[str, Any] = {name: enc.dictionary for name, enc in encoded.items()}
+        self.dictionaries: dict[str, Any] = {}
+        for name in encode:
+            if name not in header:
+                continue
+            col = table.column(header.index(name))  # (read as a dictionary, its chunks given one: see _arrow_batches)
+            chunks = [c.indices.to_numpy(zero_copy_only=False) for c in col.chunks]
+            self.codes[name] = np.concatenate(chunks).astype(np.int32, copy=False) if chunks else np.zeros(0, np.int32)
+            self.dictionaries[name] = col.chunks[0].dictionary if col.num_chunks else pa.array([], pa.string())
         self.header = list(header)
         self.first: list[str] | None = first
         #: the table, until the rows are asked for in batches or :meth:`release` is called
