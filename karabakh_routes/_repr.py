@@ -165,15 +165,23 @@ def period_html(p: Period) -> str:
 
 # -- RoadModel and Timeline -----------------------------------------------------------------
 def _ledger_facts(G: Any, ledger: Any) -> dict[str, Any]:
-    events = list(ledger.events)
-    kinds: dict[str, int] = {}
-    for e in events:
-        kinds[e.type] = kinds.get(e.type, 0) + 1
-    evidence = [e for e in events if e.type != "baseline"]
-    first: dt.date | None = min((e.start.lower for e in evidence), default=None)
-    last: dt.date | None = max((max(e.start.lower, e.end.upper if e.end is not None else e.start.lower)
-                                for e in evidence), default=None)
-    claimants = sorted({e.claimant for e in evidence})
+    events = ledger.events
+    facts = getattr(events, "facts", None)  # (a large file's events, made as read: counted without making them)
+    if facts is not None:
+        found = facts()
+        kinds: dict[str, int] = found["types"]
+        first: dt.date | None = found["first"]
+        last: dt.date | None = found["last"]
+        claimants = sorted(found["evidence_claimants"])
+    else:
+        kinds = {}
+        for e in events:
+            kinds[e.type] = kinds.get(e.type, 0) + 1
+        evidence = [e for e in events if e.type != "baseline"]
+        first = min((e.start.lower for e in evidence), default=None)
+        last = max((max(e.start.lower, e.end.upper if e.end is not None else e.start.lower)
+                    for e in evidence), default=None)
+        claimants = sorted({e.claimant for e in evidence})
     return {
         "places": G.number_of_nodes(), "segments": G.number_of_edges(), "routes": len(routes_of(G)),
         "claims": len(events) - kinds.get("passage", 0) - kinds.get("baseline", 0),

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -999,7 +1000,23 @@ class _EventRows(Sequence[Event]):
         if isinstance(i, slice):
             return tuple(self.take(range(*i.indices(len(self)))))
         ev = self._built[i]
-        return ev if ev is not None else self.take([i if i >= 0 else i + len(self)])[0]
+        if ev is None:
+            i = i if i >= 0 else i + len(self)
+            ev = self._built[i] = self._make_one(i)
+        return ev
+
+    def _make_one(self, i: int) -> Event:
+        """The event at position ``i`` (as :meth:`_make` makes it, for one row: scalar lookups)."""
+        e = self._entries
+        start, end, as_of, target, direction, source = (
+            e[c][0][int(e[c][1][i])] for c in ("start", "end", "as_of", "target", "direction", "source"))
+        g = e["group"][0][int(e["group"][1][i])]
+        quote = self._quote[i].as_py() if self._quote is not None else ""
+        note = self._note[i].as_py() if self._note is not None else ""
+        raw = _RawRow((self._ids[i], start[0], end[0] if end else "", target[0], g[0], g[1], g[2], g[3], direction[0],
+                       g[4], source[0], quote, note, as_of[0] if as_of else ""))
+        return _new_event(self._eids[i], start[1], end[1] if end else None, target[1], g[5], g[6], g[7], g[8],
+                          direction[1], g[9], source[1], quote, note, i + 2, raw, as_of[1] if as_of else None)
 
     def __iter__(self) -> Iterator[Event]:
         n = len(self)
@@ -1042,6 +1059,34 @@ class _EventRows(Sequence[Event]):
         if name is None:
             return None
         return name, [e[1] if e is not None else None for e in self._entries[column][0]]
+
+    def facts(self) -> dict[str, Any]:
+        """What a summary of the ledger counts, without making the events (as from them, see ``_repr._ledger_facts``).
+
+        ``types``: events per type; ``claimants``: every claimant; ``evidence_claimants``: those of
+        events other than baselines; ``first``/``last``: the earliest start and the latest start or
+        end of those events (None when there are none).
+        """
+        import numpy as np
+
+        groups, g_code = self._entries["group"]
+        per_group = np.bincount(g_code, minlength=len(groups))
+        types: dict[str, int] = {}
+        for g, n in zip(groups, per_group.tolist()):
+            if n:
+                types[g[5]] = types.get(g[5], 0) + n
+        evidence = np.array([g[5] != "baseline" for g in groups], bool)[g_code]
+        starts, s_code = self._entries["start"]
+        ends, e_code = self._entries["end"]
+        lo = np.array([e[1].lower.toordinal() for e in starts], np.int64)[s_code[evidence]]
+        up = np.array([e[1].upper.toordinal() if e else 0 for e in ends], np.int64)[e_code[evidence]]
+        first = last = None
+        if len(lo):
+            first, last = date.fromordinal(int(lo.min())), date.fromordinal(int(np.maximum(lo, up).max()))
+        used = per_group > 0
+        return {"types": types, "claimants": {g[9] for g, u in zip(groups, used.tolist()) if u},
+                "evidence_claimants": {g[9] for g, u in zip(groups, used.tolist()) if u and g[5] != "baseline"},
+                "first": first, "last": last}
 
     def targets_by_code(self) -> list[tuple[str, ...]]:
         """The targets of each distinct target cell, by its code (the ledger's ``_codes["target"]``)."""
@@ -1125,7 +1170,8 @@ class Ledger:
     @property
     def claimants(self) -> list[str]:
         """Every claimant, sorted."""
-        return sorted({e.claimant for e in self.events})
+        facts = getattr(self.events, "facts", None)  # (events made as read: without making them)
+        return sorted(facts()["claimants"]) if facts is not None else sorted({e.claimant for e in self.events})
 
     def events_frame(self) -> pd.DataFrame:
         """Return the events as a DataFrame of text columns (one row per claim).

@@ -461,16 +461,37 @@ def test_a_quote_from_a_bundled_article_is_checked_in_a_ledger_read_by_columns(m
 
 def test_events_made_as_read_behave_as_a_tuple(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A large file's ledger makes its events when read: indexing, slices, iteration, equality, pickling as a tuple's."""
+    from karabakh_routes.vocab import BASELINE_CLAIMANT
+
     files = synth.generate(tmp_path / "synth", segments=60, claims=20000, seed=4)
     G = kr.graph_from_geodata(files["places"], files["segments"], files["routes"])
+    rows = _file_rows(files["events"])
+    for row in rows[::50]:  # some baselines
+        row.update(type="baseline", claimant=BASELINE_CLAIMANT, status="open", allowed="", direction="",
+                   start="2010-01-01", end="")  # (before every claim: a summary leaves baselines out)
+    files["events"].write_text(_io.csv_text(EVENT_COLUMNS, rows), encoding="utf-8")
     ledger = kr.read_ledger(files["events"], files["sources"], G=G)
     events = ledger.events
     assert type(events).__name__ == "_EventRows"  # (the file is over a megabyte: read by pyarrow)
+    # a summary and the claimants are counted without making the events
+    from karabakh_routes._repr import _ledger_facts
+
+    facts, claimants = _ledger_facts(G, ledger), ledger.claimants
+    assert sum(e is not None for e in events._built) == 0  # type: ignore[attr-defined]
     monkeypatch.setattr(_io, "ARROW_MIN_CHARS", 1 << 62)
-    plain = kr.read_ledger(files["events"], files["sources"], G=G).events
+    plain_ledger = kr.read_ledger(files["events"], files["sources"], G=G)
+    plain = plain_ledger.events
+    assert facts == _ledger_facts(G, plain_ledger) and claimants == plain_ledger.claimants
+    assert facts["baselines"] and facts["passages"] and facts["first"] < facts["last"]
     assert type(plain) is tuple and len(events) == len(plain) == 20000
     assert events[12345] == plain[12345] and events[-1] == plain[-1] and events[-20000] == plain[0]
     assert events[12345] is events[12345]  # made once, then kept
+    noted = [i for i, e in enumerate(plain) if e.note][:5]
+    for i in [0, 1, 12345, 19999, 777, *noted]:  # made one at a time: the same fields, row and raw cells
+        ev = ledger.events[i]
+        assert (ev, ev.row, dict(ev.raw), ev.note, ev.quote) == (plain[i], plain[i].row, dict(plain[i].raw),
+                                                                 plain[i].note, plain[i].quote)
+    assert noted
     assert events[10:20] == plain[10:20] and events[::-997] == plain[::-997] and type(events[1:3]) is tuple
     with pytest.raises(IndexError):
         events[20000]
