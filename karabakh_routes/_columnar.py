@@ -368,7 +368,17 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
     # rows by code, then segment order, then alignment start: a target's rows then come out sorted
     # by segment and first day, the order its windows are listed and merged in
     tab = _order(t_code, t_order, t_a0)
+    tab = tab[t_a0[tab] <= t_a1[tab]]  # (an alignment that ends before it starts covers no day)
     t_code, t_seg, t_a0, t_a1 = t_code[tab], t_seg[tab], t_a0[tab], t_a1[tab]
+    # the spans of one (code, segment) that touch or overlap, merged here once: clipped to a claim's
+    # days, the merged span is the union of the clipped ones, and spans that do not touch stay apart
+    if len(t_code):
+        new = np.concatenate(([True], (t_code[1:] != t_code[:-1]) | (t_seg[1:] != t_seg[:-1])))
+        gid = np.cumsum(new) - 1
+        run = np.maximum.accumulate(gid * (2 * _BIG) + t_a1)  # running latest end, reset per group
+        prev = np.concatenate(([-1], run[:-1] - gid[1:] * (2 * _BIG)))
+        keep = np.flatnonzero(new | (t_a0 > np.minimum(prev + 1, MAXO)))
+        t_code, t_seg, t_a0, t_a1 = t_code[keep], t_seg[keep], t_a0[keep], np.maximum.reduceat(t_a1, keep)
     n_codes = nr + (int(segs.max()) + 1 if len(segs) else 0)
     code_lo = np.searchsorted(t_code, np.arange(n_codes + 1))
     # the events' targets, flattened in event then target order (the reference's item order):
@@ -409,19 +419,10 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
     w0 = np.maximum(np.repeat(ea.start_lo[t_ev].astype(np.int32), cnt), t_a0.astype(np.int32)[rows])
     w1 = np.minimum(np.repeat(ea.end_full[t_ev].astype(np.int32), cnt), t_a1.astype(np.int32)[rows])
     ok = np.flatnonzero(w0 <= w1)
-    tix = np.repeat(np.arange(len(tcode), dtype=small), cnt)[ok]  # the target of each row
-    seg, w0, w1 = t_seg[rows[ok]], w0[ok], w1[ok]
-    del tcode, cnt, rows, ok
-    if not len(tix):
+    if not len(ok):
         return Windows(_empty(), _empty(), _empty(), _empty())
-    # merge the spans of one (target, segment) that touch: they are sorted by first day
-    group = np.concatenate(([True], (tix[1:] != tix[:-1]) | (seg[1:] != seg[:-1])))
-    gid = np.cumsum(group) - 1
-    run = np.maximum.accumulate(gid * (2 * _BIG) + w1)  # running latest end, reset per group
-    prev = np.concatenate(([-1], run[:-1] - gid[1:] * (2 * _BIG)))
-    first = np.flatnonzero(group | (w0 > np.minimum(prev + 1, MAXO)))
-    return Windows(t_ev[tix[first]], seg[first], w0[first].astype(np.int64),
-                   np.maximum.reduceat(w1, first).astype(np.int64))
+    # a target's spans on a segment were merged in the table: each row left is one window
+    return Windows(np.repeat(t_ev, cnt)[ok], t_seg[rows[ok]], w0[ok].astype(np.int64), w1[ok].astype(np.int64))
 
 
 def _horizon_end(ea: EventArrays, horizon: int) -> I64:

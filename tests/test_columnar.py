@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import importlib
+import operator
 import os
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import PLACES, write_fixture
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_properties import event_rows
 from test_reading import _same_arrays as same_arrays
@@ -479,3 +480,59 @@ def test_as_of_turns_in_blocks_equal_the_clipped_windows(tmp_path: Path, monkeyp
         day, seg = _columnar.as_of_turns(base, ea, horizon, cls)
         assert day.tolist() == (a[turns] + 1).tolist() and seg.tolist() == w.seg[turns].tolist()
         assert len(day) > 0 and np.all(day > 0)
+
+
+@settings(max_examples=4 * _EXAMPLES, deadline=None)  # (cheap: a few milliseconds an example)
+@given(spans=st.lists(st.tuples(st.integers(0, 12), st.integers(-3, 8), st.sampled_from(["ab", "a", "b", "ba"])),
+                      min_size=1, max_size=6),
+       claims=st.lists(st.tuples(st.integers(-3, 15), st.one_of(st.none(), st.integers(0, 12)),
+                                 st.sampled_from(["r", "a", "r|a", "r|r", "b|r"])), min_size=1, max_size=8))
+@example(spans=[(0, 2, "a"), (3, 2, "a")], claims=[(0, None, "r")])  # touching: one window
+@example(spans=[(0, 2, "a"), (4, 2, "a")], claims=[(0, None, "r")])  # a gap of a day: two
+@example(spans=[(0, 2, "a"), (3, -2, "a"), (4, 2, "a")], claims=[(0, None, "r")])  # no day between: still two
+def test_windows_of_routes_with_touching_overlapping_and_gapped_alignments(
+        spans: list[tuple[int, int, str]], claims: list[tuple[int, int | None, str]]) -> None:
+    """A route's alignments on one segment merged once in the table give the windows the reference merges per claim.
+
+    Alignments that touch, overlap, leave a gap, or end before they start (none read from a
+    file do: built here), each claim's days clipped to them: the same windows.
+    """
+    import networkx as nx
+
+    from karabakh_routes.dates import parse_edtf
+    from karabakh_routes.events import _new_event
+    from karabakh_routes.network import Alignment, Route
+    from karabakh_routes.timeline import _windows
+
+    day0 = dt.date(2021, 1, 1)
+
+    def span(d: int) -> kr.DateSpan:
+        return parse_edtf((day0 + dt.timedelta(days=d)).isoformat())
+
+    segs = {"a": "a__b", "b": "b__c"}
+    route = Route("r", "R", (), "", tuple(Alignment(span(s), span(s + length) if length >= 0 else span(s - 1 + length),
+                                                    tuple(segs[c] for c in which)) for s, length, which in spans))
+    # (an alignment with length < 0 ends before it starts)
+    G = nx.MultiGraph()
+    G.add_edge("a", "b", key="a__b")
+    G.add_edge("b", "c", key="b__c")
+    events = [_new_event(f"E{i}", span(s), span(s + e) if e is not None else None,
+                         tuple("r" if t == "r" else segs[t] for t in target.split("|")), "report", "open", (), (), "",
+                         "X", "S", "", "", i + 2, {}, None) for i, (s, e, target) in enumerate(claims)]
+    ea = _columnar.event_arrays(events, None, lambda s: None)
+    seg_index = {"a__b": 0, "b__c": 1}
+    got = _columnar.base_windows(ea, {"r": route}, seg_index)
+    found = [(int(e), ["a__b", "b__c"][int(s)], dt.date.fromordinal(int(a)), dt.date.fromordinal(int(b)))
+             for e, s, a, b in zip(got.ev, got.seg, got.ws, got.we)]
+    import karabakh_routes.timeline as kr_timeline
+
+    real_routes_of = kr_timeline.routes_of
+    kr_timeline.routes_of = lambda _G: {"r": route}  # type: ignore[assignment]
+    try:
+        expected = [(i, s, a, b) for i, ev in enumerate(events) for s, a, b in _windows(G, ev)]
+    finally:
+        kr_timeline.routes_of = real_routes_of
+    # (the order of one claim's segments is its route's, not the reference's: each segment's windows are
+    # compiled apart; a segment's windows come in the same order)
+    by_segment = operator.itemgetter(0, 1)
+    assert sorted(found, key=by_segment) == sorted(expected, key=by_segment)
