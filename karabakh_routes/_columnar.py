@@ -505,10 +505,19 @@ def change_days(w: Windows, ea: EventArrays, horizon: int | None, keep: npt.NDAr
             np.bitwise_or.at(into, days, bits)
             lo, hi = min(lo, int(days.min())), max(hi, int(days.max()))
 
+    wanted = ea.kind == KIND_CLAIM  # (the windows of claim_windows, their segments left out)
+    if keep is not None:
+        wanted &= keep
+    last = _horizon_end(ea, horizon) if horizon is not None else None
     for i in range(0, len(w.ev), _CHUNK):
-        part = claim_windows(Windows(w.ev[i:i + _CHUNK], w.seg[i:i + _CHUNK], w.ws[i:i + _CHUNK],
-                                     w.we[i:i + _CHUNK]), ea, horizon, keep=keep)
-        ev, ws, we = part.ev, part.ws, part.we
+        ev = w.ev[i:i + _CHUNK]
+        rows = np.flatnonzero(wanted[ev])
+        ev, ws, we = ev[rows], w.ws[i:i + _CHUNK][rows], w.we[i:i + _CHUNK][rows]
+        if last is not None:
+            we = np.minimum(we, last[ev])
+            ok = np.flatnonzero(ws <= we)
+            if len(ok) < len(we):
+                ev, ws, we = ev[ok], ws[ok], we[ok]
         masks, a, u = ea.classes[ev], ea.as_of[ev], ea.unc[ev]
         put(marks, ws, masks)
         put(marks, we + 1, masks)

@@ -899,7 +899,8 @@ def _read_events(
             return None
         entries["group"] = (found_groups, g_code)
         values, code = cells("target")
-        found = [target_cells.get(t) or targets_of(t) for t in values]  # (a list of Any, above)
+        found = _plain_targets(values, table.dictionaries["target"], segment_ids) if G is not None else [None] * len(values)
+        found = [e or target_cells.get(t) or targets_of(t) for e, t in zip(found, values)]  # (a list of Any, above)
         if pending_notes or any(e[2] for e in found):
             return None  # a warning is due, or a problem
         entries["target"] = (found, code)
@@ -946,6 +947,37 @@ def _read_events(
     if codes is not None and any(len(c) != len(out) for c in codes.values()):
         codes = None  # (cannot happen: every row read without error is an event)
     return out, codes
+
+
+#: A target cell of plain ids: printable ASCII but spaces and ``|``, joined by ``|`` (RE2, as pyarrow reads it).
+_PLAIN_TARGETS = r"^[\x21-\x7b\x7d\x7e]+(\|[\x21-\x7b\x7d\x7e]+)*$"
+
+
+def _plain_targets(values: list[str], cells: Any, segment_ids: set[str]) -> list[tuple[str, tuple[str, ...], tuple[()]] | None]:
+    """For each distinct target cell (``values``, the same as the pyarrow array ``cells``) that names segment ids only.
+
+    Its entry as :func:`_read_events`'s ``targets_of`` gives it, ``(cell, targets, ())``; None
+    for any other cell (a route name, a space, an empty part: for ``targets_of``). A cell of
+    printable ASCII without spaces splits on ``|`` into its targets as ``_split`` splits it,
+    and each is looked up at once (pyarrow).
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out: list[tuple[str, tuple[str, ...], tuple[()]] | None] = [None] * len(values)
+    plain = np.flatnonzero(pc.match_substring_regex(cells, _PLAIN_TARGETS).to_numpy(zero_copy_only=False))
+    if not len(plain) or not segment_ids:
+        return out
+    parts = pc.split_pattern(cells.take(pa.array(plain)), "|")
+    flat = parts.flatten()
+    bounds = parts.offsets.to_numpy(zero_copy_only=False)
+    known = pc.is_in(flat, value_set=pa.array(list(segment_ids), pa.string())).to_numpy(zero_copy_only=False)
+    every = np.logical_and.reduceat(known, bounds[:-1]) if len(known) else np.zeros(0, bool)
+    names = flat.to_pylist()
+    for k, i in zip(np.flatnonzero(every).tolist(), plain[every].tolist()):
+        out[i] = (values[i], tuple(names[bounds[k]:bounds[k + 1]]), ())
+    return out
 
 
 def _combine(columns: Sequence[Any]) -> tuple[Any, Any]:

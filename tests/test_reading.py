@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import EVENT_HEADER, EVENTS, write_fixture
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString
 
 import karabakh_routes as kr
@@ -387,7 +389,8 @@ _ODD_CELLS = {
     "direction": ["nowhere", " ", "P0", "r0c0"],
     "claimant": ["", "baseline", "Step\u0430nakert office", " ICRC "],
     "source": ["", "S-none", " S0 ", "S0"],
-    "target": ["", "moon_road", "route0|nowhere", "|", " route1 "],
+    "target": ["", "moon_road", "route0|nowhere", "|", " route1 ", "r0c0__r0c1|r0c0__r0c1", "r0c0__r0c1\u00a0",
+               "r0c0__r0c1|\x1fr0c1__r0c2", "r0c0__r0c1||r0c1__r0c2", "r0c0__r0c1|route0", "r0c0__r0c1|R0C0__R0C1"],
 }
 
 
@@ -420,7 +423,7 @@ def test_a_ledger_read_by_columns_is_the_one_read_row_by_row(monkeypatch: pytest
                {"target": route["aliases"][-1]}, {"start": "2021-05-05", "end": "2021-05-04"},
                {"status": "restricted", "allowed": "medical", "traffic": "civilian"}]
     outcomes = set()
-    for k, (col, value) in enumerate(cases[:24] + [("", p) for p in patches]):
+    for k, (col, value) in enumerate(cases[:30] + [("", p) for p in patches]):
         changed = [dict(r) for r in rows]
         for _ in range(1 + k % 2):
             row = changed[rng.randrange(len(changed))]
@@ -536,3 +539,22 @@ def test_sources_read_by_columns_are_the_ones_read_row_by_row(monkeypatch: pytes
                 dataclasses.astuple(s) for s in got[1][1].values()]
         outcomes.add(got[0][0])
     assert outcomes == {"sources", "error"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(st.lists(st.sampled_from(["a", "b__c", "B__C", "x", " a", "a ", "", "a\u00a0", "\x1fa", "é",
+                                                "a,b", "r|", "\t"]), min_size=0, max_size=4).map("|".join),
+                      min_size=1, max_size=12, unique=True))
+def test_plain_target_cells_split_as_the_row_by_row_reading_splits_them(cells: list[str]) -> None:
+    """A target cell found to name segment ids only is split into the targets ``_split`` gives, all segment ids."""
+    import pyarrow as pa
+
+    from karabakh_routes.events import _plain_targets, _split
+
+    segment_ids = {"a", "b__c", "x", "a,b", " a", "\x1fa", "a\u00a0"}  # (ids a cell strips to others)
+    for cell, entry in zip(cells, _plain_targets(cells, pa.array(cells, pa.string()), segment_ids)):
+        parts = _split(cell)
+        if entry is not None:
+            assert entry == (cell, parts, ()) and parts and set(parts) <= segment_ids
+        elif cell.isascii() and cell.isprintable() and " " not in cell and "||" not in cell and cell.strip("|") == cell:
+            assert not parts or not set(parts) <= segment_ids  # (a plain cell naming segments is never left out)
