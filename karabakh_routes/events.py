@@ -931,7 +931,8 @@ def _read_events(
         table.release()
         return rows
 
-    read = whole_file(batches) if isinstance(batches, ArrowBatches) else None
+    with gc_paused():  # (its checks make a tuple per distinct cell: hundreds of thousands)
+        read = whole_file(batches) if isinstance(batches, ArrowBatches) else None
     if read is None:
         with gc_paused():  # a million claims are a million objects: no collector passes over them meanwhile
             for numbers, cols in batches:

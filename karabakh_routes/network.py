@@ -826,13 +826,14 @@ def place_index(G: nx.MultiGraph) -> PlaceIndex:
     cached = _PLACE_INDEXES.get(G)
     if cached is not None and len(cached.places) == G.number_of_nodes():
         return cached
-    places = {
-        n: Place(id=n, name=d.get("name", n), aliases=tuple(d.get("aliases", ())), kind=d.get("kind", ""),
-                 lon=d["x"], lat=d["y"], coord_source=d.get("coord_source", ""),
-                 coord_precision=d.get("coord_precision", "sourced"), note=d.get("note", ""))
-        for n, d in G.nodes(data=True)
-    }
-    idx = PlaceIndex(places)
+    with gc_paused():  # (a place and its keys per node: no collector passes over a large network's meanwhile)
+        places = {
+            n: Place(id=n, name=d.get("name", n), aliases=tuple(d.get("aliases", ())), kind=d.get("kind", ""),
+                     lon=d["x"], lat=d["y"], coord_source=d.get("coord_source", ""),
+                     coord_precision=d.get("coord_precision", "sourced"), note=d.get("note", ""))
+            for n, d in G.nodes(data=True)
+        }
+        idx = PlaceIndex(places)
     _PLACE_INDEXES[G] = idx
     return idx
 
