@@ -13,6 +13,7 @@ import networkx as nx
 import numpy as np
 
 from . import _columnar as _col
+from ._io import gc_paused
 from ._range import outside_note, outside_side, outside_span_note, range_cuts
 from .dates import DateLike, to_date
 from .events import check_traffic
@@ -393,8 +394,10 @@ def _net(G: nx.MultiGraph, segments: Sequence[str]) -> _Net:
         return cached
     nodes = list(G.nodes)
     index = {n: i for i, n in enumerate(nodes)}
-    # (a comprehension: list() would first ask the view its length, another walk over every edge)
-    edges = [e for e in G.edges(keys=True, data=True)]  # noqa: C416
+    # (a comprehension: list() would first ask the view its length, another walk over every edge;
+    # a tuple per edge made with the collector paused, as reading does)
+    with gc_paused():
+        edges = [e for e in G.edges(keys=True, data=True)]  # noqa: C416
     u = np.array([index[e[0]] for e in edges], np.int64)
     w = np.array([index[e[1]] for e in edges], np.int64)
     length = np.array([e[3]["length_km"] for e in edges], float)
