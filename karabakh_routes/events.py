@@ -1057,27 +1057,27 @@ class _EventRows(Sequence[Event]):
             yield from self.take(range(lo, min(lo + _EVENT_CHUNK, n)))
 
     def take(self, rows: Sequence[int]) -> list[Event]:
-        """The events at these positions (made where not yet made), in that order."""
+        """The events at these positions (made where not yet made, then kept), in that order."""
+        return self._at(rows, keep=True)
+
+    def peek(self, rows: Sequence[int]) -> list[Event]:
+        """The events at these positions, made where not yet made and not kept (to read a cell of a few of many)."""
+        return self._at(rows, keep=False)
+
+    def _at(self, rows: Sequence[int], *, keep: bool) -> list[Event]:
         built = self._built
         out = [built[r] for r in rows]
         if None in out:
             missing = [r for r, e in zip(rows, out) if e is None]
             with gc_paused():
                 made = self._make(missing)
-            for r, ev in zip(missing, made):
-                built[r] = ev
-            out = [built[r] for r in rows]
-        return out  # type: ignore[return-value]
-
-    def peek(self, rows: Sequence[int]) -> list[Event]:
-        """The events at these positions, made where not yet made and not kept (to read a cell of a few of many)."""
-        built = self._built
-        out = [built[r] for r in rows]
-        if None in out:
-            missing = [r for r, e in zip(rows, out) if e is None]
-            with gc_paused():
-                made = iter(self._make(missing))
-            out = [e if e is not None else next(made) for e in out]
+            if keep:
+                for r, ev in zip(missing, made):
+                    built[r] = ev
+                out = [built[r] for r in rows]
+            else:
+                fresh = iter(made)
+                out = [e if e is not None else next(fresh) for e in out]
         return out  # type: ignore[return-value]
 
     def cell_fields(self, column: str) -> tuple[str, list[Any]] | None:
