@@ -558,3 +558,25 @@ def test_plain_target_cells_split_as_the_row_by_row_reading_splits_them(cells: l
             assert entry == (cell, parts, ()) and parts and set(parts) <= segment_ids
         elif cell.isascii() and cell.isprintable() and " " not in cell and "||" not in cell and cell.strip("|") == cell:
             assert not parts or not set(parts) <= segment_ids  # (a plain cell naming segments is never left out)
+
+
+def test_a_ledger_read_by_columns_from_the_compile_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Events made as read, with the cache's number columns and windows: the same arrays and claimants, nothing made."""
+    monkeypatch.setattr(_io, "ARROW_MIN_CHARS", 0)
+    monkeypatch.delenv("KARABAKH_ROUTES_CACHE", raising=False)
+    files = synth.generate(tmp_path / "synth", segments=60, claims=2000, seed=8)
+    rows = _file_rows(files["events"])
+    for row in rows[::3]:
+        row["claimant"] = f" {row['claimant']}"  # the same claimants, written another way
+    files["events"].write_text(_io.csv_text(EVENT_COLUMNS, rows), encoding="utf-8")
+    args = {k: str(v) for k, v in files.items()}
+    first = kr.load(**args, cache=tmp_path / "cache")
+    second = kr.load(**args, cache=tmp_path / "cache")  # (the number columns and windows read from the cache)
+    assert type(second.ledger.events).__name__ == "_EventRows"
+    assert sum(e is not None for e in second.ledger.events._built) == 0  # type: ignore[attr-defined]
+    _same_arrays(first.timeline, second.timeline)
+    plain = kr.Timeline(second.G, dataclasses.replace(second.ledger, events=tuple(second.ledger.events)))
+    _same_arrays(second.timeline, plain)
+    a, b = kr.TRAFFIC_CLASSES[0], "2022-06-15"
+    places = sorted(second.G.nodes)
+    assert second.reach(places[0], places[-1], on=b, traffic=a) == first.reach(places[0], places[-1], on=b, traffic=a)
