@@ -580,3 +580,58 @@ def test_a_ledger_read_by_columns_from_the_compile_cache(monkeypatch: pytest.Mon
     a, b = kr.TRAFFIC_CLASSES[0], "2022-06-15"
     places = sorted(second.G.nodes)
     assert second.reach(places[0], places[-1], on=b, traffic=a) == first.reach(places[0], places[-1], on=b, traffic=a)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_places_read_fast_are_the_ones_read_with_every_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                             seed: int) -> None:
+    """Places with odd properties give the same places, or the same problems and warnings, with and without the fast path."""
+    import json
+    import warnings
+
+    from karabakh_routes import network as kr_network
+
+    files = synth.generate(tmp_path / "synth", segments=30, claims=20, seed=seed)
+    doc = json.loads(files["places"].read_text(encoding="utf-8"))
+    odd: dict[str, list[object]] = {
+        "id": ["", " ", "r0c0", "--", 5, None, "Stepan\u0430kert"],
+        "name": ["", "!!", 3, None, "Town R0 C1", "Xankəndi", "Step\u0430nakert"],
+        "aliases": [None, [], ["a", "b"], "x|y", ["", "a"], [1], "r0c0", ["Town R0 C1"], ["Şuşa"]],
+        "kind": ["hamlet", None, 1, "city"],
+        "coord_source": [None, 3, "", "survey"],
+        "coord_precision": [None, "rough", "estimate", 1],
+        "note": [None, 2, "{{ x }}"],
+        "geometry": [None, {"type": "LineString", "coordinates": [[46.0, 39.5], [46.1, 39.6]]},
+                     {"type": "Point", "coordinates": [46, 39]}, {"type": "Point", "coordinates": [True, 39.5]},
+                     {"type": "Point", "coordinates": [39.5, 46.5]},
+                     {"type": "Point", "coordinates": [10.0, 10.0]}, {"type": "Point", "coordinates": [46.0]},
+                     {"type": "Point", "coordinates": [46.0, 39.5, 100.0]}, {"type": "Point", "coordinates": "x"}],
+    }
+    rng = random.Random(seed)
+    cases = [(key, value) for key, values in odd.items() for value in values]
+    outcomes = set()
+    for key, value in cases:
+        changed = json.loads(json.dumps(doc))
+        feature = changed["features"][rng.randrange(len(changed["features"]))]
+        if key == "geometry":
+            feature["geometry"] = value
+        elif value is None and rng.random() < 0.5:
+            feature["properties"].pop(key, None)
+        else:
+            feature["properties"][key] = value
+        path = tmp_path / "places.geojson"
+        path.write_text(json.dumps(changed, ensure_ascii=rng.random() < 0.5), encoding="utf-8")
+        got: list[tuple[str, Any, Any]] = []
+        for fast in (True, False):
+            monkeypatch.setattr(kr_network, "_PLACES_FAST", fast)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    places = kr.read_places(path)
+                    got.append(("places", [(p, [(k, v, type(v)) for k, v in vars(p).items()]) for p in places.values()],
+                                [str(w.message) for w in caught]))
+                except kr.DataError as exc:
+                    got.append(("error", [(p.where, p.field, p.value, p.expected) for p in exc.problems], []))
+        assert got[0] == got[1], (key, value)
+        outcomes.add(got[0][0] + ("+warning" if got[0][2] else ""))
+    assert {"places", "error", "places+warning"} <= outcomes
