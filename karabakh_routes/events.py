@@ -1032,6 +1032,7 @@ class _EventRows(Sequence[Event]):
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
             return tuple(self.take(range(*i.indices(len(self)))))
+        i = i.__index__()  # (a numpy integer as a Python int: the event's row is one)
         ev = self._built[i]
         if ev is None:
             i = i if i >= 0 else i + len(self)

@@ -489,6 +489,7 @@ def test_events_made_as_read_behave_as_a_tuple(monkeypatch: pytest.MonkeyPatch, 
     assert type(plain) is tuple and len(events) == len(plain) == 20000
     assert events[12345] == plain[12345] and events[-1] == plain[-1] and events[-20000] == plain[0]
     assert events[12345] is events[12345]  # made once, then kept
+    assert type(events[np.int64(54)].row) is int and events[np.int32(-2)] == plain[-2]  # (numpy indexes)
     noted = [i for i, e in enumerate(plain) if e.note][:5]
     for i in [0, 1, 12345, 19999, 777, *noted]:  # made one at a time: the same fields, row and raw cells
         ev = ledger.events[i]
