@@ -984,7 +984,9 @@ def _plain_targets(values: list[str], cells: Any, segment_ids: set[str]) -> list
 def _combine(columns: Sequence[Any]) -> tuple[Any, Any]:
     """Number the distinct rows of several code columns: (each row's number, the first row of each number).
 
-    Numbers follow the rows' combined codes in sorted order (not first appearance).
+    Numbers follow the rows' combined codes in sorted order (not first appearance). When the
+    combined codes are few for the rows (types, statuses, classes and claimants: tens of
+    thousands at most), a table of every code numbers them without sorting.
     """
     import numpy as np
 
@@ -995,8 +997,19 @@ def _combine(columns: Sequence[Any]) -> tuple[Any, Any]:
         if (int(key.max()) + 1) * m >= 1 << 62:  # renumber first: the product would not fit
             key = np.unique(key, return_inverse=True)[1].astype(np.int64)
         key = key * m + c
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return inverse.reshape(-1), first
+    size = int(key.max()) + 1 if n else 0
+    if size > 4 * n + (1 << 16):
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return inverse.reshape(-1), first
+    present = np.zeros(size, bool)
+    present[key] = True
+    codes = np.flatnonzero(present)
+    number = np.empty(size, np.int64)
+    number[codes] = np.arange(len(codes))
+    inverse = number[key]
+    first = np.full(len(codes), n, np.int64)
+    np.minimum.at(first, inverse, np.arange(n))
+    return inverse, first
 
 
 #: The columns whose cell alone makes one field of an event, and that field (see :meth:`_EventRows.cell_fields`).

@@ -636,3 +636,17 @@ def test_places_read_fast_are_the_ones_read_with_every_check(monkeypatch: pytest
         assert got[0] == got[1], (key, value)
         outcomes.add(got[0][0] + ("+warning" if got[0][2] else ""))
     assert {"places", "error", "places+warning"} <= outcomes
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(0, 40)), min_size=1, max_size=60),
+       spread=st.sampled_from([1, 1000, 1 << 40]))
+def test_rows_of_several_code_columns_numbered_as_sorted_unique_numbers_them(rows: list[tuple[int, int, int]],
+                                                                            spread: int) -> None:
+    """``_combine`` by a table of every code (few codes) or by sorting (many) numbers rows as ``np.unique`` does."""
+    from karabakh_routes.events import _combine
+
+    columns = [np.array([r[j] * (spread if j == 2 else 1) for r in rows], np.int64) for j in range(3)]
+    number, first = _combine(columns)
+    _, expected_first, expected = np.unique(np.stack(columns, axis=1), axis=0, return_index=True, return_inverse=True)
+    assert number.tolist() == expected.reshape(-1).tolist() and first.tolist() == expected_first.tolist()
