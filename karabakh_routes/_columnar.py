@@ -50,7 +50,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .dates import DATE_MAX, DATE_MIN
-from .events import TRAFFIC_CLASSES, Event
+from .events import TRAFFIC_CLASSES, Event, _EventRows
 
 __all__ = ["EventArrays", "Windows", "Compiled", "event_arrays", "base_windows", "clip_windows", "compile_keys"]
 
@@ -108,8 +108,7 @@ def at_rows(events: Sequence[Event], rows: list[int]) -> list[Event]:
 
     A ledger's events made as they are read are made in one batch, and not kept (``peek``).
     """
-    peek = getattr(events, "peek", None)
-    return peek(rows) if peek is not None else [events[r] for r in rows]
+    return events.peek(rows) if isinstance(events, _EventRows) else [events[r] for r in rows]
 
 
 def per_event(events: Sequence[Event], codes: Mapping[str, npt.NDArray[Any]] | None, column: str,
@@ -134,8 +133,7 @@ def per_event(events: Sequence[Event], codes: Mapping[str, npt.NDArray[Any]] | N
     first = _first_rows(c)
     order = np.argsort(first, kind="stable")
     out = np.empty(len(first), dtype)
-    cell_fields = getattr(events, "cell_fields", None)  # (a ledger's events made as read: each cell's field)
-    found = cell_fields(column) if cell_fields is not None else None
+    found = events.cell_fields(column) if isinstance(events, _EventRows) else None  # (each cell's field)
     if found is not None:  # ``get`` reads that field of one stand-in, set to each cell's value in turn
         name, values = found
         holder = _OneField()
@@ -228,7 +226,7 @@ EVENT_ARRAYS = ("start_lo", "end_full", "has_end", "row", "as_of", "kind", "clai
 
 def _kept(events: Sequence[Event]) -> Sequence[Event]:
     """The events as :class:`EventArrays` keeps them: a tuple, or a ledger's sequence that makes them as read."""
-    return events if hasattr(events, "take") else tuple(events)
+    return events if isinstance(events, (tuple, _EventRows)) else tuple(events)
 
 
 def event_arrays_from(events: Sequence[Event], arrays: Mapping[str, npt.NDArray[Any]],
@@ -247,8 +245,8 @@ def as_of_dates(ea: EventArrays) -> dict[str, dt.date]:
     """Each event's id and its as-of date (from the ordinals: one ``date`` object per distinct day)."""
     days = ea.as_of.tolist()
     date_of = {d: dt.date.fromordinal(d) for d in set(days)}
-    ids = getattr(ea.events, "ids", None)  # (a ledger's events made as read: their ids without making them)
-    return dict(zip(ids if ids is not None else map(operator.attrgetter("id"), ea.events),
+    events = ea.events  # (a ledger's events made as read: their ids without making them)
+    return dict(zip(events.ids if isinstance(events, _EventRows) else map(operator.attrgetter("id"), events),
                     map(date_of.__getitem__, days)))
 
 
@@ -386,8 +384,7 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
     events = ea.events
     if target_codes is not None:  # one tuple per distinct target cell, from its first event
         slot = target_codes.astype(np.int64)
-        by_code = getattr(events, "targets_by_code", None)  # (a ledger's events made as they are read)
-        tuples = (by_code() if by_code is not None
+        tuples = (events.cell_fields("target")[1] if isinstance(events, _EventRows)  # type: ignore[index]
                   else [e.targets for e in at_rows(events, _first_rows(target_codes).tolist())])
     else:
         tuples = list(map(operator.attrgetter("targets"), events))
@@ -432,13 +429,19 @@ def _horizon_end(ea: EventArrays, horizon: int) -> I64:
     return out
 
 
+def _clip(ev: I64, ws: I64, we: I64, last: I64) -> tuple[I64, I64 | None]:
+    """Windows' last days clipped to their event's ``last`` day, and the windows left (None: every one)."""
+    we = np.minimum(we, last[ev])
+    ok = np.flatnonzero(ws <= we)
+    return we, (None if len(ok) == len(we) else ok)
+
+
 def clip_windows(w: Windows, ea: EventArrays, horizon: int | None) -> Windows:
     """Clip the windows of open-ended state claims to their as-of date plus ``horizon`` days."""
     if horizon is None:
         return w
-    we = np.minimum(w.we, _horizon_end(ea, horizon)[w.ev])
-    ok = np.flatnonzero(w.ws <= we)
-    if len(ok) == len(we):
+    we, ok = _clip(w.ev, w.ws, w.we, _horizon_end(ea, horizon))
+    if ok is None:
         return Windows(w.ev, w.seg, w.ws, we)
     return Windows(w.ev[ok], w.seg[ok], w.ws[ok], we[ok])
 
@@ -514,9 +517,8 @@ def change_days(w: Windows, ea: EventArrays, horizon: int | None, keep: npt.NDAr
         rows = np.flatnonzero(wanted[ev])
         ev, ws, we = ev[rows], w.ws[i:i + _CHUNK][rows], w.we[i:i + _CHUNK][rows]
         if last is not None:
-            we = np.minimum(we, last[ev])
-            ok = np.flatnonzero(ws <= we)
-            if len(ok) < len(we):
+            we, ok = _clip(ev, ws, we, last)
+            if ok is not None:
                 ev, ws, we = ev[ok], ws[ok], we[ok]
         masks, a, u = ea.classes[ev], ea.as_of[ev], ea.unc[ev]
         put(marks, ws, masks)

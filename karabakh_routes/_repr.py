@@ -165,10 +165,11 @@ def period_html(p: Period) -> str:
 
 # -- RoadModel and Timeline -----------------------------------------------------------------
 def _ledger_facts(G: Any, ledger: Any) -> dict[str, Any]:
+    from .events import _EventRows
+
     events = ledger.events
-    facts = getattr(events, "facts", None)  # (a large file's events, made as read: counted without making them)
-    if facts is not None:
-        found = facts()
+    if isinstance(events, _EventRows):  # (a large file's events, made as read: counted without making them)
+        found = events.facts()
         kinds: dict[str, int] = found["types"]
         first: dt.date | None = found["first"]
         last: dt.date | None = found["last"]

@@ -1135,10 +1135,6 @@ class _EventRows(Sequence[Event]):
                 "evidence_claimants": {g[9] for g, u in zip(groups, used.tolist()) if u and g[5] != "baseline"},
                 "first": first, "last": last}
 
-    def targets_by_code(self) -> list[tuple[str, ...]]:
-        """The targets of each distinct target cell, by its code (the ledger's ``_codes["target"]``)."""
-        return self.cell_fields("target")[1]  # type: ignore[index]
-
     def _text(self, column: Any, rows: list[int]) -> list[str]:
         if column is None:
             return [""] * len(rows)
@@ -1217,8 +1213,9 @@ class Ledger:
     @property
     def claimants(self) -> list[str]:
         """Every claimant, sorted."""
-        facts = getattr(self.events, "facts", None)  # (events made as read: without making them)
-        return sorted(facts()["claimants"]) if facts is not None else sorted({e.claimant for e in self.events})
+        if isinstance(self.events, _EventRows):  # (events made as read: without making them)
+            return sorted(self.events.facts()["claimants"])
+        return sorted({e.claimant for e in self.events})
 
     def events_frame(self) -> pd.DataFrame:
         """Return the events as a DataFrame of text columns (one row per claim).
