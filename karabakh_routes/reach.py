@@ -381,6 +381,21 @@ class _Net:
     length: np.ndarray  # km, per direction
     order: np.ndarray
     parallel: bool
+    lonlat: np.ndarray  # each node's (x, y) in degrees, radians here (nan: none)
+    _layout: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The sparse layout of every directed entry in :attr:`order`: ``(indptr, indices, pair)`` (made once).
+
+        ``pair`` is each entry's ``from * len(nodes) + to``, sorted. A search over some of the
+        entries (:meth:`_Search.masked`) reuses it, with the others at an infinite weight.
+        """
+        if self._layout is None:
+            n = len(self.nodes)
+            src, dst = self.src[self.order], self.dst[self.order]
+            indptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=n)))).astype(np.int32)
+            self._layout = (indptr, dst.astype(np.int32), src * n + dst)
+        return self._layout
 
 
 _NETS: weakref.WeakKeyDictionary[nx.MultiGraph, _Net] = weakref.WeakKeyDictionary()
@@ -405,9 +420,19 @@ def _net(G: nx.MultiGraph, segments: Sequence[str]) -> _Net:
     order = np.lexsort((np.arange(len(src)), dst, src))
     pair = src[order] * len(nodes) + dst[order]
     parallel = bool(len(pair) and (pair[1:] == pair[:-1]).any())
-    net = _Net(nodes, index, [e[2] for e in edges], src, dst, np.repeat(length, 2), order, parallel)
+    data = G.nodes
+    lonlat = np.radians(np.array([(_coord(data[n], "x"), _coord(data[n], "y")) for n in nodes], float).reshape(-1, 2))
+    net = _Net(nodes, index, [e[2] for e in edges], src, dst, np.repeat(length, 2), order, parallel, lonlat)
     _NETS[G] = net
     return net
+
+
+def _coord(attrs: Mapping[str, Any], key: str) -> float:
+    """A node's ``x`` or ``y`` as a float (nan when it has none: a graph built in code)."""
+    try:
+        return float(attrs.get(key, np.nan))
+    except (TypeError, ValueError):
+        return np.nan
 
 
 def _kept(net: _Net, entries: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -435,6 +460,28 @@ _SMALL_NET = 200
 
 class _Search:
     """Shortest paths over the ``kept`` entries of a net with the given weights (laid out once)."""
+
+    @classmethod
+    def over(cls, net: _Net, use: np.ndarray, weight: np.ndarray) -> tuple[_Search, np.ndarray, np.ndarray]:
+        """A search over the entries where ``use`` (per entry of the net) is true.
+
+        Returns it, the entries it keeps (sorted by (from, to)) and their ``from * len(nodes) + to``.
+        On a large net without parallel entries, the net's one sparse layout is reused with
+        the entries not used at an infinite weight (a search never crosses one) instead of
+        a new graph being laid out; else as :func:`_kept`.
+        """
+        if net.parallel or len(net.src) <= _SMALL_NET:
+            kept = _kept(net, np.flatnonzero(use), weight)
+            return cls(net, kept, weight), kept, net.src[kept] * len(net.nodes) + net.dst[kept]
+        from scipy.sparse import csr_matrix
+
+        indptr, indices, pair = net.layout()
+        order = net.order
+        data = np.where(use[order], np.maximum(weight[order], 1e-12), np.inf)
+        out = cls.__new__(cls)
+        n = out.n = len(net.nodes)
+        out.graph, out.small = csr_matrix((data, indices, indptr), shape=(n, n)), False
+        return out, order, pair
 
     def __init__(self, net: _Net, kept: np.ndarray, weight: np.ndarray) -> None:
         n = len(net.nodes)
@@ -481,6 +528,11 @@ class _Search:
 #: The first distance limit of a search towards a one-way claim's place, in median segment
 #: lengths (doubled until it settles the moves asked about).
 _FIRST_LIMIT = 4.0
+#: A search towards a place starts at least this many times the farthest of the great-circle
+#: distances a move asked about needs (no road is shorter than the great circle: a smaller
+#: limit could not settle the move; roads seldom run straight, hence a margin).
+_DETOUR = 1.2
+_EARTH_KM = 6371.0
 
 
 class _Toward:
@@ -550,8 +602,8 @@ class _Toward:
         """Searches over the roads not closed, or over all of them."""
         if everything not in self._graphs:
             net = self.net
-            entries = np.arange(len(net.src)) if everything else np.flatnonzero(np.repeat(~self.closed, 2))
-            self._graphs[everything] = _Search(net, _kept(net, entries, net.length), net.length)
+            use = np.ones(len(net.src), bool) if everything else np.repeat(~self.closed, 2)
+            self._graphs[everything] = _Search.over(net, use, net.length)[0]
         return self._graphs[everything]
 
     def _alone(self, place: int) -> bool:
@@ -601,14 +653,35 @@ class _Toward:
                 self._asked[place] = max(self._asked.get(place, 0.0), float(seen.max()))
         return out
 
+    def _crow(self, p: int, xs: np.ndarray, ys: np.ndarray) -> float:
+        """The least limit that could settle every move ``xs`` to ``ys`` towards ``p`` (km).
+
+        That is the farthest of the moves' nearer ends as the crow flies (a sphere: within a
+        fraction of a percent of the ellipsoid); 0 when the nodes have no coordinates.
+        """
+        ll = self.net.lonlat
+        lon, lat = ll[:, 0], ll[:, 1]
+
+        def km(q: np.ndarray) -> np.ndarray:  # haversine
+            h = (np.sin((lat[q] - lat[p]) / 2) ** 2
+                 + np.cos(lat[p]) * np.cos(lat[q]) * np.sin((lon[q] - lon[p]) / 2) ** 2)
+            out: np.ndarray = 2 * _EARTH_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+            return out
+
+        near = np.fmin(km(xs), km(ys))
+        near = near[np.isfinite(near)]
+        return float(near.max()) if len(near) else 0.0
+
     def _table(self, p: int, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, float]:
         """Distances to node ``p``, searched out far enough to settle each of the moves ``xs`` to ``ys``.
 
         Returns them and the limit they are exact up to (beyond it: only known to be larger).
         """
-        dist, limit = self._dist.get(p, (None, self._hint.get(p, 0.0) / 2))
+        dist, limit = self._dist.get(p, (None, 0.0))
+        start = max(self._hint.get(p, 0.0), self._first, _DETOUR * self._crow(p, xs, ys))
         while dist is None or not (limit == np.inf or ((dist[xs] <= limit) | (dist[ys] <= limit)).all()):
-            limit = np.inf if limit * 2 > self._total else max(limit * 2, self._first)
+            limit = max(limit * 2, start)
+            limit = np.inf if limit > self._total else limit
             dist = self._search(bool(self.closed.any()) and self._alone(p)).distances(p, limit)
             self._dist[p] = (dist, limit)
         return dist, limit
@@ -634,12 +707,16 @@ class _Routes:
         Weights and choices as :func:`_weight` and :func:`_edges_on`: length plus the status's
         penalty; of parallel entries, the lightest, the first of equals.
         """
-        entries = np.arange(len(codes)) if allowed is None else np.flatnonzero(np.isin(codes, list(allowed)))
+        if allowed is None:
+            use = np.ones(len(codes), bool)
+        else:
+            lut = np.zeros(len(_CODES), bool)
+            lut[list(allowed)] = True
+            use = lut[codes]
         weight = net.length + _PENALTY_BY_CODE[codes]
-        kept = _kept(net, entries, weight)
-        self.net, self.origin, self.kept = net, origin, kept
-        self.kept_pair = net.src[kept] * len(net.nodes) + net.dst[kept]
-        self.dist, self.pred = _Search(net, kept, weight).run(origin)
+        search, self.kept, self.kept_pair = _Search.over(net, use, weight)
+        self.net, self.origin = net, origin
+        self.dist, self.pred = search.run(origin)
 
     def entries_to(self, targets: np.ndarray) -> np.ndarray:
         """The directed entries of the tree on the shortest paths to any of ``targets`` (nodes)."""

@@ -17,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pytest
 from conftest import PLACES, write_fixture
@@ -536,3 +537,24 @@ def test_windows_of_routes_with_touching_overlapping_and_gapped_alignments(
     # compiled apart; a segment's windows come in the same order)
     by_segment = operator.itemgetter(0, 1)
     assert sorted(found, key=by_segment) == sorted(expected, key=by_segment)
+
+
+def test_one_way_searches_start_no_farther_than_the_crow_flies(fixture_model: kr.RoadModel, tmp_path: Path) -> None:
+    # a search towards a one-way claim's place starts at the great-circle distance of the moves
+    # asked about: that is a lower bound of the road distance only if no segment is shorter than
+    # the great circle between its ends (on the bundled network and a synthetic grid)
+    reach_mod = importlib.import_module("karabakh_routes.reach")
+    for G in (fixture_model.G, _synthetic(tmp_path, segments=120, claims=50, seed=2).G):
+        net = reach_mod._net(G, [k for *_, k in G.edges(keys=True)])
+        toward = reach_mod._Toward(net, np.zeros(len(net.segments), bool))
+        u, v = net.src[::2], net.dst[::2]
+        crow = np.array([toward._crow(int(a), np.array([b]), np.array([b])) for a, b in zip(u, v)])
+        assert (crow > 0).all()
+        assert (crow <= net.length[::2] * 1.01).all()  # (a sphere, against the ellipsoid: within 1%)
+    # a graph built in code without coordinates: no bound, the searches start as before
+    H = nx.MultiGraph()
+    H.add_edge("a", "b", key="s1", length_km=1.0)
+    H.add_edge("b", "c", key="s2", length_km=2.0)
+    H.nodes["a"]["x"] = "not a number"
+    net = reach_mod._net(H, ["s1", "s2"])
+    assert reach_mod._Toward(net, np.zeros(2, bool))._crow(0, np.array([1]), np.array([2])) == 0.0
