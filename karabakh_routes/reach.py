@@ -678,8 +678,10 @@ class _Toward:
         Returns them and the limit they are exact up to (beyond it: only known to be larger).
         """
         dist, limit = self._dist.get(p, (None, 0.0))
-        start = max(self._hint.get(p, 0.0), self._first, _DETOUR * self._crow(p, xs, ys))
+        start = None
         while dist is None or not (limit == np.inf or ((dist[xs] <= limit) | (dist[ys] <= limit)).all()):
+            if start is None:
+                start = max(self._hint.get(p, 0.0), self._first, _DETOUR * self._crow(p, xs, ys))
             limit = max(limit * 2, start)
             limit = np.inf if limit > self._total else limit
             dist = self._search(bool(self.closed.any()) and self._alone(p)).distances(p, limit)
@@ -707,15 +709,22 @@ class _Routes:
         Weights and choices as :func:`_weight` and :func:`_edges_on`: length plus the status's
         penalty; of parallel entries, the lightest, the first of equals.
         """
+        self.net, self.origin = net, origin
         if allowed is None:
             use = np.ones(len(codes), bool)
         else:
             lut = np.zeros(len(_CODES), bool)
             lut[list(allowed)] = True
+            indptr = net.layout()[0]
+            if not lut[codes[net.order[indptr[origin]:indptr[origin + 1]]]].any():
+                # no road out of the origin is allowed: a tree of the origin alone, without a search
+                self.kept, self.kept_pair = np.zeros(0, np.int64), np.zeros(0, np.int64)
+                self.dist, self.pred = np.full(len(net.nodes), np.inf), np.full(len(net.nodes), -9999, np.int64)
+                self.dist[origin] = 0.0
+                return
             use = lut[codes]
         weight = net.length + _PENALTY_BY_CODE[codes]
         search, self.kept, self.kept_pair = _Search.over(net, use, weight)
-        self.net, self.origin = net, origin
         self.dist, self.pred = search.run(origin)
 
     def entries_to(self, targets: np.ndarray) -> np.ndarray:

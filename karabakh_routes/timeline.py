@@ -740,7 +740,7 @@ class _ColumnarStore(_Store):
             owner, idx = owner[mine], idx[mine]
         order = np.lexsort((c.key_first[idx], owner))  # first-seen order within a segment
         owner, idx = owner[order], idx[order]
-        i = np.searchsorted(c.marks, c.keys[idx] * _col._BIG + day, "right") - 1
+        i = c.search.search(c.keys[idx] * _col._BIG + day, "right") - 1
         valid = i >= c.key_marks[idx]
         i = np.maximum(i, 0)
         win = np.where(valid, c.winner[i], -1)
@@ -760,10 +760,8 @@ class _ColumnarStore(_Store):
         ``base`` is each key's code times ``_BIG``, ``first`` the index of its first change
         point, ``seg`` its segment.
         """
-        # the keys are one class's (or a few of its segments'): search only its run of the marks
-        lo = int(first.min()) if len(first) else 0
-        hi = int(np.searchsorted(c.marks, base.max() + _col._BIG)) if len(base) else 0
-        i = lo + np.searchsorted(c.marks[lo:hi], base + day, "right") - 1
+        # (a key's last change point up to the day, or one of an earlier key: then before its first)
+        i = c.search.search(base + day, "right") - 1
         win = c.winner[np.maximum(i, 0)]
         live = (i >= first) & (win >= 0)
         return seg[live], win[live]
@@ -930,6 +928,14 @@ class Timeline:
                  else np.lexsort((self._ea.row[w.ev], key)))
         self._start_keys = key[order]
         self._start_ev = w.ev[order]
+
+    @property
+    def _starts(self) -> _col.Blocked:
+        """The index of starts (:attr:`_start_keys`), to be searched for many values at once."""
+        got: _col.Blocked | None = getattr(self, "_starts_blocked", None)
+        if got is None or got.a is not self._start_keys:
+            got = self._starts_blocked = _col.Blocked(self._start_keys)
+        return got
 
     def _starts_between(self, segment: str, traffic: str, lo: dt.date, hi: dt.date) -> list[tuple[dt.date, Event]]:
         """Claims and passages on a (segment, class) whose window starts after ``lo``, up to ``hi``."""
@@ -1204,8 +1210,8 @@ class Timeline:
         """
         big = _col._BIG
         seg = group // len(TRAFFIC_CLASSES)
-        lo = np.searchsorted(self._start_keys, seg * big + as_of, "right")
-        cnt = np.searchsorted(self._start_keys, seg * big + d, "right") - lo
+        lo = self._starts.search(seg * big + as_of, "right")
+        cnt = self._starts.search(seg * big + d, "right") - lo
         if not cnt.any():
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         rep = np.repeat(np.arange(len(group)), cnt)
@@ -1420,8 +1426,8 @@ class Timeline:
         lo = np.full(len(seg), never, np.int64)
         np.minimum.at(lo, owner[stale], ea.as_of[win[stale]])
         has = np.flatnonzero(lo < never)
-        i = np.searchsorted(self._start_keys, seg[has] * big + lo[has], "right")
-        cnt = np.searchsorted(self._start_keys, seg[has] * big + d, "right") - i
+        i = self._starts.search(seg[has] * big + lo[has], "right")
+        cnt = self._starts.search(seg[has] * big + d, "right") - i
         rep = np.repeat(has, cnt)
         pos = np.repeat(i, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
         ev = self._start_ev[pos]

@@ -558,3 +558,20 @@ def test_one_way_searches_start_no_farther_than_the_crow_flies(fixture_model: kr
     H.nodes["a"]["x"] = "not a number"
     net = reach_mod._net(H, ["s1", "s2"])
     assert reach_mod._Toward(net, np.zeros(2, bool))._crow(0, np.array([1]), np.array([2])) == 0.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.integers(-50, 400), max_size=700), needles=st.lists(st.integers(-60, 420), max_size=700),
+       side=st.sampled_from(["left", "right"]))
+def test_blocked_search_is_numpy_searchsorted(values: list[int], needles: list[int], side: str) -> None:
+    # the two-step search (a coarse index, then bisection in the block) over sorted values with
+    # repeats, blocks cut anywhere, values beyond either end; many needles take the two steps
+    a = np.sort(np.array(values, np.int64))
+    x = np.array(needles, np.int64)
+    expected = np.searchsorted(a, x, side)
+    for few in (0, 10**6):  # the two steps, and numpy's own below the threshold
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_columnar, "_FEW", few)
+            mp.setattr(_columnar, "_BLOCK", 8)
+            assert _columnar.Blocked(a).search(x, side).tolist() == expected.tolist()
+    assert _columnar.Blocked(a).search(x, side).tolist() == expected.tolist()
