@@ -253,18 +253,32 @@ def _basis_of(decisions: list[tuple[str, Decision, int, bool]]) -> _BasisFields:
     ages: list[int] = []
     lines: set[str] = set()
     carried = False
+    # segments share decisions (see Timeline._class_statuses): each one's claims made into dicts once
+    made: dict[tuple[int, int], tuple[list[tuple[str, dict[str, Any]]], int | None, bool]] = {}
     for k, dec, days, _ in decisions:
-        newest: int | None = None
-        for cl in dec.basis:
-            d = cl.to_dict()
-            if days and d["age_days"] is not None and (d["carried"] or d["forecast"]):
-                d["age_days"] += days
-            if d["age_days"] is not None:
-                newest = d["age_days"] if newest is None else min(newest, d["age_days"])
-            carried = carried or d["carried"] or d["forecast"]
-            if line := assumption_line(d):
-                lines.add(line)
-            out.setdefault(cl.event, {**d, "segments": []})["segments"].append(k)
+        got = made.get((id(dec), days))
+        if got is None:
+            items: list[tuple[str, dict[str, Any]]] = []
+            newest: int | None = None
+            stale = False
+            for cl in dec.basis:
+                d = cl.to_dict()
+                if days and d["age_days"] is not None and (d["carried"] or d["forecast"]):
+                    d["age_days"] += days
+                if d["age_days"] is not None:
+                    newest = d["age_days"] if newest is None else min(newest, d["age_days"])
+                stale = stale or d["carried"] or d["forecast"]
+                if line := assumption_line(d):
+                    lines.add(line)
+                items.append((cl.event, d))
+            got = made[(id(dec), days)] = (items, newest, stale)
+        items, newest, stale = got
+        carried = carried or stale
+        for event, d in items:
+            entry = out.get(event)
+            if entry is None:
+                entry = out[event] = {**d, "segments": []}
+            entry["segments"].append(k)
         if newest is not None:
             ages.append(newest)
     return {
