@@ -1038,20 +1038,45 @@ class _Day:
     def _postpone(self, segments: set[int]) -> None:
         """Leave the directions of these one-way segments undecided, at the best status their claims could give.
 
-        That is open if a claim in force (or a passage) says open, else unknown: counting the
-        claims in one direction only can make a direction no better than that (see
-        :meth:`_direction_codes`), so a shortest path over these statuses is no longer than one
-        over the decided ones.
+        A claim counts in both directions or in neither unless it is one-way, a passage, a
+        claim its claimant's passage may replace, or a claim that may be set aside (see
+        :meth:`_direction_codes`): those may count in one direction only. The bound is the
+        best status (by :data:`_RANK`) that the claims that always count and any choice of
+        the others could give: open if none that always counts says closed and one of them
+        says open; the view's mix of open and closed if the claims can mix; unknown if none
+        always counts; else closed. No direction is better than that, so a shortest path over
+        these statuses is no longer than one over the decided ones; and where the claims that
+        always count settle the status (they say both open and closed, on most segments with
+        many claimants), the bound is the decision and no path need be searched again.
         """
         if not segments:
             return
         seg = np.fromiter(segments, np.int64, len(segments))
-        rows = np.isin(self.rows_seg, seg)
-        said = np.zeros(len(self.seg_codes), bool)
-        said[self.rows_seg[rows & (self.rows_open > 0)]] = True
-        code = np.where(said[seg], _CODE["open"], _CODE["unknown"]).astype(self.codes.dtype)
-        self.codes[2 * seg] = code
-        self.codes[2 * seg + 1] = code
+        rows = np.flatnonzero(np.isin(self.rows_seg, seg))
+        ea = self.timeline._ea
+        s, ev = self.rows_seg[rows], self.rows_ev[rows]
+        said, pas = self.rows_open[rows] > 0, self.rows_pass[rows]
+        who = s * max(len(ea.claimants), 1) + ea.claimant[ev]
+        free = ea.one_way[ev] | pas | np.isin(who, who[pas])  # may count one way only
+        if len(self.aside_row):
+            may_go = np.zeros(len(self.rows_seg), bool)
+            may_go[self.aside_row] = True
+            free |= may_go[rows]
+        n = len(self.seg_codes)
+
+        def some(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(s[mask], minlength=n)[seg] > 0
+
+        fo, fc = some(~free & said), some(~free & ~said)  # always counted: open, closed
+        vo, vc = some(free & said), some(free & ~said)
+        best = np.full(len(seg), _CODE["closed"], self.codes.dtype)  # (the worst rank first)
+        mixed = _CODE[combine_statuses(["open", "closed"], self.v.kind)]
+        for code, ok in sorted([(_CODE["closed"], (fc | vc) & ~fo), (_CODE["unknown"], ~fo & ~fc),
+                                (mixed, (fo | vo) & (fc | vc)), (_CODE["open"], (fo | vo) & ~fc)],
+                               key=lambda t: -_RANK[t[0]]):
+            best[ok] = code  # a better rank overwrites a worse one
+        self.codes[2 * seg] = best
+        self.codes[2 * seg + 1] = best
         self.pending[seg] = True
 
     def _path(self, a: int, b: int, allowed: frozenset[int] | None) -> list[int] | None:

@@ -575,3 +575,55 @@ def test_blocked_search_is_numpy_searchsorted(values: list[int], needles: list[i
             mp.setattr(_columnar, "_BLOCK", 8)
             assert _columnar.Blocked(a).search(x, side).tolist() == expected.tolist()
     assert _columnar.Blocked(a).search(x, side).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("view", ["consensus", "strict", "lenient", "claimant", "source"])
+def test_an_undecided_one_way_segment_is_never_worse_than_its_decision(tmp_path: Path, view: str) -> None:
+    # a one-way segment is left undecided at a bound (the best status its claims could give in
+    # either direction) until a path crosses it; a path over the bounds is shortest only if no
+    # direction comes out better than its bound. Where the claims that always count settle the
+    # status, the bound is the decision itself (and no path is searched again)
+    reach_mod = importlib.import_module("karabakh_routes.reach")
+    m = _synthetic(tmp_path, segments=300, claims=3000, seed=3)
+    tl = m.timeline
+    text = {"claimant": f"claimant:{m.ledger.claimants[1]}", "source": f"source:{m.ledger.events[0].source}"}.get(view, view)
+    v = parse_view(text, m.ledger)
+    rank = reach_mod._RANK
+    exact = 0
+    for day in (dt.date(2021, 3, 1), dt.date(2022, 6, 15), dt.date(2023, 2, 10)):
+        for traffic in ("civilian", "humanitarian"):
+            state = reach_mod._Day(tl, day, traffic, v)
+            wait = np.flatnonzero(state.pending)
+            entries = np.concatenate([2 * wait, 2 * wait + 1])
+            bound = state.codes[entries].copy()
+            state._decide(wait)
+            assert (rank[state.codes[entries]] >= rank[bound]).all(), (day, traffic)
+            exact += int((state.codes[entries] == bound).sum())
+    if view in ("consensus", "strict", "lenient"):
+        assert exact > 0
+
+
+def test_a_passage_that_replaces_a_claim_one_way_leaves_the_bound_open(tmp_path: Path) -> None:
+    # X says the road is closed both ways; on one day its passage towards 'east' replaces that
+    # claim going east only, where A's one-way claim says open too: east is open that day, the
+    # other way closed. The bound before deciding must allow open (X's claim may not count)
+    reach_mod = importlib.import_module("karabakh_routes.reach")
+    rows = [
+        ["E1", "2021-01-01", "", "mid__east", "opening", "open", "", "", "east", "A", "S1", "", "eastward"],
+        ["E2", "2021-01-01", "", "mid__east", "closure", "closed", "", "", "", "X", "S1", "", "both ways"],
+        ["E3", "2021-02-01", "", "mid__east", "passage", "", "", "humanitarian", "east", "X", "S1", "", "convoy"],
+    ]
+    m = kr.load(**{k: str(v) for k, v in write_fixture(tmp_path, rows).items()})
+    ref = kr.Timeline(m.G, m.ledger, engine="reference")
+    for day in ("2021-01-31", "2021-02-01", "2021-02-02"):
+        for a, b in (("mid", "east"), ("east", "mid"), ("west", "east")):
+            got = kr.reach(m.timeline, a, b, on=day, traffic="humanitarian")
+            assert got == kr.reach(ref, a, b, on=day, traffic="humanitarian"), (a, b, day)
+    assert kr.reach(m.timeline, "mid", "east", on="2021-02-01", traffic="humanitarian").answer == "yes"
+    state = reach_mod._Day(m.timeline, dt.date(2021, 2, 1), "humanitarian", parse_view("consensus", m.ledger))
+    wait = np.flatnonzero(state.pending)
+    assert len(wait)
+    entries = np.concatenate([2 * wait, 2 * wait + 1])
+    bound = state.codes[entries].copy()
+    state._decide(wait)
+    assert (reach_mod._RANK[state.codes[entries]] >= reach_mod._RANK[bound]).all()
