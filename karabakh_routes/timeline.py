@@ -1101,7 +1101,10 @@ class Timeline:
         ``rows_*`` are the claims in force and the day's passages: segment, event, whether it
         says the class is open, whether it is set aside (with no regard to direction), whether
         it is a passage; ``aside_row`` and ``aside_ev`` pair each claim set aside (its row)
-        with each report it gives way to. With ``segments`` (indexes), only those segments are
+        with each report it gives way to: of the claims whose giving way may change a status
+        (nothing else that counts whatever happens says what they say; with ``directions``,
+        every claim on a one-way segment), the others' being set aside or not changes no
+        status, and they are left in. With ``segments`` (indexes), only those segments are
         looked at (the arrays keep their length; the other positions are meaningless).
         The reference engine settles every segment by :meth:`class_status`.
         """
@@ -1136,32 +1139,46 @@ class Timeline:
         # a claim past its as-of date may give way to a newer contrary report
         a = ea.as_of[win]
         said_open = np.where(is_pass, 1, (ea.says_open[win] >> ci) & 1).astype(np.int64)
-        stale = np.flatnonzero((d > a) & ~is_pass)
-        keep = np.ones(len(win), bool)
-        aside_row, aside_ev = none, none
-        if len(stale) and claimant is None:  # one claimant's view: no other claimant to give way to
-            in_force = np.sort(group * len(ea.events) + win)
-            pos, aside_ev = self._set_aside(group[stale], a[stale], win[stale], said_open[stale], d, ci, in_force)
-            if v.kind == "source":  # only the reports the view keeps
-                mine = self._source_events(v.value)[aside_ev]
-                pos, aside_ev = pos[mine], aside_ev[mine]
-            aside_row = stale[pos]
-            keep[aside_row] = False
         # one entry per claimant: its passage (the first of several) in place of its claim
         nc = max(len(ea.claimants), 1)
         who = seg * nc + ea.claimant[win]
-        count = keep.copy()
+        count = np.ones(len(win), bool)
+        passed = none
         if len(pseg):
             passed = who[is_pass]
             count &= ~(~is_pass & np.isin(who, passed))
             first = np.zeros(len(win), bool)
             first[np.flatnonzero(is_pass)[np.unique(passed, return_index=True)[1]]] = True
             count &= ~is_pass | first
-            if len(aside_row):
+        stale = np.flatnonzero((d > a) & ~is_pass)
+        aside_row, aside_ev = none, none
+        if len(stale) and claimant is None:  # one claimant's view: no other claimant to give way to
+            # only where giving way may change the status: where nothing that counts whatever
+            # happens (a claim not past its as-of date, a passage) says what the claim says, and
+            # (with ``directions``) on a one-way segment, where each direction is decided from the rows
+            sure = count.copy()
+            sure[stale] = False
+            says = np.zeros((n, 2), bool)  # per segment: something sure to count says closed, open
+            says[seg[sure], said_open[sure]] = True
+            matters = ~says[seg[stale], said_open[stale]]
+            if directions:
+                matters |= one_way[seg[stale]]
+            stale = stale[matters]
+        if len(stale) and claimant is None:
+            in_force = np.sort(group * len(ea.events) + win)
+            pos, aside_ev = self._set_aside(group[stale], a[stale], win[stale], said_open[stale], d, ci, in_force)
+            if v.kind == "source":  # only the reports the view keeps
+                mine = self._source_events(v.value)[aside_ev]
+                pos, aside_ev = pos[mine], aside_ev[mine]
+            aside_row = stale[pos]
+            count[aside_row] = False
+            if len(pseg) and len(aside_row):
                 # a claim given way to but replaced by its claimant's passage: decide() would not see it
                 hit_is_claim = ea.kind[aside_ev] != _col.KIND_PASSAGE
                 gone = hit_is_claim & np.isin(seg[aside_row] * nc + ea.claimant[aside_ev], passed)
                 exact[seg[aside_row[gone]]] = True
+        keep = np.ones(len(win), bool)
+        keep[aside_row] = False
         n_open = np.bincount(seg[count], weights=said_open[count], minlength=n)
         n_all = np.bincount(seg[count], minlength=n)
         n_closed = n_all - n_open

@@ -627,3 +627,23 @@ def test_a_passage_that_replaces_a_claim_one_way_leaves_the_bound_open(tmp_path:
     bound = state.codes[entries].copy()
     state._decide(wait)
     assert (reach_mod._RANK[state.codes[entries]] >= reach_mod._RANK[bound]).all()
+
+
+def test_a_carried_claim_gives_way_one_way_where_a_one_way_claim_says_the_same(tmp_path: Path) -> None:
+    # A's one-way closure (towards 'mid') and X's carried closure both say closed; Y's newer
+    # opening sets X's aside. Going towards 'mid', A still says closed: disputed. Going away
+    # from 'mid', A says nothing and X has given way: open. (A claim saying what a claim sure
+    # to count says cannot change a segment's status by giving way, unless that claim is one-way)
+    m = semantics_ledger(tmp_path, [
+        semantics_ev("E1", "2021-01-01", "west__mid", "closure", "closed", direction="mid", claimant="A",
+                     as_of="2021-01-30"),
+        semantics_ev("E2", "2021-01-01", "west__mid", "closure", "closed", as_of="2021-01-05"),
+        semantics_ev("E3", "2021-01-10", "west__mid", "opening", "open", claimant="Y", as_of="2021-01-15")])
+    ref = kr.Timeline(m.G, m.ledger, engine="reference")
+    for day in ("2021-01-09", "2021-01-10", "2021-01-12"):
+        for a, b in (("mid", "west"), ("west", "mid")):
+            assert kr.reach(m.timeline, a, b, on=day) == kr.reach(ref, a, b, on=day), (a, b, day)
+        assert m.timeline.status_codes(on=day, traffic="civilian").to_dict() == \
+            ref.status_codes(on=day, traffic="civilian").to_dict()
+    assert kr.reach(m.timeline, "mid", "west", on="2021-01-12").answer == "yes"
+    assert kr.reach(m.timeline, "west", "mid", on="2021-01-12").answer == "disputed"
