@@ -344,6 +344,22 @@ class Blocked:
         return lo
 
 
+#: Up to this range of values, :func:`isin` looks values up in a table (one byte a value).
+_TABLE = 1 << 24
+
+
+def isin(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """``np.isin(a, b)``; for integer arrays by a table over ``b``'s range when it is small.
+
+    The table is used up to :data:`_TABLE` values of range (segment, entry, node or claimant
+    indexes), else the values are sorted. numpy picks the table only when the range is a few times the arrays' length: looking up
+    79,000 values among 3,000 in a range of a million took 6-7 ms by sorting, 0.3 ms by table.
+    """
+    if len(a) and len(b) and a.dtype.kind in "iu" and b.dtype.kind in "iu" and int(b.max()) - int(b.min()) < _TABLE:
+        return np.isin(a, b, kind="table")
+    return np.isin(a, b)
+
+
 def mark_days(marks: I64) -> npt.NDArray[np.int32]:
     """The days of change points (``code * _BIG + day``), as int32: a bit mask, not a division."""
     out = np.empty(len(marks), np.int32)

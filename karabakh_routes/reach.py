@@ -903,7 +903,7 @@ class _Day:
         seg, ev, said, pas = snap.rows_seg[new], snap.rows_ev[new], snap.rows_open[new], snap.rows_pass[new]
         a_row, a_ev = at[snap.aside_row[pairs]], snap.aside_ev[pairs]
         if prev is not None:
-            keep = ~np.isin(prev.rows_seg, dirty)
+            keep = ~_col.isin(prev.rows_seg, dirty)
             moved = np.cumsum(keep) - 1 + len(seg)
             kp = keep[prev.aside_row]
             seg = np.concatenate([seg, prev.rows_seg[keep]])
@@ -919,8 +919,8 @@ class _Day:
         redo = set(snap.rows_seg[new].tolist())
         if invalid:
             inv = np.array(sorted(invalid), np.int64)
-            redo.update(seg[np.isin(places[ev], inv)].tolist())
-            redo.update(seg[a_row[np.isin(places[a_ev], inv)]].tolist())
+            redo.update(seg[_col.isin(places[ev], inv)].tolist())
+            redo.update(seg[a_row[_col.isin(places[a_ev], inv)]].tolist())
         return redo
 
     def _direction_codes(self, segments: set[int], view_kind: str) -> None:
@@ -934,7 +934,7 @@ class _Day:
         """
         if not segments:
             return
-        rows = np.flatnonzero(np.isin(self.rows_seg, np.fromiter(segments, np.int64, len(segments))))
+        rows = np.flatnonzero(_col.isin(self.rows_seg, np.fromiter(segments, np.int64, len(segments))))
         if not len(rows):
             return
         seg, ev = self.rows_seg[rows], self.rows_ev[rows]
@@ -945,7 +945,7 @@ class _Day:
         if pas.any():
             who = entries * max(len(self.timeline._ea.claimants), 1) + self.timeline._ea.claimant[ev2]
             passed = np.flatnonzero(pas & counts)
-            counts &= ~(~pas & np.isin(who, who[passed]))  # replaced by the claimant's passage
+            counts &= ~(~pas & _col.isin(who, who[passed]))  # replaced by the claimant's passage
             counts[passed] = False
             counts[passed[np.unique(who[passed], return_index=True)[1]]] = True  # one per claimant
         if len(self.aside_row):
@@ -1052,12 +1052,12 @@ class _Day:
         if not segments:
             return
         seg = np.fromiter(segments, np.int64, len(segments))
-        rows = np.flatnonzero(np.isin(self.rows_seg, seg))
+        rows = np.flatnonzero(_col.isin(self.rows_seg, seg))
         ea = self.timeline._ea
         s, ev = self.rows_seg[rows], self.rows_ev[rows]
         said, pas = self.rows_open[rows] > 0, self.rows_pass[rows]
         who = s * max(len(ea.claimants), 1) + ea.claimant[ev]
-        free = ea.one_way[ev] | pas | np.isin(who, who[pas])  # may count one way only
+        free = ea.one_way[ev] | pas | _col.isin(who, who[pas])  # may count one way only
         if len(self.aside_row):
             may_go = np.zeros(len(self.rows_seg), bool)
             may_go[self.aside_row] = True
@@ -1142,7 +1142,7 @@ class _Day:
         if self.improved:
             return False
         idx = np.asarray(path, np.int64)
-        return not (self.dirty[idx // 2].any() or np.isin(idx, self.changed).any())
+        return not (self.dirty[idx // 2].any() or _col.isin(idx, self.changed).any())
 
     def answer(self, a: str, b: str) -> Reach:
         """The :class:`Reach` from place id ``a`` to place id ``b``."""

@@ -1146,7 +1146,7 @@ class Timeline:
         passed = none
         if len(pseg):
             passed = who[is_pass]
-            count &= ~(~is_pass & np.isin(who, passed))
+            count &= ~(~is_pass & _col.isin(who, passed))
             first = np.zeros(len(win), bool)
             first[np.flatnonzero(is_pass)[np.unique(passed, return_index=True)[1]]] = True
             count &= ~is_pass | first
@@ -1175,7 +1175,7 @@ class Timeline:
             if len(pseg) and len(aside_row):
                 # a claim given way to but replaced by its claimant's passage: decide() would not see it
                 hit_is_claim = ea.kind[aside_ev] != _col.KIND_PASSAGE
-                gone = hit_is_claim & np.isin(seg[aside_row] * nc + ea.claimant[aside_ev], passed)
+                gone = hit_is_claim & _col.isin(seg[aside_row] * nc + ea.claimant[aside_ev], passed)
                 exact[seg[aside_row[gone]]] = True
         keep = np.ones(len(win), bool)
         keep[aside_row] = False
@@ -1206,7 +1206,7 @@ class Timeline:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         g = g[g % ncls == ci]
         if segments is not None:
-            g = g[np.isin(g // ncls, segments)]
+            g = g[_col.isin(g // ncls, segments)]
         lo = np.searchsorted(self._pass_key, g * _col._BIG + d)
         cnt = np.searchsorted(self._pass_key, g * _col._BIG + d + 1) - lo
         idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))

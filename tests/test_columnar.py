@@ -647,3 +647,13 @@ def test_a_carried_claim_gives_way_one_way_where_a_one_way_claim_says_the_same(t
             ref.status_codes(on=day, traffic="civilian").to_dict()
     assert kr.reach(m.timeline, "mid", "west", on="2021-01-12").answer == "yes"
     assert kr.reach(m.timeline, "west", "mid", on="2021-01-12").answer == "disputed"
+
+
+@settings(max_examples=100, deadline=None)
+@given(a=st.lists(st.integers(-(2**40), 2**40), max_size=50), b=st.lists(st.integers(-300, 300), max_size=50),
+       wide=st.booleans())
+def test_isin_is_numpy_isin(a: list[int], b: list[int], wide: bool) -> None:
+    # by a table over b's range when that is small, else numpy's own way (values of a far outside it too)
+    x, y = np.array(a, np.int64), np.array(b + ([2**50] if wide and b else []), np.int64)
+    assert _columnar.isin(x, y).tolist() == np.isin(x, y).tolist()
+    assert _columnar.isin(y, x).tolist() == np.isin(y, x).tolist()
