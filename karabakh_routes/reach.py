@@ -26,6 +26,7 @@ from .timeline import (
     Horizon,
     Timeline,
     View,
+    _Cursor,
     _EvidenceMemo,
     assumption_line,
     combine_statuses,
@@ -809,7 +810,12 @@ class _Day:
         self._towards: dict[tuple[int, tuple[bool, ...]], tuple[ClassStatus, Decision]] = {}  # see decision
         n = len(net.segments)
         dirty = np.arange(n) if prev is None or touched is None else touched
-        snap = timeline._snapshot(day, traffic, v, directions=True, segments=None if prev is None else dirty)
+        # a range query carries the change point in force on every key from day to day
+        self._cursor: _Cursor | None = None if prev is None else (prev._cursor or timeline._cursor(prev.day, traffic, v))
+        if self._cursor is not None:
+            self._cursor.advance(day.toordinal())
+        snap = timeline._snapshot(day, traffic, v, directions=True, segments=None if prev is None else dirty,
+                                  cursor=self._cursor)
         gone: set[int] = set()
         if prev is None:
             self.seg_codes, self.exact, self.way = snap.codes.copy(), snap.exact.copy(), snap.one_way & ~snap.exact

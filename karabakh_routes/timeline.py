@@ -655,6 +655,35 @@ class _Snap(NamedTuple):
     aside_ev: np.ndarray
 
 
+class _Cursor:
+    """The change point in force on every key of one class, carried forward from day to day (range queries).
+
+    ``cur`` holds, per key of the class (in :attr:`_col.Compiled.keys` order from ``start``),
+    the index of its last change point on or before :attr:`day` (-1: none). :meth:`advance`
+    moves it to a later day by the change points in between (the class's change points listed
+    by day once, ``perm`` and ``ptr``), not by a search of every key.
+    """
+
+    def __init__(self, day: int, cur: np.ndarray, first: np.ndarray, start: int, perm: np.ndarray, ptr: np.ndarray,
+                 d0: int) -> None:
+        self.day, self.cur, self.start = day, cur, start
+        self._first, self._perm, self._ptr, self._d0 = first - first[0], perm, ptr, d0
+        self._base = int(first[0])
+
+    def advance(self, day: int) -> None:
+        """Move to ``day`` (on or after the current one)."""
+        if day < self.day:
+            raise ValueError(f"a cursor moves forward only: {day} is before {self.day}")
+        top = len(self._ptr) - 1
+        a = self._ptr[min(max(self.day + 1 - self._d0, 0), top)]
+        b = self._ptr[min(max(day + 1 - self._d0, 0), top)]
+        if b > a:
+            m = self._perm[a:b].astype(np.int64)  # positions in the class's run of change points
+            k = np.searchsorted(self._first, m, "right") - 1
+            np.maximum.at(self.cur, k, m + self._base)
+        self.day = day
+
+
 class _ColumnarStore(_Store):
     """Every key's change points as arrays (:mod:`karabakh_routes._columnar`)."""
 
@@ -670,6 +699,7 @@ class _ColumnarStore(_Store):
         self._by_class: dict[tuple[int, int | None], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._days: dict[int, np.ndarray] = {}  # per class: the days of its change points (int32)
         self._count_type: dict[int, type[np.integer[Any]]] = {}  # per class: wide enough for a key's count of them
+        self._by_day: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}  # per class: see cursor
 
     def compiled(self, cls: int) -> _col.Compiled:
         """The claims of one traffic class (an index), compiled (or read from the cache) the first time."""
@@ -699,23 +729,57 @@ class _ColumnarStore(_Store):
         base, first, seg = self._by_class[key]
         if claimant is not None or not len(first):
             return self._lookup(c, base, first, seg, day)
-        # every key of the class: count each key's change points up to the day over the class's
-        # run of them (its days as int32, made once per class), no search
-        if cls not in self._days:
-            end = int(np.searchsorted(c.marks, base[-1] + _col._BIG))
-            self._days[cls] = _col.mark_days(c.marks[int(first[0]):end])
-            # the counts fit in 16 bits when no key has 65,536 change points (summed a third faster)
-            runs = np.diff(np.append(first, end))
-            self._count_type[cls] = np.uint16 if not len(runs) or int(runs.max()) < 1 << 16 else np.int32
-        le = (self._days[cls] <= day).view(np.uint8)
-        n = np.add.reduceat(le, first - first[0], dtype=self._count_type[cls])
+        n = self._counts(cls, day)
         i = first + n - 1
         win = c.winner[np.maximum(i, 0)]
         live = (n > 0) & (win >= 0)
         return seg[live], win[live]
 
-    def in_force_at(self, day: int, cls: int, claimant: int | None, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`in_force` for the given segments (indexes) only."""
+    def _class_days(self, cls: int) -> np.ndarray:
+        """The days of one class's change points (int32, in the order of the marks; made once per class)."""
+        if cls not in self._days:
+            c = self.compiled(cls)
+            run = c.class_keys(cls)
+            lo = int(c.key_marks[run.start]) if run.stop > run.start else 0
+            hi = int(c.key_marks[run.stop]) if run.stop < len(c.keys) else len(c.marks)
+            self._days[cls] = _col.mark_days(c.marks[lo:hi])
+            # the counts fit in 16 bits when no key has 65,536 change points (summed a third faster)
+            runs = np.diff(np.append(c.key_marks[run], hi))
+            self._count_type[cls] = np.uint16 if not len(runs) or int(runs.max()) < 1 << 16 else np.int32
+        return self._days[cls]
+
+    def _counts(self, cls: int, day: int) -> np.ndarray:
+        """How many of each key's change points (the class's keys, in order) fall on or before the day.
+
+        Summed over the class's run of them (their days made once per class), with no search.
+        """
+        c = self.compiled(cls)
+        run = c.class_keys(cls)
+        first = c.key_marks[run]
+        le = (self._class_days(cls) <= day).view(np.uint8)
+        out: np.ndarray = np.add.reduceat(le, first - first[0], dtype=self._count_type[cls])
+        return out
+
+    def cursor(self, cls: int, day: int) -> _Cursor | None:
+        """The change point in force on each key of a class on a day, to be carried forward (see :class:`_Cursor`)."""
+        c = self.compiled(cls)
+        run = c.class_keys(cls)
+        if run.stop <= run.start:
+            return None
+        if cls not in self._by_day:
+            days = self._class_days(cls)
+            d0 = int(days.min())
+            # (the marks of one day one contiguous run: their positions, and where each day's run starts)
+            counts = np.bincount(days - d0)
+            self._by_day[cls] = (_col.day_order(days).astype(np.int32), np.concatenate(([0], np.cumsum(counts))), d0)
+        perm, ptr, d0 = self._by_day[cls]
+        first = c.key_marks[run]
+        n = self._counts(cls, day)
+        return _Cursor(day, np.where(n > 0, first + n - 1, -1), first, run.start, perm, ptr, d0)
+
+    def in_force_at(self, day: int, cls: int, claimant: int | None, segments: np.ndarray,
+                    cursor: _Cursor | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`in_force` for the given segments (indexes) only (read from ``cursor`` when it is at the day)."""
         c = self.compiled(cls)
         base = c.code(segments.astype(np.int64), cls, 0)
         lo = np.searchsorted(c.keys, base + (claimant or 0))
@@ -723,6 +787,11 @@ class _ColumnarStore(_Store):
         cnt = hi - lo
         idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
         keys = c.keys[idx]
+        if cursor is not None and cursor.day == day:
+            i = cursor.cur[idx - cursor.start]
+            win = c.winner[np.maximum(i, 0)]
+            live = (i >= 0) & (win >= 0)
+            return c.segment_of(keys[live]), win[live]
         return self._lookup(c, keys * _col._BIG, c.key_marks[idx], c.segment_of(keys), day)
 
     def states(self, segments: np.ndarray, cls: int, day: int, claimant: int | None = None
@@ -1093,7 +1162,7 @@ class Timeline:
                      uncertain, ev.direction, kind, as_of, carried, forecast, age, since or first)
 
     def _snapshot(self, day: dt.date, traffic: str, v: View, *, directions: bool = False,
-                  segments: np.ndarray | None = None) -> _Snap:
+                  segments: np.ndarray | None = None, cursor: _Cursor | None = None) -> _Snap:
         """Every segment's status for one class on a day, vectorised over all keys.
 
         Returns a :class:`_Snap`: per segment (in :attr:`segments` order) ``codes`` (index
@@ -1110,7 +1179,8 @@ class Timeline:
         (nothing else that counts whatever happens says what they say; with ``directions``,
         every claim on a one-way segment), the others' being set aside or not changes no
         status, and they are left in. With ``segments`` (indexes), only those segments are
-        looked at (the arrays keep their length; the other positions are meaningless).
+        looked at (the arrays keep their length; the other positions are meaningless), their
+        claims in force read from ``cursor`` when it is at the day (see :meth:`_cursor`).
         The reference engine settles every segment by :meth:`class_status`.
         """
         n = len(self.segments)
@@ -1129,7 +1199,8 @@ class Timeline:
         if v.kind == "claimant":
             claimant = ea.claimants.index(v.value) if v.value in ea.claimants else -1
         d = day.toordinal()
-        seg, win = store.in_force(d, ci, claimant) if segments is None else store.in_force_at(d, ci, claimant, segments)
+        seg, win = (store.in_force(d, ci, claimant) if segments is None
+                    else store.in_force_at(d, ci, claimant, segments, cursor))
         # the day's passages: each replaces its claimant's standing claim (see decide)
         pseg, pev = self._passages_of_day(d, ci, segments)
         if claimant is not None:
@@ -1195,6 +1266,14 @@ class Timeline:
         baseline = self._baseline_groups[np.arange(n) * ncls + ci]
         exact |= ((n_all == 0) | (one_way if directions else False)) & baseline
         return _Snap(codes, exact, one_way, seg, win, said_open, ~keep, is_pass, aside_row, aside_ev)
+
+    def _cursor(self, day: dt.date, traffic: str, v: View) -> _Cursor | None:
+        """The claims in force on every key of a class on a day, to be carried to later days (:class:`_Cursor`).
+
+        None for the reference engine, or a class without claims.
+        """
+        store = self._view_store(v)
+        return store.cursor(_CLASS_INDEX[traffic], day.toordinal()) if isinstance(store, _ColumnarStore) else None
 
     def _source_events(self, source: str) -> np.ndarray:
         """Whether each event comes from ``source`` (kept per source)."""

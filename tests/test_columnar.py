@@ -657,3 +657,29 @@ def test_isin_is_numpy_isin(a: list[int], b: list[int], wide: bool) -> None:
     x, y = np.array(a, np.int64), np.array(b + ([2**50] if wide and b else []), np.int64)
     assert _columnar.isin(x, y).tolist() == np.isin(x, y).tolist()
     assert _columnar.isin(y, x).tolist() == np.isin(y, x).tolist()
+
+
+def test_a_cursor_carried_forward_finds_the_claims_a_search_finds(tmp_path: Path) -> None:
+    # a range query carries the change point in force on every key from one day to a later one
+    # (by the change points in between); it must find the claims a search of every key finds, on
+    # days before any claim, between change points, several days at once and after the last
+    m = _synthetic(tmp_path, segments=120, claims=1500, seed=9)
+    tl = m.timeline
+    for view in ("consensus", f"claimant:{m.ledger.claimants[1]}"):
+        v = parse_view(view, m.ledger)
+        store = tl._view_store(v)
+        claimant = store._claimant[v.value] if v.kind == "claimant" else None
+        segments = np.arange(len(tl.segments))
+        for cls in (0, 2):
+            start = dt.date(2019, 1, 1)
+            cursor = store.cursor(cls, start.toordinal())
+            assert cursor is not None
+            day = start
+            for step in (0, 1, 1, 7, 30, 1, 200, 365, 1, 4000):
+                day += dt.timedelta(days=step)
+                cursor.advance(day.toordinal())
+                got = store.in_force_at(day.toordinal(), cls, claimant, segments, cursor)
+                want = store.in_force_at(day.toordinal(), cls, claimant, segments)
+                assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist(), (view, cls, day)
+            with pytest.raises(ValueError, match="forward only"):
+                cursor.advance(start.toordinal())
