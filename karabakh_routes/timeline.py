@@ -268,24 +268,40 @@ def decide(
       baseline does; else ``unknown``.
     """
     entries: dict[str, Claim] = {}
-    for c in (*claims, *passages):  # passages last: they replace their claimant's standing claim
-        if toward is not None and c.direction and not toward(c.direction):
-            continue
-        entries[c.claimant] = c
-    def said(c: Claim) -> str:
-        return "open" if c.kind == "passage" else c.status
-
-    status_of = {k: said(c) for k, c in entries.items()}
+    for group in (claims, passages):  # passages last: they replace their claimant's standing claim
+        for c in group:
+            if toward is not None and c.direction and not toward(c.direction):
+                continue
+            entries[c.claimant] = c
+    # what each says: a passage says open
+    status_of = {k: "open" if c.kind == "passage" else c.status for k, c in entries.items()}
     stale = [(k, c) for k, c in entries.items() if (c.carried or c.forecast) and c.kind != "passage"]
     aside: list[Claim] = []
     if stale:
         # of the reports known to their source when they started: the latest start per (status said, claimant)
         latest: dict[tuple[str, str], str] = {}
-        for d in (*entries.values(), *(c for c in newer if toward is None or not c.direction or toward(c.direction))):
-            if d.since <= d.as_of and d.since > latest.get((said(d), d.claimant), ""):
-                latest[(said(d), d.claimant)] = d.since
+        for group in (entries.values(), newer):
+            for d in group:
+                if group is newer and toward is not None and d.direction and not toward(d.direction):
+                    continue
+                since = d.since
+                if since <= d.as_of:
+                    key = ("open" if d.kind == "passage" else d.status, d.claimant)
+                    if since > latest.get(key, ""):
+                        latest[key] = since
+        # per status said: the latest start, its claimant, and the latest start of any other claimant
+        top: dict[str, tuple[str, str, str]] = {}
+        for (st, who), since in latest.items():
+            t = top.get(st)
+            if t is None:
+                top[st] = (since, who, "")
+            elif since > t[0]:
+                top[st] = (since, who, t[0])
+            elif since > t[2]:
+                top[st] = (t[0], t[1], since)
+        # a stale claim gives way to another claimant's report saying otherwise, started after its as-of date
         aside = [c for k, c in stale
-                 if any(who != k and st != status_of[k] and c.as_of < since for (st, who), since in latest.items())]
+                 if any(st != status_of[k] and (s1 if w1 != k else s2) > c.as_of for st, (s1, w1, s2) in top.items())]
     for c in aside:
         del entries[c.claimant], status_of[c.claimant]
     if not entries:

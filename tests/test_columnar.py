@@ -16,6 +16,7 @@ import operator
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -683,3 +684,75 @@ def test_a_cursor_carried_forward_finds_the_claims_a_search_finds(tmp_path: Path
                 assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist(), (view, cls, day)
             with pytest.raises(ValueError, match="forward only"):
                 cursor.advance(start.toordinal())
+
+
+def _decide_pairwise(claims: list[kr.Claim], passages: list[kr.Claim], baseline: kr.Claim | None, view: str,
+                     toward: Any = None, newer: Any = ()) -> Any:
+    """:func:`decide` as it was written before it kept the latest starts per status (the pairwise rule)."""
+    from karabakh_routes.timeline import Decision, combine_statuses
+
+    entries: dict[str, kr.Claim] = {}
+    for c in (*claims, *passages):
+        if toward is not None and c.direction and not toward(c.direction):
+            continue
+        entries[c.claimant] = c
+
+    def said(c: kr.Claim) -> str:
+        return "open" if c.kind == "passage" else c.status
+
+    status_of = {k: said(c) for k, c in entries.items()}
+    stale = [(k, c) for k, c in entries.items() if (c.carried or c.forecast) and c.kind != "passage"]
+    aside: list[kr.Claim] = []
+    if stale:
+        latest: dict[tuple[str, str], str] = {}
+        for d in (*entries.values(), *(c for c in newer if toward is None or not c.direction or toward(c.direction))):
+            if d.since <= d.as_of and d.since > latest.get((said(d), d.claimant), ""):
+                latest[(said(d), d.claimant)] = d.since
+        aside = [c for k, c in stale
+                 if any(who != k and st != status_of[k] and c.as_of < since for (st, who), since in latest.items())]
+    for c in aside:
+        del entries[c.claimant], status_of[c.claimant]
+    if not entries:
+        if baseline is not None:
+            return Decision(baseline.status, (baseline,), tuple(aside))
+        return Decision("unknown", (), tuple(aside))
+    return Decision(combine_statuses(status_of.values(), view), tuple(entries.values()), tuple(aside))
+
+
+_ISO = st.sampled_from(["2021-01-01", "2021-01-02", "2021-01-05", "2021-01-09", "2021-01-10", "2021-02-01"])
+
+
+@st.composite
+def _claims(draw: st.DrawFn, kind: str) -> kr.Claim:
+    carried = draw(st.booleans()) if kind == "claim" else False
+    return kr.Claim(event=f"E{draw(st.integers(0, 99))}", claimant=draw(st.sampled_from(["A", "B", "C", "D"])),
+                    source="S1", status="passage" if kind == "passage" else draw(st.sampled_from(["open", "closed"])),
+                    type="report", start="", end="", quote="", note="", kind=kind, as_of=draw(_ISO),
+                    carried=carried, forecast=not carried and kind == "claim" and draw(st.booleans()),
+                    direction=draw(st.sampled_from(["", "", "p", "q"])), since=draw(_ISO))
+
+
+def _claim(claimant: str, status: str, since: str, as_of: str, *, carried: bool = False, kind: str = "claim") -> kr.Claim:
+    return kr.Claim(event=f"{claimant}{status}{since}", claimant=claimant, source="S1", status=status, type="report",
+                    start="", end="", quote="", note="", kind=kind, as_of=as_of, carried=carried, since=since)
+
+
+@settings(max_examples=300, deadline=None)
+# A's carried closure gives way to B's later opening, though A's own opening (no longer in force) is later still
+@example(claims=[_claim("A", "closed", "2021-01-01", "2021-01-02", carried=True)], passages=[],
+         newer=[_claim("A", "open", "2021-01-10", "2021-01-10"), _claim("B", "open", "2021-01-05", "2021-01-05")],
+         view="consensus", way=None)
+@given(claims=st.lists(_claims("claim"), max_size=8), passages=st.lists(_claims("passage"), max_size=3),
+       newer=st.lists(st.one_of(_claims("claim"), _claims("passage")), max_size=8),
+       view=st.sampled_from(["consensus", "strict", "lenient", "claimant"]),
+       way=st.sampled_from([None, "p", "q", "both"]))
+def test_decide_gives_the_pairwise_rule(claims: list[kr.Claim], passages: list[kr.Claim], newer: list[kr.Claim],
+                                        view: str, way: str | None) -> None:
+    # decide() keeps, per status said, the latest start and the latest of any other claimant, where
+    # it compared every stale claim with every report: the same decisions, claims and order
+    toward = None if way is None else (lambda place: way in ("both", place))
+    baseline = kr.Claim(event="B0", claimant="dataset baseline", source="S1", status="closed", type="baseline",
+                        start="", end="", quote="", note="", kind="baseline")
+    for base in (None, baseline):
+        got = kr.timeline.decide(claims, passages, base, view, toward, newer)
+        assert got == _decide_pairwise(claims, passages, base, view, toward, newer)
