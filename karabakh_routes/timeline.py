@@ -1335,16 +1335,17 @@ class Timeline:
         pos = lo[rep] + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
         ea = self._ea
         ev = self._start_ev[pos]
-        of_class = np.flatnonzero((ea.classes[ev] >> ci) & 1)  # the index holds every class's reports
-        rep, ev = rep[of_class], ev[of_class]
-        ws = self._start_keys[pos[of_class]] - seg[rep] * big
+        # of this class (the index holds every class's reports), another claimant's, saying the other status
         other_open = np.where(ea.kind[ev] == _col.KIND_PASSAGE, 1, (ea.says_open[ev] >> ci) & 1)
+        may = np.flatnonzero(((ea.classes[ev] >> ci) & 1 == 1) & (ea.claimant[ev] != ea.claimant[win[rep]])
+                             & (other_open != said_open[rep]))
+        rep, ev, pos = rep[may], ev[may], pos[may]
+        ws = self._start_keys[pos] - seg[rep] * big
         key = group[rep] * len(ea.events) + ev
         j = np.minimum(np.searchsorted(in_force, key), len(in_force) - 1) if len(in_force) else np.zeros(len(key), int)
         now = (in_force[j] == key) if len(in_force) else np.zeros(len(key), bool)
         since = np.where(now, ea.start_lo[ev], ws)
-        hit = ((ea.claimant[ev] != ea.claimant[win[rep]]) & (other_open != said_open[rep])
-               & (as_of[rep] < since) & (since <= ea.as_of[ev]))
+        hit = (as_of[rep] < since) & (since <= ea.as_of[ev])
         return rep[hit], ev[hit]
 
     def _touches(self, traffic: str, v: View) -> tuple[np.ndarray, np.ndarray]:
