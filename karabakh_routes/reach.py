@@ -428,15 +428,20 @@ def _net(G: nx.MultiGraph, segments: Sequence[str]) -> _Net:
     # a tuple per edge made with the collector paused, as reading does)
     with gc_paused():
         edges = [e for e in G.edges(keys=True, data=True)]  # noqa: C416
-    u = np.array([index[e[0]] for e in edges], np.int64)
-    w = np.array([index[e[1]] for e in edges], np.int64)
-    length = np.array([e[3]["length_km"] for e in edges], float)
+    u = np.fromiter((index[e[0]] for e in edges), np.int64, len(edges))
+    w = np.fromiter((index[e[1]] for e in edges), np.int64, len(edges))
+    length = np.fromiter((e[3]["length_km"] for e in edges), float, len(edges))
     src, dst = np.column_stack([u, w]).ravel(), np.column_stack([w, u]).ravel()
     order = np.lexsort((np.arange(len(src)), dst, src))
     pair = src[order] * len(nodes) + dst[order]
     parallel = bool(len(pair) and (pair[1:] == pair[:-1]).any())
-    data = G.nodes
-    lonlat = np.radians(np.array([(_coord(data[n], "x"), _coord(data[n], "y")) for n in nodes], float).reshape(-1, 2))
+    try:
+        lonlat = np.radians(np.column_stack([np.fromiter((v for _, v in G.nodes(data=k, default=np.nan)), float, len(nodes))
+                                             for k in ("x", "y")]))
+    except (TypeError, ValueError):  # a coordinate that is not a number (a graph built in code): nan
+        data = G.nodes
+        lonlat = np.radians(np.array([(_coord(data[n], "x"), _coord(data[n], "y")) for n in nodes], float))
+    lonlat = lonlat.reshape(-1, 2)
     net = _Net(nodes, index, [e[2] for e in edges], src, dst, np.repeat(length, 2), order, parallel, lonlat)
     _NETS[G] = net
     return net
