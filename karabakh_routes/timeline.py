@@ -302,6 +302,12 @@ def decide(
         # a stale claim gives way to another claimant's report saying otherwise, started after its as-of date
         aside = [c for k, c in stale
                  if any(st != status_of[k] and (s1 if w1 != k else s2) > c.as_of for st, (s1, w1, s2) in top.items())]
+    return _decision(entries, status_of, aside, baseline, view)
+
+
+def _decision(entries: dict[str, Claim], status_of: dict[str, str], aside: list[Claim], baseline: Claim | None,
+              view: str) -> Decision:
+    """The :class:`Decision` of one entry per claimant (and what each says), once ``aside`` is set aside."""
     for c in aside:
         del entries[c.claimant], status_of[c.claimant]
     if not entries:

@@ -689,7 +689,7 @@ def test_a_cursor_carried_forward_finds_the_claims_a_search_finds(tmp_path: Path
 def _decide_pairwise(claims: list[kr.Claim], passages: list[kr.Claim], baseline: kr.Claim | None, view: str,
                      toward: Any = None, newer: Any = ()) -> Any:
     """:func:`decide` as it was written before it kept the latest starts per status (the pairwise rule)."""
-    from karabakh_routes.timeline import Decision, combine_statuses
+    from karabakh_routes.timeline import _decision
 
     entries: dict[str, kr.Claim] = {}
     for c in (*claims, *passages):
@@ -710,13 +710,7 @@ def _decide_pairwise(claims: list[kr.Claim], passages: list[kr.Claim], baseline:
                 latest[(said(d), d.claimant)] = d.since
         aside = [c for k, c in stale
                  if any(who != k and st != status_of[k] and c.as_of < since for (st, who), since in latest.items())]
-    for c in aside:
-        del entries[c.claimant], status_of[c.claimant]
-    if not entries:
-        if baseline is not None:
-            return Decision(baseline.status, (baseline,), tuple(aside))
-        return Decision("unknown", (), tuple(aside))
-    return Decision(combine_statuses(status_of.values(), view), tuple(entries.values()), tuple(aside))
+    return _decision(entries, status_of, aside, baseline, view)
 
 
 _ISO = st.sampled_from(["2021-01-01", "2021-01-02", "2021-01-05", "2021-01-09", "2021-01-10", "2021-02-01"])
