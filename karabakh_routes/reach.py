@@ -396,14 +396,14 @@ class _Net:
     length: np.ndarray  # km, per direction
     order: np.ndarray
     parallel: bool
-    lonlat: np.ndarray  # each node's (x, y) in degrees, radians here (nan: none)
+    lonlat: np.ndarray  # each node's (x, y), in radians (nan: none)
     _layout: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The sparse layout of every directed entry in :attr:`order`: ``(indptr, indices, pair)`` (made once).
 
         ``pair`` is each entry's ``from * len(nodes) + to``, sorted. A search over some of the
-        entries (:meth:`_Search.masked`) reuses it, with the others at an infinite weight.
+        entries (:meth:`_Search.over`) reuses it, with the others at an infinite weight.
         """
         if self._layout is None:
             n = len(self.nodes)
