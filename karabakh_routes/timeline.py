@@ -671,7 +671,6 @@ class _Snap(NamedTuple):
     rows_seg: np.ndarray
     rows_ev: np.ndarray
     rows_open: np.ndarray
-    rows_aside: np.ndarray
     rows_pass: np.ndarray
     aside_row: np.ndarray
     aside_ev: np.ndarray
@@ -1195,8 +1194,7 @@ class Timeline:
         one-way segment, where it may apply in one direction): their code is left to
         :meth:`class_status`.
         ``rows_*`` are the claims in force and the day's passages: segment, event, whether it
-        says the class is open, whether it is set aside (with no regard to direction), whether
-        it is a passage; ``aside_row`` and ``aside_ev`` pair each claim set aside (its row)
+        says the class is open, whether it is a passage; ``aside_row`` and ``aside_ev`` pair each claim set aside (its row)
         with each report it gives way to: of the claims whose giving way may change a status
         (nothing else that counts whatever happens says what they say; with ``directions``,
         every claim on a one-way segment), the others' being set aside or not changes no
@@ -1215,7 +1213,7 @@ class Timeline:
         none = np.zeros(0, np.int64)
         if not isinstance(store, _ColumnarStore):
             exact[:] = True
-            return _Snap(codes, exact, one_way, none, none, none, np.zeros(0, bool), np.zeros(0, bool), none, none)
+            return _Snap(codes, exact, one_way, none, none, none, np.zeros(0, bool), none, none)
         ea = self._ea
         claimant = None
         if v.kind == "claimant":
@@ -1275,8 +1273,6 @@ class Timeline:
                 hit_is_claim = ea.kind[aside_ev] != _col.KIND_PASSAGE
                 gone = hit_is_claim & _col.isin(seg[aside_row] * nc + ea.claimant[aside_ev], passed)
                 exact[seg[aside_row[gone]]] = True
-        keep = np.ones(len(win), bool)
-        keep[aside_row] = False
         n_open = np.bincount(seg[count], weights=said_open[count], minlength=n)
         n_all = np.bincount(seg[count], minlength=n)
         n_closed = n_all - n_open
@@ -1287,7 +1283,7 @@ class Timeline:
         # no claim in force (or, on a one-way segment, none in one direction): a baseline may apply
         baseline = self._baseline_groups[np.arange(n) * ncls + ci]
         exact |= ((n_all == 0) | (one_way if directions else False)) & baseline
-        return _Snap(codes, exact, one_way, seg, win, said_open, ~keep, is_pass, aside_row, aside_ev)
+        return _Snap(codes, exact, one_way, seg, win, said_open, is_pass, aside_row, aside_ev)
 
     def _cursor(self, day: dt.date, traffic: str, v: View) -> _Cursor | None:
         """The claims in force on every key of a class on a day, to be carried to later days (:class:`_Cursor`).
