@@ -578,6 +578,15 @@ def test_blocked_search_is_numpy_searchsorted(values: list[int], needles: list[i
     assert _columnar.Blocked(a).search(x, side).tolist() == expected.tolist()
 
 
+def _decide_pending(state: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Decide every undecided one-way segment of a day: (its directed entries, their bounds, their decisions)."""
+    wait = np.flatnonzero(state.pending)
+    entries = np.concatenate([2 * wait, 2 * wait + 1])
+    bound = state.codes[entries].copy()
+    state._decide(wait)
+    return entries, bound, state.codes[entries]
+
+
 @pytest.mark.parametrize("view", ["consensus", "strict", "lenient", "claimant", "source"])
 def test_an_undecided_one_way_segment_is_never_worse_than_its_decision(tmp_path: Path, view: str) -> None:
     # a one-way segment is left undecided at a bound (the best status its claims could give in
@@ -594,12 +603,9 @@ def test_an_undecided_one_way_segment_is_never_worse_than_its_decision(tmp_path:
     for day in (dt.date(2021, 3, 1), dt.date(2022, 6, 15), dt.date(2023, 2, 10)):
         for traffic in ("civilian", "humanitarian"):
             state = reach_mod._Day(tl, day, traffic, v)
-            wait = np.flatnonzero(state.pending)
-            entries = np.concatenate([2 * wait, 2 * wait + 1])
-            bound = state.codes[entries].copy()
-            state._decide(wait)
-            assert (rank[state.codes[entries]] >= rank[bound]).all(), (day, traffic)
-            exact += int((state.codes[entries] == bound).sum())
+            _, bound, decided = _decide_pending(state)
+            assert (rank[decided] >= rank[bound]).all(), (day, traffic)
+            exact += int((decided == bound).sum())
     if view in ("consensus", "strict", "lenient"):
         assert exact > 0
 
@@ -622,12 +628,9 @@ def test_a_passage_that_replaces_a_claim_one_way_leaves_the_bound_open(tmp_path:
             assert got == kr.reach(ref, a, b, on=day, traffic="humanitarian"), (a, b, day)
     assert kr.reach(m.timeline, "mid", "east", on="2021-02-01", traffic="humanitarian").answer == "yes"
     state = reach_mod._Day(m.timeline, dt.date(2021, 2, 1), "humanitarian", parse_view("consensus", m.ledger))
-    wait = np.flatnonzero(state.pending)
-    assert len(wait)
-    entries = np.concatenate([2 * wait, 2 * wait + 1])
-    bound = state.codes[entries].copy()
-    state._decide(wait)
-    assert (reach_mod._RANK[state.codes[entries]] >= reach_mod._RANK[bound]).all()
+    entries, bound, decided = _decide_pending(state)
+    assert len(entries)
+    assert (reach_mod._RANK[decided] >= reach_mod._RANK[bound]).all()
 
 
 def test_a_carried_claim_gives_way_one_way_where_a_one_way_claim_says_the_same(tmp_path: Path) -> None:
