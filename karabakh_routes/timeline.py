@@ -705,6 +705,71 @@ class _Cursor:
         self.day = day
 
 
+class _Checkpoints:
+    """Each key's count of change points up to a few days of one class (see :meth:`_ColumnarStore._marks_at`).
+
+    Holds the days of the class's change points (int32, in key order) and, every
+    :attr:`every` days from the first (so many that a key has on average an eighth of a
+    change point between two), each key's count of those up to that checkpoint: summed over
+    every change point (a ``reduceat``) when a day after it is first asked about, and kept (at
+    most as many as the keys' mean count of change points, in 16 bits as a rule: no more memory
+    than the days themselves; the least recently used go first), with the keys whose count
+    changes before the next checkpoint: only those step on to a day in between.
+    """
+
+    def __init__(self, c: _col.Compiled, run: slice) -> None:
+        first = c.key_marks[run]
+        lo = int(first[0])
+        hi = int(c.key_marks[run.stop]) if run.stop < len(c.keys) else len(c.marks)
+        #: the days of the class's change points, and each key's run of them (positions in ``days``)
+        self.days = _col.mark_days(c.marks[lo:hi])
+        self.first = first - lo
+        self.end = np.append(self.first[1:], hi - lo)
+        self.d0 = int(self.days.min())
+        self.span = int(self.days.max()) - self.d0 + 1
+        runs = self.end - self.first
+        self._wide: type[np.integer[Any]] = np.uint16 if int(runs.max()) < 1 << 16 else np.int32
+        n_keys, n_marks = len(first), hi - lo
+        self.every = max(1, self.span * n_keys // (8 * n_marks))
+        self._keep = max(2, n_marks // n_keys)
+        self._counts: dict[int, np.ndarray] = {}  # checkpoint: counts (the most recently used last)
+        self._moving: dict[int, np.ndarray] = {}  # checkpoint: the keys whose count changes before the next
+
+    def _count(self, j: int) -> np.ndarray:
+        got = self._counts.pop(j, None)
+        if got is None:  # the change points up to the day before checkpoint j
+            le = (self.days < self.d0 + j * self.every).view(np.uint8)
+            got = np.add.reduceat(le, self.first, dtype=self._wide)
+            while len(self._counts) >= self._keep:
+                old = next(iter(self._counts))
+                del self._counts[old]
+                self._moving.pop(old, None)
+        self._counts[j] = got
+        return got
+
+    def at(self, day: int) -> np.ndarray:
+        """How many of each key's change points fall on or before ``day``."""
+        j = min(max(day - self.d0 + 1, 0), self.span) // self.every
+        n = self._count(j)
+        if day - self.d0 + 1 == j * self.every:  # the checkpoint's own day: no key steps on
+            return n
+        if j not in self._moving:
+            self._moving[j] = np.flatnonzero(self._count(j + 1) > n)
+            self._count(j)  # (the most recently used again)
+        moving = self._moving[j]
+        out = n.astype(np.int64)
+        p = self.first[moving] + out[moving]
+        end = self.end[moving]
+        step = np.arange(len(moving))
+        top = len(self.days) - 1
+        while len(step):  # each key over its change points up to the day (each key's are sorted by day)
+            q = p[step]
+            step = step[(q < end[step]) & (self.days[np.minimum(q, top)] <= day)]
+            p[step] += 1
+        out[moving] = p - self.first[moving]
+        return out
+
+
 class _ColumnarStore(_Store):
     """Every key's change points as arrays (:mod:`karabakh_routes._columnar`)."""
 
@@ -718,8 +783,7 @@ class _ColumnarStore(_Store):
         self._claimant = {c: i for i, c in enumerate(tl._ea.claimants)}
         self._names = tl._ea.claimants
         self._by_class: dict[tuple[int, int | None], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._days: dict[int, np.ndarray] = {}  # per class: the days of its change points (int32)
-        self._count_type: dict[int, type[np.integer[Any]]] = {}  # per class: wide enough for a key's count of them
+        self._checks: dict[int, _Checkpoints] = {}  # per class: see _marks_at
         self._by_day: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}  # per class: see cursor
 
     def compiled(self, cls: int) -> _col.Compiled:
@@ -738,47 +802,39 @@ class _ColumnarStore(_Store):
 
     def in_force(self, day: int, cls: int, claimant: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return (segment, event) of every claim in force on a day for one class (and claimant), one search."""
-        key = (cls, claimant)
         c = self.compiled(cls)
+        base, first, seg = self._keys_of(cls, claimant)
+        if claimant is not None or not len(first):
+            return self._lookup(c, base, first, seg, day)
+        i = self._marks_at(cls, day)
+        win = c.winner[np.maximum(i, 0)]
+        live = (i >= first) & (win >= 0)
+        return seg[live], win[live]
+
+    def _keys_of(self, cls: int, claimant: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One class's keys (one claimant's, if given): each one's code times ``_BIG``, first change point, segment."""
+        key = (cls, claimant)
         if key not in self._by_class:
+            c = self.compiled(cls)
             run = c.class_keys(cls)
             keys, first = c.keys[run], c.key_marks[run]
             if claimant is not None:
                 mine = keys % c.n_claimants == claimant
                 keys, first = keys[mine], first[mine]
             self._by_class[key] = (keys * _col._BIG, first, c.segment_of(keys))
-        base, first, seg = self._by_class[key]
-        if claimant is not None or not len(first):
-            return self._lookup(c, base, first, seg, day)
-        n = self._counts(cls, day)
-        i = first + n - 1
-        win = c.winner[np.maximum(i, 0)]
-        live = (n > 0) & (win >= 0)
-        return seg[live], win[live]
+        return self._by_class[key]
 
-    def _class_days(self, cls: int) -> np.ndarray:
-        """The days of one class's change points (int32, in the order of the marks; made once per class)."""
-        if cls not in self._days:
-            c = self.compiled(cls)
-            run = c.class_keys(cls)
-            lo = int(c.key_marks[run.start]) if run.stop > run.start else 0
-            hi = int(c.key_marks[run.stop]) if run.stop < len(c.keys) else len(c.marks)
-            self._days[cls] = _col.mark_days(c.marks[lo:hi])
-            # the counts fit in 16 bits when no key has 65,536 change points (summed a third faster)
-            runs = np.diff(np.append(c.key_marks[run], hi))
-            self._count_type[cls] = np.uint16 if not len(runs) or int(runs.max()) < 1 << 16 else np.int32
-        return self._days[cls]
+    def _marks_at(self, cls: int, day: int) -> np.ndarray:
+        """The index of each key's last change point on or before the day (the class's keys, in order).
 
-    def _counts(self, cls: int, day: int) -> np.ndarray:
-        """How many of each key's change points (the class's keys, in order) fall on or before the day.
-
-        Summed over the class's run of them (their days made once per class), with no search.
+        One before the key's first when it has none. From the counts on the last checkpoint on
+        or before the day, only the keys with a change point before the next one step on (see
+        :class:`_Checkpoints`), not every change point of the class.
         """
         c = self.compiled(cls)
-        run = c.class_keys(cls)
-        first = c.key_marks[run]
-        le = (self._class_days(cls) <= day).view(np.uint8)
-        out: np.ndarray = np.add.reduceat(le, first - first[0], dtype=self._count_type[cls])
+        if cls not in self._checks:
+            self._checks[cls] = _Checkpoints(c, c.class_keys(cls))
+        out: np.ndarray = c.key_marks[c.class_keys(cls)] + self._checks[cls].at(day) - 1
         return out
 
     def cursor(self, cls: int, day: int) -> _Cursor | None:
@@ -787,16 +843,16 @@ class _ColumnarStore(_Store):
         run = c.class_keys(cls)
         if run.stop <= run.start:
             return None
+        i = self._marks_at(cls, day)
         if cls not in self._by_day:
-            days = self._class_days(cls)
+            days = self._checks[cls].days
             d0 = int(days.min())
             # (the marks of one day one contiguous run: their positions, and where each day's run starts)
             counts = np.bincount(days - d0)
             self._by_day[cls] = (_col.day_order(days).astype(np.int32), np.concatenate(([0], np.cumsum(counts))), d0)
         perm, ptr, d0 = self._by_day[cls]
         first = c.key_marks[run]
-        n = self._counts(cls, day)
-        return _Cursor(day, np.where(n > 0, first + n - 1, -1), first, run.start, perm, ptr, d0)
+        return _Cursor(day, np.where(i >= first, i, -1), first, run.start, perm, ptr, d0)
 
     def in_force_at(self, day: int, cls: int, claimant: int | None, segments: np.ndarray,
                     cursor: _Cursor | None = None) -> tuple[np.ndarray, np.ndarray]:

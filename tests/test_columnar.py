@@ -689,6 +689,36 @@ def test_a_cursor_carried_forward_finds_the_claims_a_search_finds(tmp_path: Path
                 cursor.advance(start.toordinal())
 
 
+@pytest.mark.parametrize("keep", [2, 1000])
+def test_checkpoint_counts_find_the_claims_a_search_finds(tmp_path: Path, keep: int) -> None:
+    # a snapshot counts each key's change points from the last checkpoint on or before the day,
+    # stepping on only the keys that change before the next one: it must find, for every key,
+    # the change point a search finds, on checkpoint days, the days beside them, between, before
+    # the first change point and after the last, in any order, with old checkpoints dropped or kept
+    from karabakh_routes.timeline import _Checkpoints
+
+    tl = _synthetic(tmp_path, segments=120, claims=1500, seed=4).timeline
+    store = tl._store(30)
+    for cls in (0, 3):
+        c = store.compiled(cls)
+        run = c.class_keys(cls)
+        base, first, _ = store._keys_of(cls, None)
+        cp = store._checks[cls] = _Checkpoints(c, run)
+        cp._keep = keep
+        assert cp.every >= 1
+        days = {cp.d0 - 40, cp.d0 - 1, cp.d0, cp.d0 + cp.span - 1, cp.d0 + cp.span, cp.d0 + cp.span + 900}
+        for j in range(0, cp.span // cp.every + 2):
+            days |= {cp.d0 + j * cp.every + k for k in (-2, -1, 0, 1)}
+        days |= set(np.random.default_rng(cls).integers(cp.d0 - 5, cp.d0 + cp.span + 5, 60).tolist())
+        order = sorted(days)
+        np.random.default_rng(7).shuffle(order)
+        for day in order:
+            want = np.searchsorted(c.marks, base + day, "right") - 1
+            want = np.where(want >= first, want, first - 1)
+            assert store._marks_at(cls, day).tolist() == want.tolist(), (cls, day)
+        assert len(cp._counts) <= max(keep, 2) and len(cp._moving) <= max(keep, 2)
+
+
 def _decide_pairwise(claims: list[kr.Claim], passages: list[kr.Claim], baseline: kr.Claim | None, view: str,
                      toward: Any = None, newer: Any = ()) -> Any:
     """:func:`decide` as it was written before it kept the latest starts per status (the pairwise rule)."""
