@@ -579,11 +579,19 @@ def test_blocked_search_is_numpy_searchsorted(values: list[int], needles: list[i
 
 
 def _decide_pending(state: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Decide every undecided one-way segment of a day: (its directed entries, their bounds, their decisions)."""
-    wait = np.flatnonzero(state.pending)
+    """Decide every one-way segment of a day the snapshot settles: (its directed entries, their bounds, their decisions).
+
+    Those left undecided at a bound, and those whose bound was taken as the decision (every
+    choice of the claims that may count one way only gives the same status): for these the
+    decision must be the bound.
+    """
+    settled = np.flatnonzero(state.way & ~state.pending)
+    wait = np.flatnonzero(state.pending | state.way)
     entries = np.concatenate([2 * wait, 2 * wait + 1])
     bound = state.codes[entries].copy()
+    kept = state.codes[np.concatenate([2 * settled, 2 * settled + 1])].copy()
     state._decide(wait)
+    assert state.codes[np.concatenate([2 * settled, 2 * settled + 1])].tolist() == kept.tolist()
     return entries, bound, state.codes[entries]
 
 
