@@ -568,6 +568,7 @@ def change_days(w: Windows, ea: EventArrays, horizon: int | None, keep: npt.NDAr
     if keep is not None:
         wanted &= keep
     last = _horizon_end(ea, horizon) if horizon is not None else None
+    uncertain = (ea.unc >= 0).any(axis=1) if len(ea.unc) else np.zeros(0, bool)  # (its bounds read for those only)
     for i in range(0, len(w.ev), _CHUNK):
         ev = w.ev[i:i + _CHUNK]
         rows = np.flatnonzero(wanted[ev])
@@ -576,13 +577,15 @@ def change_days(w: Windows, ea: EventArrays, horizon: int | None, keep: npt.NDAr
             we, ok = _clip(ev, ws, we, last)
             if ok is not None:
                 ev, ws, we = ev[ok], ws[ok], we[ok]
-        masks, a, u = ea.classes[ev], ea.as_of[ev], ea.unc[ev]
+        masks, a = ea.classes[ev], ea.as_of[ev]
         put(marks, ws, masks)
         put(marks, we + 1, masks)
+        unsure = np.flatnonzero(uncertain[ev])
+        u, m = ea.unc[ev[unsure]], masks[unsure]
         for col in (0, 2):
             has = u[:, col] >= 0
-            put(marks, u[has, col], masks[has])
-            put(marks, u[has, col + 1] + 1, masks[has])
+            put(marks, u[has, col], m[has])
+            put(marks, u[has, col + 1] + 1, m[has])
         turn = (ws <= a) & (a < we)
         put(turns, a[turn] + 1, masks[turn])
     hi = min(hi, MAXO)
