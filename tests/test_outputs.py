@@ -286,6 +286,8 @@ def test_cli_symlink_output(capsys: pytest.CaptureFixture[str], fixture_files: d
 
 PAUSED_WRITE = """
 import os, signal, sys
+# as in a terminal: a run under nohup (which ignores SIGHUP, and the program keeps that) is another case
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 from karabakh_routes import cli
 real_replace = os.replace
 def paused(src, dst, *a, **k):
@@ -328,6 +330,20 @@ def test_signal_mid_write_removes_temporary_file(fixture_files: dict[str, Path],
     assert proc.returncode == -signum  # died of the signal, as the shell expects (exit status 128+signum)
     assert not tmp.exists()
     assert os.listdir(out.parent) == ["result.out"] and out.read_text(encoding="utf-8") == "OLD"
+
+
+def test_an_ignored_sighup_stays_ignored_and_the_write_completes(fixture_files: dict[str, Path], tmp_path: Path) -> None:
+    # under nohup SIGHUP is ignored: the program keeps it so, and finishes writing its output
+    out = tmp_path / "out" / "result.json"
+    out.parent.mkdir()
+    out.write_text("OLD", encoding="utf-8")
+    proc, tmp = _paused_writer(fixture_files, out, ["status", "--on", "2021-03-11", "--json"],
+                               setup="signal.signal(signal.SIGHUP, signal.SIG_IGN)")
+    proc.send_signal(signal.SIGHUP)
+    proc.communicate("\n", timeout=30)
+    assert proc.returncode == 0
+    assert not tmp.exists() and os.listdir(out.parent) == ["result.json"]
+    assert json.loads(out.read_text(encoding="utf-8"))
 
 
 def test_signal_handler_of_the_program_is_chained(fixture_files: dict[str, Path], tmp_path: Path) -> None:
