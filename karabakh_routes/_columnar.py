@@ -568,7 +568,8 @@ def change_days(w: Windows, ea: EventArrays, horizon: int | None, keep: npt.NDAr
     if keep is not None:
         wanted &= keep
     last = _horizon_end(ea, horizon) if horizon is not None else None
-    uncertain = (ea.unc >= 0).any(axis=1) if len(ea.unc) else np.zeros(0, bool)  # (its bounds read for those only)
+    # the events with an uncertain date: their bounds are read for those only
+    uncertain: npt.NDArray[np.bool_] = np.any(ea.unc >= 0, axis=1) if len(ea.unc) else np.zeros(0, bool)
     for i in range(0, len(w.ev), _CHUNK):
         ev = w.ev[i:i + _CHUNK]
         rows = np.flatnonzero(wanted[ev])

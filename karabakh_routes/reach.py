@@ -1117,7 +1117,7 @@ class _Day:
         self.codes[2 * seg + 1] = best
         # where every choice gives the same status (the claims that always count say both open
         # and closed, as a rule), the bound is the decision in both directions: nothing to decide
-        self.pending[seg] = ~np.logical_and.reduce([code == best for code in could[1:]]) if len(could) > 1 else False
+        self.pending[seg] = ~np.logical_and.reduce([code == best for code in could])
 
     def _path(self, a: int, b: int, allowed: frozenset[int] | None) -> list[int] | None:
         """The shortest path from ``a`` to ``b`` over the allowed statuses, with every one-way segment on it decided.

@@ -831,10 +831,10 @@ class _ColumnarStore(_Store):
         or before the day, only the keys with a change point before the next one step on (see
         :class:`_Checkpoints`), not every change point of the class.
         """
-        c = self.compiled(cls)
         if cls not in self._checks:
+            c = self.compiled(cls)
             self._checks[cls] = _Checkpoints(c, c.class_keys(cls))
-        out: np.ndarray = c.key_marks[c.class_keys(cls)] + self._checks[cls].at(day) - 1
+        out: np.ndarray = self._keys_of(cls, None)[1] + self._checks[cls].at(day) - 1
         return out
 
     def cursor(self, cls: int, day: int) -> _Cursor | None:
@@ -845,8 +845,7 @@ class _ColumnarStore(_Store):
             return None
         i = self._marks_at(cls, day)
         if cls not in self._by_day:
-            days = self._checks[cls].days
-            d0 = int(days.min())
+            days, d0 = self._checks[cls].days, self._checks[cls].d0
             # (the marks of one day one contiguous run: their positions, and where each day's run starts)
             counts = np.bincount(days - d0)
             self._by_day[cls] = (_col.day_order(days).astype(np.int32), np.concatenate(([0], np.cumsum(counts))), d0)
