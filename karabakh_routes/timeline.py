@@ -705,16 +705,24 @@ class _Cursor:
         self.day = day
 
 
+#: A checkpoint's counts are stepped on from one cached at most this many checkpoints before it
+#: (the keys that change in between, from one gather), not summed over every change point.
+_STEP_FROM = 4
+
+
 class _Checkpoints:
     """Each key's count of change points up to a few days of one class (see :meth:`_ColumnarStore._marks_at`).
 
     Holds the days of the class's change points (int32, in key order) and, every
     :attr:`every` days from the first (so many that a key has on average an eighth of a
-    change point between two), each key's count of those up to that checkpoint: summed over
-    every change point (a ``reduceat``) when a day after it is first asked about, and kept (at
-    most as many as the keys' mean count of change points, in 16 bits as a rule: no more memory
-    than the days themselves; the least recently used go first), with the keys whose count
-    changes before the next checkpoint: only those step on to a day in between.
+    change point between two), each key's count of those up to that checkpoint, made when a
+    day after it is first asked about: stepped on from a checkpoint kept shortly before it
+    (:data:`_STEP_FROM`: only the keys whose next change point comes before it, found with one
+    gather of the next change point's day), else summed over every change point (a
+    ``reduceat``), and kept (at most as many as the keys' mean count of change points, in 16
+    bits as a rule: no more memory than the days themselves; the least recently used go
+    first), with the keys whose next change point comes before the next checkpoint: only those
+    step on to a day in between.
     """
 
     def __init__(self, c: _col.Compiled, run: slice) -> None:
@@ -723,6 +731,7 @@ class _Checkpoints:
         hi = int(c.key_marks[run.stop]) if run.stop < len(c.keys) else len(c.marks)
         #: the days of the class's change points, and each key's run of them (positions in ``days``)
         self.days = _col.mark_days(c.marks[lo:hi])
+        self.winner = c.winner[lo:hi]  # (a view: the claim in force from each change point on, -1: none)
         self.first = first - lo
         self.end = np.append(self.first[1:], hi - lo)
         self.d0 = int(self.days.min())
@@ -734,18 +743,47 @@ class _Checkpoints:
         self._keep = max(2, n_marks // n_keys)
         self._counts: dict[int, np.ndarray] = {}  # checkpoint: counts (the most recently used last)
         self._moving: dict[int, np.ndarray] = {}  # checkpoint: the keys whose count changes before the next
+        self._live: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # checkpoint: see in_force
 
     def _count(self, j: int) -> np.ndarray:
         got = self._counts.pop(j, None)
         if got is None:  # the change points up to the day before checkpoint j
-            le = (self.days < self.d0 + j * self.every).view(np.uint8)
-            got = np.add.reduceat(le, self.first, dtype=self._wide)
+            near = [i for i in self._counts if j - _STEP_FROM <= i < j]
+            if near:  # stepped on from a checkpoint shortly before (a few keys change in between)
+                i = max(near)
+                got = self._counts[i].copy()
+                day = self.d0 + j * self.every - 1
+                keys = self._moving[i] if i == j - 1 and i in self._moving else self._changing(got, day)
+                got[keys] = self._stepped(got, day, keys)
+            else:
+                le = (self.days < self.d0 + j * self.every).view(np.uint8)
+                got = np.add.reduceat(le, self.first, dtype=self._wide)
             while len(self._counts) >= self._keep:
                 old = next(iter(self._counts))
                 del self._counts[old]
                 self._moving.pop(old, None)
+                self._live.pop(old, None)
         self._counts[j] = got
         return got
+
+    def _changing(self, n: np.ndarray, day: int) -> np.ndarray:
+        """The keys whose counts ``n`` (of an earlier day) grow by ``day``: their next change point is on or before it."""
+        nxt = self.first + n
+        out: np.ndarray = np.flatnonzero((nxt < self.end) & (self.days[np.minimum(nxt, len(self.days) - 1)] <= day))
+        return out
+
+    def _stepped(self, n: np.ndarray, day: int, keys: np.ndarray) -> np.ndarray:
+        """The counts of ``keys`` on ``day``, stepped on from their counts ``n`` of an earlier day."""
+        top = len(self.days) - 1
+        p = self.first[keys] + n[keys]
+        end = self.end[keys]
+        step = np.arange(len(keys))
+        while len(step):  # each key over its change points up to the day (each key's are sorted by day)
+            q = p[step]
+            step = step[(q < end[step]) & (self.days[np.minimum(q, top)] <= day)]
+            p[step] += 1
+        out: np.ndarray = p - self.first[keys]
+        return out
 
     def at(self, day: int) -> np.ndarray:
         """How many of each key's change points fall on or before ``day``."""
@@ -753,21 +791,40 @@ class _Checkpoints:
         n = self._count(j)
         if day - self.d0 + 1 == j * self.every:  # the checkpoint's own day: no key steps on
             return n
-        if j not in self._moving:
-            self._moving[j] = np.flatnonzero(self._count(j + 1) > n)
-            self._count(j)  # (the most recently used again)
-        moving = self._moving[j]
+        moving = self._moving_from(j, n)
         out = n.astype(np.int64)
-        p = self.first[moving] + out[moving]
-        end = self.end[moving]
-        step = np.arange(len(moving))
-        top = len(self.days) - 1
-        while len(step):  # each key over its change points up to the day (each key's are sorted by day)
-            q = p[step]
-            step = step[(q < end[step]) & (self.days[np.minimum(q, top)] <= day)]
-            p[step] += 1
-        out[moving] = p - self.first[moving]
+        out[moving] = self._stepped(n, day, moving)
         return out
+
+    def _moving_from(self, j: int, n: np.ndarray) -> np.ndarray:
+        """The keys whose next change point after checkpoint ``j`` (counts ``n``) comes before the next checkpoint."""
+        moving = self._moving.get(j)
+        if moving is None:
+            moving = self._moving[j] = self._changing(n, self.d0 + (j + 1) * self.every - 1)
+        return moving
+
+    def in_force(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """The keys with a claim in force on ``day`` (positions among the class's keys, sorted), and each one's claim.
+
+        As :meth:`at` and a look-up of each key's claim, but over fewer keys: those with a
+        claim in force on the checkpoint's day and those that step on before the next one
+        (at L some 100,000 of 690,000: listed once per checkpoint).
+        """
+        j = min(max(day - self.d0 + 1, 0), self.span) // self.every
+        n = self._count(j)
+        moving = self._moving_from(j, n)
+        got = self._live.get(j)
+        if got is None:
+            mask = (n > 0) & (self.winner[np.maximum(self.first + n - 1, 0)] >= 0)
+            mask[moving] = True
+            keys = np.flatnonzero(mask)
+            got = self._live[j] = (keys, np.searchsorted(keys, moving))
+        keys, at = got
+        count = n[keys].astype(np.int64)
+        count[at] = self._stepped(n, day, moving)
+        win = self.winner[np.maximum(self.first[keys] + count - 1, 0)]
+        live = (count > 0) & (win >= 0)
+        return keys[live], win[live]
 
 
 class _ColumnarStore(_Store):
@@ -806,10 +863,8 @@ class _ColumnarStore(_Store):
         base, first, seg = self._keys_of(cls, claimant)
         if claimant is not None or not len(first):
             return self._lookup(c, base, first, seg, day)
-        i = self._marks_at(cls, day)
-        win = c.winner[np.maximum(i, 0)]
-        live = (i >= first) & (win >= 0)
-        return seg[live], win[live]
+        keys, win = self._checkpoints(cls).in_force(day)
+        return seg[keys], win
 
     def _keys_of(self, cls: int, claimant: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One class's keys (one claimant's, if given): each one's code times ``_BIG``, first change point, segment."""
@@ -831,11 +886,14 @@ class _ColumnarStore(_Store):
         or before the day, only the keys with a change point before the next one step on (see
         :class:`_Checkpoints`), not every change point of the class.
         """
+        out: np.ndarray = self._keys_of(cls, None)[1] + self._checkpoints(cls).at(day) - 1
+        return out
+
+    def _checkpoints(self, cls: int) -> _Checkpoints:
         if cls not in self._checks:
             c = self.compiled(cls)
             self._checks[cls] = _Checkpoints(c, c.class_keys(cls))
-        out: np.ndarray = self._keys_of(cls, None)[1] + self._checks[cls].at(day) - 1
-        return out
+        return self._checks[cls]
 
     def cursor(self, cls: int, day: int) -> _Cursor | None:
         """The change point in force on each key of a class on a day, to be carried forward (see :class:`_Cursor`)."""

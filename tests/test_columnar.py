@@ -718,13 +718,21 @@ def test_checkpoint_counts_find_the_claims_a_search_finds(tmp_path: Path, keep: 
         for j in range(0, cp.span // cp.every + 2):
             days |= {cp.d0 + j * cp.every + k for k in (-2, -1, 0, 1)}
         days |= set(np.random.default_rng(cls).integers(cp.d0 - 5, cp.d0 + cp.span + 5, 60).tolist())
-        order = sorted(days)
-        np.random.default_rng(7).shuffle(order)
-        for day in order:
-            want = np.searchsorted(c.marks, base + day, "right") - 1
-            want = np.where(want >= first, want, first - 1)
-            assert store._marks_at(cls, day).tolist() == want.tolist(), (cls, day)
-        assert len(cp._counts) <= max(keep, 2) and len(cp._moving) <= max(keep, 2)
+        shuffled = sorted(days)
+        np.random.default_rng(7).shuffle(shuffled)
+        # (shuffled: checkpoints summed, or stepped on from one a few before; then in order:
+        # each stepped on from the one before, over the keys found changing in between)
+        for order in (shuffled, sorted(days)):
+            for day in order:
+                want = np.searchsorted(c.marks, base + day, "right") - 1
+                want = np.where(want >= first, want, first - 1)
+                assert store._marks_at(cls, day).tolist() == want.tolist(), (cls, day)
+                # and the claims in force (over the keys listed at the checkpoint only)
+                win = c.winner[np.maximum(want, 0)]
+                live = (want >= first) & (win >= 0)
+                seg, ev = store.in_force(day, cls)
+                assert (seg.tolist(), ev.tolist()) == (c.segment_of(c.keys[run])[live].tolist(), win[live].tolist())
+        assert len(cp._counts) <= max(keep, 2) and len(cp._moving) <= max(keep, 2) and len(cp._live) <= max(keep, 2)
 
 
 def _decide_pairwise(claims: list[kr.Claim], passages: list[kr.Claim], baseline: kr.Claim | None, view: str,
