@@ -431,27 +431,59 @@ def _net(G: nx.MultiGraph, segments: Sequence[str]) -> _Net:
         return cached
     nodes = list(G.nodes)
     index = {n: i for i, n in enumerate(nodes)}
-    # (a comprehension: list() would first ask the view its length, another walk over every edge;
-    # a tuple per edge made with the collector paused, as reading does)
-    with gc_paused():
-        edges = [e for e in G.edges(keys=True, data=True)]  # noqa: C416
-    u = np.fromiter((index[e[0]] for e in edges), np.int64, len(edges))
-    w = np.fromiter((index[e[1]] for e in edges), np.int64, len(edges))
-    length = np.fromiter((e[3]["length_km"] for e in edges), float, len(edges))
+    u_, w_, keys, lengths = _edges_of(G, index)
+    u, w = np.array(u_, np.int64).reshape(-1), np.array(w_, np.int64).reshape(-1)
+    length = np.array(lengths, float).reshape(-1)
     src, dst = np.column_stack([u, w]).ravel(), np.column_stack([w, u]).ravel()
     order = np.lexsort((np.arange(len(src)), dst, src))
     pair = src[order] * len(nodes) + dst[order]
     parallel = bool(len(pair) and (pair[1:] == pair[:-1]).any())
     try:
-        lonlat = np.radians(np.column_stack([np.fromiter((v for _, v in G.nodes(data=k, default=np.nan)), float, len(nodes))
-                                             for k in ("x", "y")]))
+        data = G.nodes
+        lonlat = np.radians(np.array([(a.get("x", np.nan), a.get("y", np.nan)) for a in map(data.__getitem__, nodes)],
+                                     float))
     except (TypeError, ValueError):  # a coordinate that is not a number (a graph built in code): nan
         data = G.nodes
         lonlat = np.radians(np.array([(_coord(data[n], "x"), _coord(data[n], "y")) for n in nodes], float))
     lonlat = lonlat.reshape(-1, 2)
-    net = _Net(nodes, index, [e[2] for e in edges], src, dst, np.repeat(length, 2), order, parallel, lonlat)
+    net = _Net(nodes, index, keys, src, dst, np.repeat(length, 2), order, parallel, lonlat)
     _NETS[G] = net
     return net
+
+
+def _edges_of(G: nx.MultiGraph, index: Mapping[Any, int]) -> tuple[list[int], list[int], list[str], list[float]]:
+    """Each edge's ends (node indexes), key and ``length_km``, in the order of ``G.edges(keys=True)``.
+
+    Read from the adjacency dicts in one loop, as NetworkX walks an undirected multigraph's
+    edges (each node's neighbours not yet walked from): 0.15 s instead of 0.25 s at L (100,000
+    edges), with the collector paused, as reading does. Another kind of graph: from ``G.edges``.
+    """
+    us: list[int] = []
+    ws: list[int] = []
+    keys: list[str] = []
+    lengths: list[float] = []
+    with gc_paused():
+        if type(G) is nx.MultiGraph:
+            seen: set[Any] = set()
+            for n, nbrs in G._adj.items():
+                i = index[n]
+                for nbr, kd in nbrs.items():
+                    if nbr in seen:
+                        continue
+                    j = index[nbr]
+                    for k, d in kd.items():
+                        us.append(i)
+                        ws.append(j)
+                        keys.append(k)
+                        lengths.append(d["length_km"])
+                seen.add(n)
+        else:
+            for a, b, k, d in G.edges(keys=True, data=True):
+                us.append(index[a])
+                ws.append(index[b])
+                keys.append(k)
+                lengths.append(d["length_km"])
+    return us, ws, keys, lengths
 
 
 def _coord(attrs: Mapping[str, Any], key: str) -> float:

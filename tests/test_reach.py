@@ -173,3 +173,28 @@ def test_direction_distance_cache_stays_bounded(monkeypatch) -> None:  # type: i
     kr.periods(tl, "Stepanakert", "Goris", start="2023-09-01", end="2023-10-31", traffic="civilian")
     kr.periods(tl, "Goris", "Stepanakert", start="2022-12-01", end="2023-10-31", traffic="civilian")
     assert 0 < len(reach_module._DISTANCES[m.G]) <= 3
+
+
+def test_routing_arrays_list_the_edges_as_networkx_walks_them() -> None:
+    # the routing arrays index segments as the timeline does (G.edges order): read from the
+    # adjacency dicts, their order must be NetworkX's, with parallel edges, loops, edges added
+    # from either end, and for a subclass of MultiGraph (read through G.edges)
+    import importlib
+
+    import networkx as nx
+
+    reach_mod = importlib.import_module("karabakh_routes.reach")
+
+    class Sub(nx.MultiGraph):  # type: ignore[type-arg]
+        pass
+
+    for cls in (nx.MultiGraph, Sub):
+        G = cls()
+        G.add_node("lonely")
+        for n, (a, b) in enumerate([("a", "b"), ("b", "a"), ("c", "c"), ("b", "c"), ("d", "a"), ("a", "b"), ("c", "d")]):
+            G.add_edge(a, b, key=f"s{n}", length_km=float(n + 1))
+        index = {x: i for i, x in enumerate(G)}
+        us, ws, keys, lengths = reach_mod._edges_of(G, index)
+        want = list(G.edges(keys=True, data="length_km"))
+        assert keys == [k for _, _, k, _ in want]
+        assert [(index[a], index[b], ln) for a, b, _, ln in want] == list(zip(us, ws, lengths))
