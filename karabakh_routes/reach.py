@@ -1204,6 +1204,15 @@ class _Day:
         if not (self.codes[entries] == bound).all():
             self._trees.clear()
 
+    def settle(self, entries: Sequence[int]) -> None:
+        """Decide at once the undecided one-way segments of these directed entries (any; none: nothing to do)."""
+        if not len(entries):
+            return
+        segs = np.unique(np.asarray(entries, np.int64) // 2)
+        wait = segs[self.pending[segs]]
+        if len(wait):
+            self._decide(wait)
+
     def settle_paths(self, a: str, targets: Sequence[str]) -> None:
         """Decide at once the undecided one-way segments the trips from ``a`` to ``targets`` may cross.
 
@@ -1437,6 +1446,11 @@ def periods_from(
                 runs[b].add(kept[0], kept[2], last, side[day])  # the same answer; carried evidence only older
             else:
                 todo.append(b)
+        # the one-way segments left undecided on the paths of the change point before are
+        # decided first: the new paths mostly run there too, and a path that crosses an
+        # undecided segment is searched again once it is decided (at L 239 searches of the
+        # grid instead of 269 over 100 change points)
+        state.settle([e for b in todo if b in held for e in held[b][1]])
         if len(todo) > 1:
             state.settle_paths(a, todo)
         for b in todo:
