@@ -432,18 +432,16 @@ def _net(G: nx.MultiGraph, segments: Sequence[str]) -> _Net:
     nodes = list(G.nodes)
     index = {n: i for i, n in enumerate(nodes)}
     u_, w_, keys, lengths = _edges_of(G, index)
-    u, w = np.array(u_, np.int64).reshape(-1), np.array(w_, np.int64).reshape(-1)
-    length = np.array(lengths, float).reshape(-1)
+    u, w, length = np.array(u_, np.int64), np.array(w_, np.int64), np.array(lengths, float)
     src, dst = np.column_stack([u, w]).ravel(), np.column_stack([w, u]).ravel()
     order = np.lexsort((np.arange(len(src)), dst, src))
     pair = src[order] * len(nodes) + dst[order]
     parallel = bool(len(pair) and (pair[1:] == pair[:-1]).any())
+    data = G.nodes
     try:
-        data = G.nodes
         lonlat = np.radians(np.array([(a.get("x", np.nan), a.get("y", np.nan)) for a in map(data.__getitem__, nodes)],
                                      float))
     except (TypeError, ValueError):  # a coordinate that is not a number (a graph built in code): nan
-        data = G.nodes
         lonlat = np.radians(np.array([(_coord(data[n], "x"), _coord(data[n], "y")) for n in nodes], float))
     lonlat = lonlat.reshape(-1, 2)
     net = _Net(nodes, index, keys, src, dst, np.repeat(length, 2), order, parallel, lonlat)

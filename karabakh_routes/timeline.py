@@ -785,10 +785,14 @@ class _Checkpoints:
         out: np.ndarray = p - self.first[keys]
         return out
 
+    def _last(self, day: int) -> tuple[int, np.ndarray]:
+        """The last checkpoint on or before ``day`` (its number) and its counts."""
+        j = min(max(day - self.d0 + 1, 0), self.span) // self.every
+        return j, self._count(j)
+
     def at(self, day: int) -> np.ndarray:
         """How many of each key's change points fall on or before ``day``."""
-        j = min(max(day - self.d0 + 1, 0), self.span) // self.every
-        n = self._count(j)
+        j, n = self._last(day)
         if day - self.d0 + 1 == j * self.every:  # the checkpoint's own day: no key steps on
             return n
         moving = self._moving_from(j, n)
@@ -810,8 +814,7 @@ class _Checkpoints:
         claim in force on the checkpoint's day and those that step on before the next one
         (at L some 100,000 of 690,000: listed once per checkpoint).
         """
-        j = min(max(day - self.d0 + 1, 0), self.span) // self.every
-        n = self._count(j)
+        j, n = self._last(day)
         moving = self._moving_from(j, n)
         got = self._live.get(j)
         if got is None:
