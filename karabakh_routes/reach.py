@@ -1025,8 +1025,15 @@ class _Day:
         ways = ~out & (place >= 0)  # a place not in the graph: no move goes towards it
         ends = ways & ((place == x) | (place == y))
         out[ends] = (x != y)[ends] & (y == place)[ends]  # onto the place; never away from it
-        far = np.flatnonzero(ways & ~ends)
+        far = np.flatnonzero(self._far(entries, events))
         out[far] = self.toward.many(place[far], x[far], y[far])
+        return out
+
+    def _far(self, entries: np.ndarray, events: np.ndarray) -> np.ndarray:
+        """Whether each event is one-way towards a place in the graph away from the entry's ends (a move needs distances)."""
+        place = _direction_places(self.timeline, self.net)[events]
+        out: np.ndarray = (self.timeline._ea.one_way[events] & (place >= 0) & (place != self.net.src[entries])
+                           & (place != self.net.dst[entries]))
         return out
 
     def _warm(self, entries: list[int]) -> None:
@@ -1153,14 +1160,12 @@ class _Day:
             # nor where no claim, nor report it may give way to, is one-way towards a place away
             # from the segment's ends: which direction each counts in needs no distances, so
             # both directions are decided now, in arrays (at L some 900 of 2,100 a day)
-            places = _direction_places(self.timeline, self.net)
             s_all, e_all = self.rows_seg, self.rows_ev
             if len(self.aside_row):
                 s_all = np.concatenate([s_all, self.rows_seg[self.aside_row]])
                 e_all = np.concatenate([e_all, self.aside_ev])
-            p = places[e_all]
             far = np.zeros(n, bool)
-            far[s_all[ea.one_way[e_all] & (p >= 0) & (p != self.net.src[2 * s_all]) & (p != self.net.dst[2 * s_all])]] = True
+            far[s_all[self._far(2 * s_all, e_all)]] = True
             now = wait[~far[wait]]
             if len(now):
                 self.pending[now] = False
@@ -1179,11 +1184,8 @@ class _Day:
             path = self._tree(a, allowed).path(b)
             if path is None:
                 return None
-            segs = np.asarray(path, np.int64) // 2
-            wait = segs[self.pending[segs]]
-            if not len(wait):
+            if not self.settle(np.asarray(path, np.int64) // 2):
                 return path
-            self._decide(np.unique(wait))
             if key in self._trees:
                 return path  # each decided at its bound: the trees still hold
 
@@ -1202,14 +1204,12 @@ class _Day:
         if not (self.codes[entries] == bound).all():
             self._trees.clear()
 
-    def settle(self, entries: Sequence[int]) -> None:
-        """Decide at once the undecided one-way segments of these directed entries (any; none: nothing to do)."""
-        if not len(entries):
-            return
-        segs = np.unique(np.asarray(entries, np.int64) // 2)
-        wait = segs[self.pending[segs]]
+    def settle(self, segments: np.ndarray) -> bool:
+        """Decide at once those of these segments left undecided; return whether there were any."""
+        wait = np.unique(segments[self.pending[segments]])
         if len(wait):
             self._decide(wait)
+        return bool(len(wait))
 
     def settle_paths(self, a: str, targets: Sequence[str]) -> None:
         """Decide at once the undecided one-way segments the trips from ``a`` to ``targets`` may cross.
@@ -1222,12 +1222,8 @@ class _Day:
         nodes = np.array(sorted({self.net.index[b] for b in targets} - {ia}), np.int64)
         if not len(nodes):
             return
-        while True:
-            segs = np.concatenate([self._tree(ia, allowed).entries_to(nodes) // 2 for allowed in _ALLOWED])
-            wait = np.unique(segs[self.pending[segs]])
-            if not len(wait):
-                return
-            self._decide(wait)
+        while self.settle(np.concatenate([self._tree(ia, allowed).entries_to(nodes) // 2 for allowed in _ALLOWED])):
+            pass
 
     def still(self, path: list[int]) -> bool:
         """Whether an answer whose decisive entries were ``path`` holds unchanged from the day before.
@@ -1448,7 +1444,7 @@ def periods_from(
         # decided first: the new paths mostly run there too, and a path that crosses an
         # undecided segment is searched again once it is decided (at L 239 searches of the
         # grid instead of 269 over 100 change points)
-        state.settle([e for b in todo if b in held for e in held[b][1]])
+        state.settle(np.asarray([e for b in todo if b in held for e in held[b][1]], np.int64) // 2)
         if len(todo) > 1:
             state.settle_paths(a, todo)
         for b in todo:

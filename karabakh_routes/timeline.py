@@ -906,7 +906,7 @@ class _ColumnarStore(_Store):
             return None
         i = self._marks_at(cls, day)
         if cls not in self._by_day:
-            days, d0 = self._checks[cls].days, self._checks[cls].d0
+            days, d0 = self._checkpoints(cls).days, self._checkpoints(cls).d0
             # (the marks of one day one contiguous run: their positions, and where each day's run starts)
             counts = np.bincount(days - d0)
             self._by_day[cls] = (_col.day_order(days).astype(np.int32), np.concatenate(([0], np.cumsum(counts))), d0)
