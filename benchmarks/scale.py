@@ -13,7 +13,8 @@ then measured in a child process of their own (so peak RSS is per size):
   ``Timeline``;
 * peak RSS (``ru_maxrss`` of the child, after each step);
 * one status snapshot (``Timeline.status(on=...)``: a GeoDataFrame of every segment, with
-  the claims behind each status), and the vectorised snapshot of one class
+  the claims behind each status), the same for one class on the next day (``traffic="civilian"``: the
+  evidence of that class, the other classes' statuses alone), and the vectorised snapshot of one class
   (``Timeline.status_codes(on=..., traffic="civilian")``: the statuses alone);
 * one ``reach`` between two far-apart places (opposite corners of the grid): the first call
   (which lays out the routing arrays), and the median of one call on each of the next days;
@@ -53,7 +54,8 @@ import synth  # noqa: E402
 
 RANGE = (dt.date(2021, 1, 1), dt.date(2023, 12, 31))
 SNAPSHOT_DAY = dt.date(2022, 6, 15)
-STEPS = ("read_network", "read_ledger", "compile", "compile_classes", "status", "status_codes", "status_codes_steady",
+STEPS = ("read_network", "read_ledger", "compile", "compile_classes", "status", "status_class", "status_codes",
+         "status_codes_steady",
          "reach", "reach_steady", "periods", "per_day")
 #: Calls of ``status_codes`` and ``reach`` on the days after the first, for the steady cost (their median).
 STEADY_CALLS = 5
@@ -166,6 +168,7 @@ def child(folder: Path, out: Path, timeout: int, baseline_days: int | None, memo
     record("info", segments=G.number_of_edges(), places=G.number_of_nodes(), claims=len(ledger.events),
            origin=a, destination=b, change_points_in_range=len(tl.change_points(*RANGE)))
     run("status", lambda: (None, {"rows": len(tl.status(on=SNAPSHOT_DAY))}))
+    run("status_class", lambda: (None, {"rows": len(tl.status(on=SNAPSHOT_DAY + dt.timedelta(days=1), traffic="civilian"))}))
     run("status_codes", lambda: (None, {"rows": len(tl.status_codes(on=SNAPSHOT_DAY, traffic="civilian"))}))
 
     def steady_codes() -> tuple[None, dict[str, Any]]:
@@ -293,7 +296,7 @@ def _fmt(s: float) -> str:
 def table(results: list[dict[str, Any]]) -> str:
     cols = ["size", "segments / claims", "load total", "read network", "read + validate ledger",
             "of which target resolution", "compile Timeline", "compile the claims, 4 classes (each on first use)",
-            "peak RSS", "status snapshot (with claims)",
+            "peak RSS", "status snapshot (with claims): every class; one class",
             "status of one class (vectorised)", "one reach",
             "periods, 3 years", "per-day reach loop, 3 years"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -342,7 +345,7 @@ def table(results: list[dict[str, Any]]) -> str:
         lines.append("| " + " | ".join([
             r["size"], f"{r['segments']:,} / {r['claims']:,}", load, _cell(st.get("read_network"), r),
             _cell(st.get("read_ledger"), r), tr_cell, _cell(st.get("compile"), r), classes, rss,
-            _cell(st.get("status"), r),
+            _cell(st.get("status"), r) + ("; " + _cell(st.get("status_class"), r) if st.get("status_class") else ""),
             codes, reach, periods, per_day]) + " |")
     return "\n".join(lines)
 

@@ -1542,14 +1542,22 @@ class Timeline:
         traffic = check_traffic(traffic)
         day = to_date(on)
         v = parse_view(view, self.ledger, horizon=horizon)
-        snap = self._snapshot(day, traffic, v)
-        codes = snap.codes
-        exact = np.flatnonzero(snap.exact)
-        codes[exact] = [_CODE[cs.status] for cs in self._class_statuses(exact.tolist(), traffic, day, v)]
+        codes = self._codes_on(day, traffic, v)
         if self._segment_labels is None:  # (immutable: shared by every Series returned)
             self._segment_labels = pd.Index(self.segments, name="segment")
         # the status names taken by code: strings of pandas' default type (object before pandas 3)
         return pd.Series(pd.Index(list(_CODES)).take(codes.astype(np.intp)), index=self._segment_labels, name=traffic)
+
+    def _codes_on(self, day: dt.date, traffic: str, v: View) -> np.ndarray:
+        """Every segment's status code (index :data:`_CODES`) for one class on a day.
+
+        From the vectorised snapshot; the segments it cannot settle alone are looked up.
+        """
+        snap = self._snapshot(day, traffic, v)
+        codes = snap.codes
+        exact = np.flatnonzero(snap.exact)
+        codes[exact] = [_CODE[cs.status] for cs in self._class_statuses(exact.tolist(), traffic, day, v)]
+        return codes
 
     def class_status(
         self, segment: str, traffic: str, *, on: DateLike, view: str | View = "consensus", horizon: Horizon = "default"
@@ -1607,7 +1615,8 @@ class Timeline:
         owner, win, unsure = store.states(seg, ci, d, claimant)
         unsure_row = np.zeros(len(win), bool)
         unsure_row[list(unsure)] = True
-        bounds = np.searchsorted(owner, np.arange(len(seg) + 1)).tolist()  # each segment's run of rows
+        bounds_at = np.searchsorted(owner, np.arange(len(seg) + 1))  # each segment's run of rows
+        bounds = bounds_at.tolist()
         # the day's passages the view keeps, by segment, in ledger order
         pseg, pev = self._passages_of_day(d, ci, seg)
         if v.kind in ("claimant", "source"):
@@ -1619,9 +1628,26 @@ class Timeline:
         newer = self._newer_reports(seg, owner, win, passes, ci, d, v)
         known, claim = memo.statuses, memo.claim
         wins, uns = win.tolist(), unsure_row.tolist()
-        has_base = self._baseline_groups[seg * len(TRAFFIC_CLASSES) + ci].tolist()
+        has_base_arr = self._baseline_groups[seg * len(TRAFFIC_CLASSES) + ci]
+        has_base = has_base_arr.tolist()
+        # the segments with no input at all (no claim row, passage, baseline or newer report: at L
+        # three in four) share one status, placed in arrays; the loop below visits the others
+        bare = (np.diff(bounds_at) == 0) & ~has_base_arr
+        if passes:
+            bare &= ~_col.isin(seg, np.fromiter(passes, np.int64, len(passes)))
+        bare[list(newer)] = False
+        todo = np.flatnonzero(~bare).tolist()
         out: list[ClassStatus] = []
-        for k, i in enumerate(seg.tolist()):
+        if len(todo) < len(seg):
+            empty: tuple[Any, ...] = ((), (), None, ())
+            if empty not in known:
+                known[empty] = self._status_of([], False, [], None, [], v)
+            out = [known[empty]] * len(seg)
+        else:
+            out = [None] * len(seg)  # type: ignore[list-item]  # (each filled below)
+        segs = seg.tolist()
+        for k in todo:
+            i = segs[k]
             rows = tuple(zip(wins[bounds[k]:bounds[k + 1]], uns[bounds[k]:bounds[k + 1]]))
             base: Event | None = None
             base_unsure = False
@@ -1636,7 +1662,7 @@ class Timeline:
                     [claim(e, ea.events[e].start.uncertain) for e in key[1]],
                     None if base is None else self._claim(base, _said_of(base, traffic), day, base_unsure),
                     [claim(e, False, since) for e, since in key[3]], v)
-            out.append(cs)
+            out[k] = cs
         return out
 
     def _newer_reports(self, seg: np.ndarray, owner: np.ndarray, win: np.ndarray,
@@ -1820,9 +1846,15 @@ class Timeline:
             return self._status_frame(day, traffic, v)
 
     def _status_frame(self, day: dt.date, traffic: str | None, v: View) -> gpd.GeoDataFrame:
-        rows = []
-        every = range(len(self.segments))  # (the graph's edges, in order)
-        by_class = {c: self._class_statuses(every, c, day, v) for c in TRAFFIC_CLASSES}
+        n = len(self.segments)
+        every = range(n)  # (the graph's edges, in order)
+        # the evidence of the classes asked about; of the others (one class asked about) only the
+        # status, from the vectorised snapshot
+        focus_classes = (traffic,) if traffic else TRAFFIC_CLASSES
+        by_class = {c: self._class_statuses(every, c, day, v) for c in focus_classes}
+        names = np.asarray(_CODES, dtype=object)
+        status_of_class = {c: ([cs.status for cs in by_class[c]] if c in by_class
+                               else names[self._codes_on(day, c, v)].tolist()) for c in TRAFFIC_CLASSES}
         # each claim's JSON form and each status's age and assumptions worked out once: segments
         # share statuses and claims (see _class_statuses). By identity: they are all alive
         # meanwhile, and hashing a Claim hashes all its fields
@@ -1842,9 +1874,35 @@ class Timeline:
                                        frozenset(a for cl in cs.basis if (a := assumption_line(form(cl)))))
             return got
 
-        for n, (u, w, k, d) in enumerate(self.G.edges(keys=True, data=True)):
-            per = {c: by_class[c][n] for c in TRAFFIC_CLASSES}
-            focus = {traffic: per[traffic]} if traffic else per
+        # a status with nothing behind it (unknown, no claim, passage, baseline or uncertainty):
+        # a row of such statuses has empty evidence columns, filled without looking further
+        bare: dict[int, bool] = {}
+        for statuses in by_class.values():
+            for cs in statuses:
+                if id(cs) not in bare:
+                    bare[id(cs)] = (cs.status == "unknown" and not (cs.claims or cs.passages or cs.basis or cs.uncertain
+                                                                    or cs.decision.set_aside or cs.carried)
+                                    and cs.evidence_age_days is None)
+        overall_bare = overall_status(["unknown"] * len(TRAFFIC_CLASSES))
+        cols: dict[str, list[Any]] = {name: [] for name in (
+            "status", "disputed", "uncertain", "claims", "passages", "basis", "set_aside", "carried",
+            "evidence_age_days", "assumptions")}
+        (c_status, c_disputed, c_uncertain, c_claims, c_passages, c_basis, c_aside, c_carried, c_age,
+         c_assumptions) = cols.values()
+        for n_, focus_list in enumerate(zip(*by_class.values())):
+            if all(bare[id(cs)] for cs in focus_list):
+                c_status.append("unknown" if traffic else overall_bare)
+                c_disputed.append(False)
+                c_uncertain.append(False)
+                c_claims.append([])
+                c_passages.append([])
+                c_basis.append([])
+                c_aside.append([])
+                c_carried.append(False)
+                c_age.append(None)
+                c_assumptions.append([])
+                continue
+            focus = dict(zip(focus_classes, focus_list))
             claims: dict[str, dict[str, Any]] = {}
             passages: dict[str, dict[str, Any]] = {}
             basis: dict[str, dict[str, Any]] = {}
@@ -1859,26 +1917,33 @@ class Timeline:
                         entry["traffic"].append(cls)
             known = [age_carried_assumptions(cs) for cs in focus.values()]
             ages = [age for age, _, _ in known if age is not None]
-            assumptions = sorted(set().union(*(lines for *_, lines in known)))
-            rows.append({
-                "segment": k, "name": d.get("name", k), "routes": list(d.get("routes", ())),
-                "u": d.get("u", u), "v": d.get("v", w),
-                "status": per[traffic].status if traffic else overall_status(cs.status for cs in per.values()),
-                **{c: per[c].status for c in TRAFFIC_CLASSES},
-                "disputed": any(cs.status == "disputed" for cs in focus.values()),
-                "uncertain": any(cs.uncertain for cs in focus.values()),
-                "claims": list(claims.values()), "passages": list(passages.values()),
-                "basis": list(basis.values()), "set_aside": list(aside.values()),
-                "carried": any(carried for _, carried, _ in known),
-                "evidence_age_days": min(ages) if ages else None, "assumptions": assumptions,
-                "length_km": d["length_km"], "geometry": d["geometry"],
-            })
+            c_status.append(focus[traffic].status if traffic
+                            else overall_status(status_of_class[c][n_] for c in TRAFFIC_CLASSES))
+            c_disputed.append(any(cs.status == "disputed" for cs in focus.values()))
+            c_uncertain.append(any(cs.uncertain for cs in focus.values()))
+            c_claims.append(list(claims.values()))
+            c_passages.append(list(passages.values()))
+            c_basis.append(list(basis.values()))
+            c_aside.append(list(aside.values()))
+            c_carried.append(any(carried for _, carried, _ in known))
+            c_age.append(min(ages) if ages else None)
+            c_assumptions.append(sorted(set().union(*(lines for *_, lines in known))))
+        edges = list(self.G.edges(keys=True, data=True))
         import geopandas as gpd
         import pandas as pd
 
-        gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.G.graph.get("crs", "EPSG:4326"))
-        # whole days, or None (not NaN): an object column, as ``basis`` and ``claims`` are
-        gdf["evidence_age_days"] = pd.Series([r["evidence_age_days"] for r in rows], index=gdf.index, dtype=object)
+        data: dict[str, Any] = {
+            "segment": list(self.segments), "name": [d.get("name", k) for _, _, k, d in edges],
+            "routes": [list(d.get("routes", ())) for *_, d in edges],
+            "u": [d.get("u", a) for a, _, _, d in edges], "v": [d.get("v", b) for _, b, _, d in edges],
+            "status": c_status, **status_of_class,
+            **{name: cols[name] for name in ("disputed", "uncertain", "claims", "passages", "basis", "set_aside",
+                                             "carried")},
+            # whole days, or None (not NaN): an object column, as ``basis`` and ``claims`` are
+            "evidence_age_days": pd.Series(c_age, dtype=object), "assumptions": c_assumptions,
+            "length_km": [d["length_km"] for *_, d in edges], "geometry": [d["geometry"] for *_, d in edges],
+        }
+        gdf = gpd.GeoDataFrame(data, geometry="geometry", crs=self.G.graph.get("crs", "EPSG:4326"))
         gdf.attrs.update({"on": day.isoformat(), "traffic": traffic or "all", "view": str(v),
                           "horizon": v.horizon_text})
         return gdf.set_index("segment", drop=False).rename_axis(None)

@@ -112,6 +112,45 @@ def test_status_frame_contract(fixture_model: kr.RoadModel) -> None:
     assert gdf.loc["west__mid", "status"] == "open"
 
 
+@pytest.mark.parametrize("traffic", [None, "civilian", "humanitarian"])
+@pytest.mark.parametrize("day", ["2020-12-01", "2022-12-12", "2023-07-20", "2023-09-20", "2023-10-05"])
+def test_status_frame_is_each_segments_class_status(bundled: kr.RoadModel, day: str, traffic: str | None) -> None:
+    """Every row of the frame says what :meth:`class_status` says of its segment, class by class.
+
+    The frame finds the evidence of the classes asked about in arrays, fills the rows with
+    nothing behind them without looking further, and takes the other classes' statuses from
+    the vectorised snapshot: the rows must not tell.
+    """
+    tl = bundled.timeline
+    gdf = tl.status(on=day, traffic=traffic)
+    assert list(gdf.index) == tl.segments and list(gdf["segment"]) == tl.segments
+    focus = [traffic] if traffic else list(kr.TRAFFIC_CLASSES)
+    bare = 0
+    for seg in tl.segments:
+        row = gdf.loc[seg]
+        per = {c: tl.class_status(seg, c, on=day) for c in kr.TRAFFIC_CLASSES}
+        assert {c: row[c] for c in kr.TRAFFIC_CLASSES} == {c: cs.status for c, cs in per.items()}, seg
+        if traffic:
+            assert row["status"] == per[traffic].status
+        else:
+            assert row["status"] == kr.timeline.overall_status(cs.status for cs in per.values())
+        for column, of in (("claims", "claims"), ("passages", "passages"), ("basis", "basis")):
+            expected: dict[str, list[str]] = {}
+            for c in focus:
+                for cl in getattr(per[c], of):
+                    expected.setdefault(cl.event, []).append(c)
+            assert {e["event"]: e["traffic"] for e in row[column]} == expected, (seg, column)
+        assert bool(row["disputed"]) == any(per[c].status == "disputed" for c in focus)
+        assert bool(row["uncertain"]) == any(per[c].uncertain for c in focus)
+        assert bool(row["carried"]) == any(per[c].carried for c in focus)
+        ages = [per[c].evidence_age_days for c in focus if per[c].evidence_age_days is not None]
+        assert row["evidence_age_days"] == (min(ages) if ages else None)
+        bare += not row["claims"] and not row["basis"]
+        row["claims"].append("mutated")  # each row's lists are its own
+    assert bare and bare < len(tl.segments)  # both kinds of row were made
+    assert all(c.count("mutated") == 1 for c in gdf["claims"])  # no list shared between rows
+
+
 def test_overall_status_rules() -> None:
     assert kr.overall_status(["open"] * 4) == "open"
     assert kr.overall_status(["closed"] * 4) == "closed"
