@@ -1846,15 +1846,36 @@ class Timeline:
             return self._status_frame(day, traffic, v)
 
     def _status_frame(self, day: dt.date, traffic: str | None, v: View) -> gpd.GeoDataFrame:
-        n = len(self.segments)
-        every = range(n)  # (the graph's edges, in order)
+        import geopandas as gpd
+        import pandas as pd
+
+        data = self._status_columns(day, traffic, v)
+        # whole days, or None (not NaN): an object column, as ``basis`` and ``claims`` are
+        data["evidence_age_days"] = pd.Series(data["evidence_age_days"], dtype=object)
+        gdf = gpd.GeoDataFrame(data, geometry="geometry", crs=self.G.graph.get("crs", "EPSG:4326"))
+        gdf.attrs.update({"on": day.isoformat(), "traffic": traffic or "all", "view": str(v),
+                          "horizon": v.horizon_text})
+        return gdf.set_index("segment", drop=False).rename_axis(None)
+
+    def _edge_rows(self) -> list[tuple[Any, Any, str, dict[str, Any]]]:
+        """``(u, v, key, data)`` of every segment, in :attr:`segments` order (listed once; ``data`` is the graph's own)."""
+        got: list[tuple[Any, Any, str, dict[str, Any]]] | None = self.__dict__.get("_edges_listed")
+        if got is None or len(got) != len(self.segments):
+            got = self._edges_listed = list(self.G.edges(keys=True, data=True))
+        return got
+
+    def _status_columns(self, day: dt.date, traffic: str | None, v: View,
+                        segments: Sequence[int] | None = None) -> dict[str, list[Any]]:
+        """The columns of :meth:`status` (lists, in its order) for every segment, or for ``segments`` (indexes) in that order."""
+        every: Sequence[int] = range(len(self.segments)) if segments is None else segments
         # the evidence of the classes asked about; of the others (one class asked about) only the
         # status, from the vectorised snapshot
         focus_classes = (traffic,) if traffic else TRAFFIC_CLASSES
         by_class = {c: self._class_statuses(every, c, day, v) for c in focus_classes}
         names = np.asarray(_CODES, dtype=object)
         status_of_class = {c: ([cs.status for cs in by_class[c]] if c in by_class
-                               else names[self._codes_on(day, c, v)].tolist()) for c in TRAFFIC_CLASSES}
+                               else names[self._codes_on(day, c, v)[np.asarray(every, np.int64)]].tolist())
+                           for c in TRAFFIC_CLASSES}
         # each claim's JSON form and each status's age and assumptions worked out once: segments
         # share statuses and claims (see _class_statuses). By identity: they are all alive
         # meanwhile, and hashing a Claim hashes all its fields
@@ -1928,25 +1949,23 @@ class Timeline:
             c_carried.append(any(carried for _, carried, _ in known))
             c_age.append(min(ages) if ages else None)
             c_assumptions.append(sorted(set().union(*(lines for *_, lines in known))))
-        edges = list(self.G.edges(keys=True, data=True))
-        import geopandas as gpd
-        import pandas as pd
-
-        data: dict[str, Any] = {
-            "segment": list(self.segments), "name": [d.get("name", k) for _, _, k, d in edges],
+        listed = self._edge_rows()
+        edges = listed if segments is None else [listed[i] for i in segments]
+        return {
+            "segment": [k for _, _, k, _ in edges], "name": [d.get("name", k) for _, _, k, d in edges],
             "routes": [list(d.get("routes", ())) for *_, d in edges],
             "u": [d.get("u", a) for a, _, _, d in edges], "v": [d.get("v", b) for _, b, _, d in edges],
             "status": c_status, **status_of_class,
             **{name: cols[name] for name in ("disputed", "uncertain", "claims", "passages", "basis", "set_aside",
                                              "carried")},
-            # whole days, or None (not NaN): an object column, as ``basis`` and ``claims`` are
-            "evidence_age_days": pd.Series(c_age, dtype=object), "assumptions": c_assumptions,
+            "evidence_age_days": c_age, "assumptions": c_assumptions,
             "length_km": [d["length_km"] for *_, d in edges], "geometry": [d["geometry"] for *_, d in edges],
         }
-        gdf = gpd.GeoDataFrame(data, geometry="geometry", crs=self.G.graph.get("crs", "EPSG:4326"))
-        gdf.attrs.update({"on": day.isoformat(), "traffic": traffic or "all", "view": str(v),
-                          "horizon": v.horizon_text})
-        return gdf.set_index("segment", drop=False).rename_axis(None)
+
+    def _status_rows(self, day: dt.date, traffic: str | None, v: View, segments: Sequence[int]) -> list[dict[str, Any]]:
+        """Rows of :meth:`status` (dicts, as ``to_dict("records")`` gives them) of ``segments`` (indexes), in that order."""
+        cols = self._status_columns(day, traffic, v, segments)
+        return [dict(zip(cols, values)) for values in zip(*cols.values())]
 
     def passages(self, *, on: DateLike, view: str | View = "consensus") -> list[dict[str, Any]]:
         """Return the convoy passages of a date: one dict per (event, segment)."""

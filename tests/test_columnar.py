@@ -130,6 +130,24 @@ def test_event_columns_from_the_files_codes_are_the_events(tmp_path_factory: pyt
     assert a._source_events("S1").tolist() == b._source_events("S1").tolist()
 
 
+@settings(max_examples=max(_EXAMPLES // 2, 10), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=ledger_rows(), horizon=st.sampled_from([0, 7, 30, None]),
+       traffic=st.sampled_from([None, "civilian", "humanitarian"]),
+       view=st.sampled_from(["consensus", "strict", "claimant:X", "source:S1"]))
+def test_timeline_slider_equals_each_steps_status(tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]],
+                                                  horizon: int | None, traffic: str | None, view: str) -> None:
+    # the timeline map's table looks up only the segments touched since the step before (and those
+    # whose popup shows a claim's age): every step must show what the whole status table of its day says
+    from test_maps import assert_slider_is_each_steps_status
+
+    files = write_fixture(tmp_path_factory.mktemp("slider"), rows)
+    m = kr.load(**{k: str(v) for k, v in files.items()})
+    if not m.timeline.change_points(horizon=horizon):
+        return
+    assert_slider_is_each_steps_status(m, traffic=traffic, view=view, horizon=horizon)
+
+
 def test_bundled_data_agrees() -> None:
     m = kr.load()
     new, ref = m.timeline, kr.Timeline(m.G, m.ledger, engine="reference")

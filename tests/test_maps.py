@@ -253,6 +253,36 @@ def test_timeline_steps_start_with_the_range_start(fixture_model: kr.RoadModel) 
     assert timeline_steps(fixture_model, start="2021-03-05").count(dt.date(2021, 3, 5)) == 1
 
 
+def assert_slider_is_each_steps_status(m: kr.RoadModel, **kw: object) -> SliderTable:
+    """The slider's table (which looks up at each step only the segments touched since the step
+    before, and those showing a claim's age) holds, at every step, the status and popup of every
+    segment that the whole status table of that day gives."""
+    table = slider_table(m, **kw)  # type: ignore[arg-type]
+    traffic = kw.get("traffic")
+    view, horizon = kw.get("view", "consensus"), kw.get("horizon", "default")
+    segments = tuple(m.timeline.segments)
+    assert table.segments == segments
+    for i, day in enumerate(table.steps):
+        rows = {r["segment"]: r for r in m.timeline.status(on=day, traffic=traffic, view=view,  # type: ignore[arg-type]
+                                                          horizon=horizon).to_dict("records")}
+        assert table.statuses[i] == tuple(rows[s]["status"] if rows[s]["status"] in STATUS_STYLES else "unknown"
+                                          for s in segments), day
+        assert tuple(table.popups[j] for j in table.popup_index[i]) == \
+            tuple(segment_popup(m, rows[s], traffic) for s in segments), day  # type: ignore[arg-type]
+        if i == 0:
+            assert table.names == tuple(str(rows[s]["name"]) for s in segments)
+    return table
+
+
+@pytest.mark.parametrize(("traffic", "view", "horizon"), [
+    (None, "consensus", "default"), ("humanitarian", "consensus", "default"), ("civilian", "strict", 0),
+    (None, "consensus", None), ("humanitarian", "claimant:ICRC", 30), ("civilian", "source:S1", "default")])
+def test_slider_table_is_each_steps_status_table(bundled: kr.RoadModel, traffic: str | None, view: str,
+                                                  horizon: object) -> None:
+    table = assert_slider_is_each_steps_status(bundled, traffic=traffic, view=view, horizon=horizon)
+    assert len(table.steps) > 50
+
+
 def test_timeline_steps_reject_bad_ranges(fixture_model: kr.RoadModel) -> None:
     with pytest.raises(kr.DateError, match="after"):
         timeline_steps(fixture_model, start="2021-05-01", end="2021-04-01")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,7 @@ from ..events import TRAFFIC_CLASSES
 from ..query import Query
 from ..timeline import Horizon, View
 from . import _elements as el
-from ._html import claims_html, esc
+from ._html import ClaimItems, claims_html, esc
 from .style import PASSAGE_OVERLAY, STATUS_STYLES, style_for
 
 if TYPE_CHECKING:
@@ -95,30 +95,57 @@ def segment_popup(model: RoadModel, row: Mapping[str, Any], traffic: str | None)
 
     ``row`` is one row of ``model.status(...)`` (a mapping or a pandas row).
     """
-    status = row["status"]
-    parts = [f"<div class='kr-popup'><h4>{esc(row['name'])}</h4>",
-             f"<div>Status: <b>{esc(status)}</b>" + (f" for {esc(traffic)}" if traffic else "") + "</div>"]
-    if row.get("uncertain"):
-        parts.append("<div><i>An event date near this day is uncertain; the answer is flagged.</i></div>")
-    parts.append("<table>" + "".join(f"<tr><td>{esc(c)}</td><td>{esc(row[c])}</td></tr>" for c in TRAFFIC_CLASSES)
-                 + "</table>")
-    if row["disputed"]:
-        parts.append("<div class='kr-disputed'>Sources disagree about this segment on this date; "
-                     "every side is listed below.</div>")
-    aside = {c["event"] for c in row["set_aside"]}
-    parts.append(claims_html([c for c in row["claims"] if c["event"] not in aside], model.ledger.sources))
-    if len(row["passages"]):
-        parts.append(claims_html(row["passages"], model.ledger.sources, heading="Passages reported this day"))
-    if len(row["set_aside"]):
-        parts.append(claims_html(row["set_aside"], model.ledger.sources,
-                                 heading="Set aside: carried past its source's date, and a newer report says otherwise"))
-    baselines = [b for b in row["basis"] if b["kind"] == "baseline"]
-    if baselines:
-        parts.append(claims_html(baselines, model.ledger.sources,
-                                 heading="Assumed where no claim is in force (dataset baseline)"))
-    parts.append(f"<div class='kr-src'>Segment <code>{esc(row['segment'])}</code>, {row['length_km']:.1f} km, "
-                 f"routes: {esc(', '.join(row['routes']))}</div></div>")
-    return "".join(parts)
+    return _Popups(model, traffic)(row)
+
+
+class _Popups:
+    """:func:`segment_popup` for many rows of one map, the pieces that repeat made once.
+
+    A segment's heading and footer are the same at every step, a claim's item on every segment
+    it is about (:class:`~karabakh_routes.maps._html.ClaimItems`), the table of the classes'
+    statuses on every segment that has the same statuses.
+    """
+
+    def __init__(self, model: RoadModel, traffic: str | None) -> None:
+        self.sources, self.traffic = model.ledger.sources, traffic
+        self.item = ClaimItems(self.sources)
+        self._tables: dict[tuple[Any, ...], str] = {}
+        self._footers: dict[tuple[Any, ...], str] = {}
+
+    def __call__(self, row: Mapping[str, Any]) -> str:
+        status, traffic, sources, item = row["status"], self.traffic, self.sources, self.item
+        parts = [f"<div class='kr-popup'><h4>{esc(row['name'])}</h4>",
+                 f"<div>Status: <b>{esc(status)}</b>" + (f" for {esc(traffic)}" if traffic else "") + "</div>"]
+        if row.get("uncertain"):
+            parts.append("<div><i>An event date near this day is uncertain; the answer is flagged.</i></div>")
+        per_class = tuple(row[c] for c in TRAFFIC_CLASSES)
+        table = self._tables.get(per_class)
+        if table is None:
+            table = self._tables[per_class] = ("<table>" + "".join(
+                f"<tr><td>{esc(c)}</td><td>{esc(s)}</td></tr>" for c, s in zip(TRAFFIC_CLASSES, per_class)) + "</table>")
+        parts.append(table)
+        if row["disputed"]:
+            parts.append("<div class='kr-disputed'>Sources disagree about this segment on this date; "
+                         "every side is listed below.</div>")
+        aside = {c["event"] for c in row["set_aside"]}
+        parts.append(claims_html([c for c in row["claims"] if c["event"] not in aside], sources, item=item))
+        if len(row["passages"]):
+            parts.append(claims_html(row["passages"], sources, heading="Passages reported this day", item=item))
+        if len(row["set_aside"]):
+            parts.append(claims_html(row["set_aside"], sources, item=item,
+                                     heading="Set aside: carried past its source's date, and a newer report says otherwise"))
+        baselines = [b for b in row["basis"] if b["kind"] == "baseline"]
+        if baselines:
+            parts.append(claims_html(baselines, sources, item=item,
+                                     heading="Assumed where no claim is in force (dataset baseline)"))
+        routes = tuple(row["routes"])
+        end_key = (row["segment"], row["length_km"], routes)
+        footer = self._footers.get(end_key)
+        if footer is None:
+            footer = self._footers[end_key] = (f"<div class='kr-src'>Segment <code>{esc(row['segment'])}</code>, "
+                                               f"{row['length_km']:.1f} km, routes: {esc(', '.join(routes))}</div></div>")
+        parts.append(footer)
+        return "".join(parts)
 
 
 def segment_tooltip(name: str, status: str) -> str:
@@ -133,13 +160,15 @@ def segment_tooltip(name: str, status: str) -> str:
 
 
 def segment_feature(model: RoadModel, row: Mapping[str, Any], traffic: str | None, *,
-                    details: bool = True) -> dict[str, Any]:
+                    details: bool = True, popup: Callable[[Mapping[str, Any]], str] | None = None) -> dict[str, Any]:
     """Return a GeoJSON ``Feature`` for one row of ``model.status(...)``.
 
     Properties: ``segment`` (id), ``status``, and ``name``, ``popup`` and ``tooltip``
     (escaped HTML; the maps' ``GeoJsonPopup`` and ``GeoJsonTooltip`` show the last two).
     With ``details=False`` popup and tooltip are empty strings, for a map whose script
-    fills them in (the timeline map's slider).
+    fills them in (the timeline map's slider); only ``segment``, ``name``, ``status`` and
+    ``geometry`` are read of the row. ``popup`` makes the popup (default
+    :func:`segment_popup`; a map of many rows passes one that shares its pieces).
     """
     status = row["status"] if row["status"] in STATUS_STYLES else "unknown"
     return {
@@ -149,7 +178,7 @@ def segment_feature(model: RoadModel, row: Mapping[str, Any], traffic: str | Non
             FEATURE_KEY: row["segment"],
             "name": esc(row["name"]),
             "status": status,
-            "popup": segment_popup(model, row, traffic) if details else "",
+            "popup": (popup(row) if popup is not None else segment_popup(model, row, traffic)) if details else "",
             "tooltip": segment_tooltip(row["name"], status) if details else "",
         },
     }
@@ -298,27 +327,52 @@ def query_slider_table(model: RoadModel, q: Query) -> SliderTable:
     traffic, v = q.traffic, q.view
     steps = _steps(model, q.start, q.end, v.horizon)
     last = q.end
-    segments = tuple(model.timeline.segments)
-    names: tuple[str, ...] = ()
+    tl = model.timeline
+    segments = tuple(tl.segments)
+    every = list(range(len(segments)))
     popup_of: dict[str, int] = {}
     statuses: list[tuple[str, ...]] = []
     popup_index: list[tuple[int, ...]] = []
     passages: list[tuple[str, ...]] = []
     known = set(segments)
-    for day in steps:
-        rows = {r["segment"]: r for r in model.timeline.status(on=day, traffic=traffic, view=v).to_dict("records")}
-        if not names:
-            names = tuple(str(rows[s]["name"]) for s in segments)
-        statuses.append(tuple(rows[s]["status"] if rows[s]["status"] in STATUS_STYLES else "unknown"
-                              for s in segments))
-        popup_index.append(tuple(popup_of.setdefault(segment_popup(model, rows[s], traffic), len(popup_of))
-                                 for s in segments))
-        passed = {p["segment"] for p in model.timeline.passages(on=day, view=v)
-                  if traffic is None or traffic in p["traffic"]}
+    # each segment's status and popup at the step before: at each step only the segments
+    # something happened to since (in any class: the popup shows them all) are looked up again,
+    # with those whose popup shows the age of a carried claim (it grows a day a day)
+    status_now: list[str] = ["unknown"] * len(segments)
+    popup_now: list[int] = [0] * len(segments)
+    aging: set[int] = set()
+    names: tuple[str, ...] = ()
+    popup = _Popups(model, traffic)
+    for n, day in enumerate(steps):
+        if n == 0 or tl.engine == "reference":
+            todo = every
+        else:
+            after = steps[n - 1] + _ONE_DAY
+            touched = aging.union(*(tl._touched(c, v, after, day).tolist() for c in TRAFFIC_CLASSES))
+            todo = sorted(touched)
+        rows = tl._status_rows(day, traffic, v, todo)
+        if n == 0:
+            names = tuple(str(r["name"]) for r in rows)
+        for k, row in zip(todo, rows):
+            status_now[k] = row["status"] if row["status"] in STATUS_STYLES else "unknown"
+            popup_now[k] = popup_of.setdefault(popup(row), len(popup_of))
+            if _shows_age(row):
+                aging.add(k)
+            else:
+                aging.discard(k)
+        statuses.append(tuple(status_now))
+        popup_index.append(tuple(popup_now))
+        passed = {p["segment"] for p in tl.passages(on=day, view=v) if traffic is None or traffic in p["traffic"]}
         passages.append(tuple(s for s in segments if s in passed and s in known))
     return SliderTable(steps=tuple(steps), segments=segments, names=names, statuses=tuple(statuses),
                        popups=tuple(popup_of), popup_index=tuple(popup_index), passages=tuple(passages),
                        until=tuple(_until_labels(steps, last)), traffic=traffic)
+
+
+def _shows_age(row: Mapping[str, Any]) -> bool:
+    """Whether a row's popup (:func:`segment_popup`) shows how old a claim is: it then changes from day to day."""
+    return any(c.get("carried") or c.get("forecast")
+               for col in ("claims", "passages", "set_aside", "basis") for c in row[col])
 
 
 def _until_labels(steps: Sequence[dt.date], last: dt.date | None) -> list[str]:

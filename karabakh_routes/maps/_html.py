@@ -5,12 +5,13 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .style import STATUS_STYLES
 
-__all__ = ["esc", "safe_url", "claims_html", "legend_html", "title_html", "js_string", "json_for_script", "swatch"]
+__all__ = ["esc", "safe_url", "claims_html", "claim_item_html", "ClaimItems", "legend_html", "title_html", "js_string",
+           "json_for_script", "swatch"]
 
 _SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
@@ -72,34 +73,64 @@ def _source_html(claim: Mapping[str, Any], sources: Mapping[str, Any]) -> str:
     return label + (f" — bundled article <code>{esc(seed)}</code>" if seed else "")
 
 
-def claims_html(claims: Iterable[Mapping[str, Any]], sources: Mapping[str, Any], *, heading: str = "Claims in force") -> str:
-    """Return an HTML list of claims grouped by claimant."""
+def claims_html(claims: Iterable[Mapping[str, Any]], sources: Mapping[str, Any], *, heading: str = "Claims in force",
+                item: Callable[[Mapping[str, Any]], str] | None = None) -> str:
+    """Return an HTML list of claims grouped by claimant.
+
+    ``item`` makes one claim's list item (default :func:`claim_item_html` with ``sources``): a
+    map that renders many lists passes one that keeps those it made (:class:`ClaimItems`).
+    """
     by: dict[str, list[Mapping[str, Any]]] = {}
     for c in claims:
         by.setdefault(str(c["claimant"]), []).append(c)
     if not by:
         return f"<p class='kr-none'><b>{esc(heading)}:</b> none — no source makes a claim about this date.</p>"
+    make = item if item is not None else (lambda c: claim_item_html(c, sources))
     parts = [f"<p><b>{esc(heading)}</b></p>"]
     for claimant, items in by.items():
         parts.append(f"<div class='kr-claimant'><b>{esc(claimant)}</b><ul>")
-        for c in items:
-            when = esc(c["start"]) + (f" – {esc(c['end'])}" if c.get("end") else "")
-            classes = ", ".join(c.get("traffic", []))
-            st = esc(c["status"]) + (f" for {esc(classes)}" if classes else "")
-            unsure = " <i>(uncertain date)</i>" if c.get("uncertain") else ""
-            if c.get("carried"):
-                unsure += (f" <i class='kr-carried'>(carried forward: {esc(c.get('age_days'))} day(s) past its "
-                           f"source's date {esc(c.get('as_of'))})</i>")
-            elif c.get("forecast"):
-                unsure += (f" <i class='kr-carried'>(stated in advance: {esc(c.get('age_days'))} day(s) past its "
-                           f"source's date {esc(c.get('as_of'))})</i>")
-            quote = (f"<blockquote>“{esc(c['quote'])}”</blockquote>" if c.get("quote")
-                     else "<div class='kr-noquote'>No verbatim quote bundled.</div>")
-            note = f"<div class='kr-note'>{esc(c['note'])}</div>" if c.get("note") else ""
-            parts.append(f"<li><span class='kr-status'>{st}</span> since {when}{unsure} "
-                         f"[{esc(c['event'])}]{quote}{note}<div class='kr-src'>Source: {_source_html(c, sources)}</div></li>")
+        parts.extend(map(make, items))
         parts.append("</ul></div>")
     return "".join(parts)
+
+
+def claim_item_html(c: Mapping[str, Any], sources: Mapping[str, Any]) -> str:
+    """Return one claim's list item (``<li>``) of :func:`claims_html`: what it says, since when, its quote and source."""
+    when = esc(c["start"]) + (f" – {esc(c['end'])}" if c.get("end") else "")
+    classes = ", ".join(c.get("traffic", []))
+    st = esc(c["status"]) + (f" for {esc(classes)}" if classes else "")
+    unsure = " <i>(uncertain date)</i>" if c.get("uncertain") else ""
+    if c.get("carried"):
+        unsure += (f" <i class='kr-carried'>(carried forward: {esc(c.get('age_days'))} day(s) past its "
+                   f"source's date {esc(c.get('as_of'))})</i>")
+    elif c.get("forecast"):
+        unsure += (f" <i class='kr-carried'>(stated in advance: {esc(c.get('age_days'))} day(s) past its "
+                   f"source's date {esc(c.get('as_of'))})</i>")
+    quote = (f"<blockquote>“{esc(c['quote'])}”</blockquote>" if c.get("quote")
+             else "<div class='kr-noquote'>No verbatim quote bundled.</div>")
+    note = f"<div class='kr-note'>{esc(c['note'])}</div>" if c.get("note") else ""
+    return (f"<li><span class='kr-status'>{st}</span> since {when}{unsure} "
+            f"[{esc(c['event'])}]{quote}{note}<div class='kr-src'>Source: {_source_html(c, sources)}</div></li>")
+
+
+#: The fields of a claim that :func:`claim_item_html` reads: equal fields, equal items.
+_ITEM_FIELDS = ("event", "status", "start", "end", "uncertain", "carried", "forecast", "age_days", "as_of", "quote",
+                "note", "source", "url")
+
+
+class ClaimItems:
+    """:func:`claim_item_html` for many claims, each distinct item made once (a claim about a route is on every segment of it)."""
+
+    def __init__(self, sources: Mapping[str, Any]) -> None:
+        self.sources = sources
+        self._made: dict[tuple[Any, ...], str] = {}
+
+    def __call__(self, c: Mapping[str, Any]) -> str:
+        key = (*(c.get(f) for f in _ITEM_FIELDS), tuple(c.get("traffic", ())))
+        got = self._made.get(key)
+        if got is None:
+            got = self._made[key] = claim_item_html(c, self.sources)
+        return got
 
 
 def swatch(color: str, dash: str | None, weight: float, opacity: float | None = None) -> str:

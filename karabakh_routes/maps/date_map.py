@@ -14,7 +14,7 @@ from ..query import Query
 from ..region import DEFAULT_TITLE
 from ..timeline import Horizon, View
 from . import _elements as el
-from ._features import road_layer, segment_feature
+from ._features import _Popups, road_layer, segment_feature
 from ._html import claims_html, esc, js_string, legend_html, title_html
 from ._layout import HIGHLIGHT_PANES, LABEL_RANK, MapLayout, PlaceLabels, claimed_places, label_text, route_points
 from .extent import contested_bounds, region_of
@@ -253,8 +253,9 @@ def query_map(
 
     # one GeoJson layer per status, in legend order; each feature carries its own popup and tooltip
     by_status: dict[str, list[dict[str, Any]]] = {status: [] for status in STATUS_STYLES}
+    popup = _Popups(model, traffic)
     for row in gdf.to_dict("records"):
-        feature = segment_feature(model, row, traffic)
+        feature = segment_feature(model, row, traffic, popup=popup)
         by_status[feature["properties"]["status"]].append(feature)
     for status, features in by_status.items():
         if features:

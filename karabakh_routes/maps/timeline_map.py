@@ -112,7 +112,9 @@ def query_timeline_map(model: RoadModel, q: Query, *, offline: bool = False,
 
     fmap = base_map(model, offline=offline, tiles=tiles)
     # the date map's features, without their popups and tooltips: the slider sets those per step
-    rows = model.timeline.status(on=steps[0], traffic=traffic, view=v).to_dict("records")
+    # (their status the first step's, from the table: no status looked up again)
+    rows = [{"segment": k, "name": d.get("name", k), "status": status, "geometry": d["geometry"]}
+            for (_, _, k, d), status in zip(model.timeline._edge_rows(), table.statuses[0])]
     roads = road_layer([segment_feature(model, row, traffic, details=False) for row in rows],
                        name="Roads (status on the slider's date)", highlight=False,
                        popup_options={"auto_pan_padding_top_left": [20, 130]})  # clear of the title box
