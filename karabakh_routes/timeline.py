@@ -1904,26 +1904,23 @@ class Timeline:
                     bare[id(cs)] = (cs.status == "unknown" and not (cs.claims or cs.passages or cs.basis or cs.uncertain
                                                                     or cs.decision.set_aside or cs.carried)
                                     and cs.evidence_age_days is None)
-        overall_bare = overall_status(["unknown"] * len(TRAFFIC_CLASSES))
-        cols: dict[str, list[Any]] = {name: [] for name in (
-            "status", "disputed", "uncertain", "claims", "passages", "basis", "set_aside", "carried",
-            "evidence_age_days", "assumptions")}
-        (c_status, c_disputed, c_uncertain, c_claims, c_passages, c_basis, c_aside, c_carried, c_age,
-         c_assumptions) = cols.values()
-        for n_, focus_list in enumerate(zip(*by_class.values())):
-            if all(bare[id(cs)] for cs in focus_list):
-                c_status.append("unknown" if traffic else overall_bare)
-                c_disputed.append(False)
-                c_uncertain.append(False)
-                c_claims.append([])
-                c_passages.append([])
-                c_basis.append([])
-                c_aside.append([])
-                c_carried.append(False)
-                c_age.append(None)
-                c_assumptions.append([])
-                continue
-            focus = dict(zip(focus_classes, focus_list))
+        m = len(every)
+        plain = np.ones(m, bool)  # the rows of bare statuses only
+        for statuses in by_class.values():
+            plain &= np.fromiter(map(bare.__getitem__, map(id, statuses)), bool, m)
+        # the columns as they are for such rows (a list each of its own), then the other rows
+        c_status: list[Any] = [("unknown" if traffic else overall_status(["unknown"] * len(TRAFFIC_CLASSES)))] * m
+        c_disputed: list[Any] = [False] * m
+        c_uncertain: list[Any] = [False] * m
+        c_claims: list[Any] = [[] for _ in range(m)]
+        c_passages: list[Any] = [[] for _ in range(m)]
+        c_basis: list[Any] = [[] for _ in range(m)]
+        c_aside: list[Any] = [[] for _ in range(m)]
+        c_carried: list[Any] = [False] * m
+        c_age: list[Any] = [None] * m
+        c_assumptions: list[Any] = [[] for _ in range(m)]
+        for n_ in np.flatnonzero(~plain).tolist():
+            focus = {c: by_class[c][n_] for c in focus_classes}
             claims: dict[str, dict[str, Any]] = {}
             passages: dict[str, dict[str, Any]] = {}
             basis: dict[str, dict[str, Any]] = {}
@@ -1938,17 +1935,19 @@ class Timeline:
                         entry["traffic"].append(cls)
             known = [age_carried_assumptions(cs) for cs in focus.values()]
             ages = [age for age, _, _ in known if age is not None]
-            c_status.append(focus[traffic].status if traffic
+            c_status[n_] = (focus[traffic].status if traffic
                             else overall_status(status_of_class[c][n_] for c in TRAFFIC_CLASSES))
-            c_disputed.append(any(cs.status == "disputed" for cs in focus.values()))
-            c_uncertain.append(any(cs.uncertain for cs in focus.values()))
-            c_claims.append(list(claims.values()))
-            c_passages.append(list(passages.values()))
-            c_basis.append(list(basis.values()))
-            c_aside.append(list(aside.values()))
-            c_carried.append(any(carried for _, carried, _ in known))
-            c_age.append(min(ages) if ages else None)
-            c_assumptions.append(sorted(set().union(*(lines for *_, lines in known))))
+            c_disputed[n_] = any(cs.status == "disputed" for cs in focus.values())
+            c_uncertain[n_] = any(cs.uncertain for cs in focus.values())
+            c_claims[n_] = list(claims.values())
+            c_passages[n_] = list(passages.values())
+            c_basis[n_] = list(basis.values())
+            c_aside[n_] = list(aside.values())
+            c_carried[n_] = any(carried for _, carried, _ in known)
+            c_age[n_] = min(ages) if ages else None
+            c_assumptions[n_] = sorted(set().union(*(lines for *_, lines in known)))
+        cols = {"disputed": c_disputed, "uncertain": c_uncertain, "claims": c_claims, "passages": c_passages,
+                "basis": c_basis, "set_aside": c_aside, "carried": c_carried}
         listed = self._edge_rows()
         edges = listed if segments is None else [listed[i] for i in segments]
         return {
