@@ -1861,7 +1861,8 @@ class Timeline:
         """``(u, v, key, data)`` of every segment, in :attr:`segments` order (listed once; ``data`` is the graph's own)."""
         got: list[tuple[Any, Any, str, dict[str, Any]]] | None = self.__dict__.get("_edges_listed")
         if got is None or len(got) != len(self.segments):
-            got = self._edges_listed = list(self.G.edges(keys=True, data=True))
+            with gc_paused():  # (a tuple per segment: no collector pass over them meanwhile)
+                got = self._edges_listed = list(self.G.edges(keys=True, data=True))
         return got
 
     def _status_columns(self, day: dt.date, traffic: str | None, v: View,
