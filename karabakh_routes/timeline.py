@@ -1132,13 +1132,22 @@ class Timeline:
         Used to find the reports of a change that a carried claim could not know of. Keyed by
         segment (not class): one row per window; the class is checked when asked.
         """
-        w = self._base.take(self._ea.kind[self._base.ev] != _col.KIND_BASELINE)
-        key = w.seg * _col._BIG + w.ws
-        # windows are listed in event order, so in row order when the rows are: one stable sort
-        order = (np.argsort(key, kind="stable") if (np.diff(self._ea.row) > 0).all()
-                 else np.lexsort((self._ea.row[w.ev], key)))
+        b = self._base
+        keep = self._ea.kind[b.ev] != _col.KIND_BASELINE
+        seg, ws, ev = (b.seg, b.ws, b.ev) if keep.all() else (b.seg[keep], b.ws[keep], b.ev[keep])
+        del keep
+        # windows are listed in event order, so in row order when the rows are: sorted by
+        # (segment, day, event), the three packed in one number
+        in_order = bool((np.diff(self._ea.row) > 0).all())
+        packed = (_col.sorted_by_segment_and_day(seg, ws, ev)
+                  if in_order and bool((np.diff(ev) >= 0).all()) else None)
+        if packed is not None:
+            self._start_keys, self._start_ev = packed
+            return
+        key = seg * _col._BIG + ws
+        order = np.argsort(key, kind="stable") if in_order else np.lexsort((self._ea.row[ev], key))
         self._start_keys = key[order]
-        self._start_ev = w.ev[order]
+        self._start_ev = ev[order]
 
     @property
     def _starts(self) -> _col.Blocked:

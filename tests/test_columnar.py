@@ -484,6 +484,39 @@ def test_day_order_is_the_stable_sort_of_the_days(days: list[int], narrow: bool)
     assert _columnar.day_order(a).tolist() == np.argsort(a, kind="stable").tolist()
 
 
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 6), st.one_of(st.integers(737_000, 737_012), st.integers(1, 3_652_059)),
+                               st.integers(0, 40)), max_size=60),
+       wide=st.booleans())
+@example(rows=[(6, 1, 40), (0, 3_652_059, 0)], wide=True)  # 37 + 22 + 6 bits: does not fit
+@example(rows=[(1, 737_005, 3), (1, 737_005, 3), (1, 737_001, 2), (0, 737_009, 1)], wide=False)  # ties
+def test_windows_sorted_packed_are_the_stable_sort_by_segment_and_day(rows: list[tuple[int, int, int]],
+                                                                      wide: bool) -> None:
+    # rows listed in event order (as the windows are): one sort of the three packed gives what a
+    # stable argsort by segment and day and two gathers give; None when they do not fit in 62 bits
+    rows = sorted(rows, key=lambda r: r[2])
+    seg = np.array([r[0] * (1 << 34 if wide else 1) for r in rows], np.int64)  # (wide: some do not fit)
+    day = np.array([r[1] for r in rows], np.int64)
+    ev = np.array([r[2] for r in rows], np.int64)
+    got = _columnar.sorted_by_segment_and_day(seg, day, ev)
+    if wide and len(rows) and int(seg.max()).bit_length() + (int(day.max()) - int(day.min())).bit_length() \
+            + int(ev.max()).bit_length() > 62:
+        assert got is None
+        return
+    assert got is not None
+    key = seg * _columnar._BIG + day
+    order = np.argsort(key, kind="stable")
+    assert got[0].tolist() == key[order].tolist() and got[1].tolist() == ev[order].tolist()
+
+
+def test_index_of_starts_is_the_stable_sort_of_the_windows() -> None:
+    tl = kr.load().timeline
+    w = tl._base.take(tl._ea.kind[tl._base.ev] != _columnar.KIND_BASELINE)
+    key = w.seg * _columnar._BIG + w.ws
+    order = np.argsort(key, kind="stable")
+    assert tl._start_keys.tolist() == key[order].tolist() and tl._start_ev.tolist() == w.ev[order].tolist()
+
+
 @pytest.mark.parametrize("horizon", [None, 0, 30])
 def test_as_of_turns_in_blocks_equal_the_clipped_windows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         horizon: int | None) -> None:
