@@ -693,7 +693,6 @@ def compile_keys(w: Windows, ea: EventArrays, n_segments: int, classes: Sequence
     which = list(range(ncls)) if classes is None else sorted(set(classes))
     nc = max(len(ea.claimants), 1)
     n_ev = len(ea.events)
-    kw = np.arange(len(w.ev))  # the windows' positions in ``w``
     nw = max(len(w.ev), 1)
     # precedence in a key: latest window start, then latest start, then latest row (rank 0 first)
     ev_rank = np.empty(n_ev, np.int64)
@@ -702,9 +701,9 @@ def compile_keys(w: Windows, ea: EventArrays, n_segments: int, classes: Sequence
     # of a key (one per window and class) then come in that order, and the winner among the items
     # in force on a day is the last. Each class's items are then in key order, and the key code
     # starts with the class: the items of all classes, class after class, are sorted by key.
-    ev_k = w.ev[kw]
-    wo = kw[_order(w.seg[kw] * nc + ea.claimant[ev_k], w.ws[kw], (n_ev - 1) - ev_rank[ev_k])]
-    del ev_rank, ev_k, kw
+    # (``wo``: the windows' positions in ``w``, in that order)
+    wo = _order(w.seg * nc + ea.claimant[w.ev], w.ws, (n_ev - 1) - ev_rank[w.ev])
+    del ev_rank
     ev_w = w.ev[wo]
     masks = ea.classes[ev_w]
     hits = [np.flatnonzero(masks & (1 << c)) for c in which]
