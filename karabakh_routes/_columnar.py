@@ -496,11 +496,15 @@ def base_windows(ea: EventArrays, routes: Mapping[str, object], seg_index: Mappi
     total = int(cnt.sum())
     # row and target numbers as int32 when they fit (half the memory traffic of these long arrays)
     small = np.int32 if max(total, len(t_code), len(tcode)) < 1 << 31 else np.int64
-    rows = np.repeat((code_lo[tcode] - (np.cumsum(cnt) - cnt)).astype(small), cnt) + np.arange(total, dtype=small)
-    w0 = np.maximum(np.repeat(ea.start_lo[t_ev].astype(np.int32), cnt), t_a0.astype(np.int32)[rows])
-    w1 = np.minimum(np.repeat(ea.end_full[t_ev].astype(np.int32), cnt), t_a1.astype(np.int32)[rows])
-    ok = np.flatnonzero(w0 <= w1)
-    if not len(ok):
+    # (each long array made once and worked on in place: at L fresh memory costs as much as the arithmetic)
+    rows = np.repeat((code_lo[tcode] - (np.cumsum(cnt) - cnt)).astype(small), cnt)
+    rows += np.arange(total, dtype=small)
+    w0 = np.repeat(ea.start_lo[t_ev].astype(np.int32), cnt)
+    np.maximum(w0, t_a0.astype(np.int32)[rows], out=w0)
+    w1 = np.repeat(ea.end_full[t_ev].astype(np.int32), cnt)
+    np.minimum(w1, t_a1.astype(np.int32)[rows], out=w1)
+    ok = w0 <= w1
+    if not ok.any():
         return Windows(_empty(), _empty(), _empty(), _empty())
     # a target's spans on a segment were merged in the table: each row left is one window
     return Windows(np.repeat(t_ev, cnt)[ok], t_seg[rows[ok]], w0[ok].astype(np.int64), w1[ok].astype(np.int64))
