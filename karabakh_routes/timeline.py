@@ -1973,8 +1973,9 @@ class Timeline:
 
     def _status_rows(self, day: dt.date, traffic: str | None, v: View, segments: Sequence[int]) -> list[dict[str, Any]]:
         """Rows of :meth:`status` (dicts, as ``to_dict("records")`` gives them) of ``segments`` (indexes), in that order."""
-        cols = self._status_columns(day, traffic, v, segments)
-        return [dict(zip(cols, values)) for values in zip(*cols.values())]
+        with gc_paused():  # (as in status)
+            cols = self._status_columns(day, traffic, v, segments)
+            return [dict(zip(cols, values)) for values in zip(*cols.values())]
 
     def passages(self, *, on: DateLike, view: str | View = "consensus") -> list[dict[str, Any]]:
         """Return the convoy passages of a date: one dict per (event, segment)."""
