@@ -1908,16 +1908,19 @@ class Timeline:
         # a status with nothing behind it (unknown, no claim, passage, baseline or uncertainty):
         # a row of such statuses has empty evidence columns, filled without looking further
         bare: dict[int, bool] = {}
-        for statuses in by_class.values():
-            for cs in statuses:
-                if id(cs) not in bare:
-                    bare[id(cs)] = (cs.status == "unknown" and not (cs.claims or cs.passages or cs.basis or cs.uncertain
-                                                                    or cs.decision.set_aside or cs.carried)
-                                    and cs.evidence_age_days is None)
+
+        def is_bare(cs: ClassStatus) -> bool:
+            got = bare.get(id(cs))
+            if got is None:
+                got = bare[id(cs)] = (cs.status == "unknown" and cs.evidence_age_days is None
+                                      and not (cs.claims or cs.passages or cs.basis or cs.uncertain
+                                               or cs.decision.set_aside or cs.carried))
+            return got
+
         m = len(every)
         plain = np.ones(m, bool)  # the rows of bare statuses only
         for statuses in by_class.values():
-            plain &= np.fromiter(map(bare.__getitem__, map(id, statuses)), bool, m)
+            plain &= np.fromiter(map(is_bare, statuses), bool, m)
         # the columns as they are for such rows (a list each of its own), then the other rows
         c_status: list[Any] = [("unknown" if traffic else overall_status(["unknown"] * len(TRAFFIC_CLASSES)))] * m
         c_disputed: list[Any] = [False] * m
@@ -1956,17 +1959,14 @@ class Timeline:
             c_carried[n_] = any(carried for _, carried, _ in known)
             c_age[n_] = min(ages) if ages else None
             c_assumptions[n_] = sorted(set().union(*(lines for *_, lines in known)))
-        cols = {"disputed": c_disputed, "uncertain": c_uncertain, "claims": c_claims, "passages": c_passages,
-                "basis": c_basis, "set_aside": c_aside, "carried": c_carried}
         listed = self._edge_rows()
         edges = listed if segments is None else [listed[i] for i in segments]
         return {
             "segment": [k for _, _, k, _ in edges], "name": [d.get("name", k) for _, _, k, d in edges],
             "routes": [list(d.get("routes", ())) for *_, d in edges],
             "u": [d.get("u", a) for a, _, _, d in edges], "v": [d.get("v", b) for _, b, _, d in edges],
-            "status": c_status, **status_of_class,
-            **{name: cols[name] for name in ("disputed", "uncertain", "claims", "passages", "basis", "set_aside",
-                                             "carried")},
+            "status": c_status, **status_of_class, "disputed": c_disputed, "uncertain": c_uncertain,
+            "claims": c_claims, "passages": c_passages, "basis": c_basis, "set_aside": c_aside, "carried": c_carried,
             "evidence_age_days": c_age, "assumptions": c_assumptions,
             "length_km": [d["length_km"] for *_, d in edges], "geometry": [d["geometry"] for *_, d in edges],
         }
