@@ -344,6 +344,13 @@ class Blocked:
         return lo
 
 
+def spans(lo: npt.NDArray[np.integer[Any]], cnt: npt.NDArray[np.integer[Any]]) -> I64:
+    """The positions ``lo[i], lo[i] + 1, ..., lo[i] + cnt[i] - 1`` of each ``i`` in turn, in one array."""
+    total = int(cnt.sum())
+    out: I64 = np.repeat(np.asarray(lo, np.int64) - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
+    return out
+
+
 #: Up to this range of values, :func:`isin` looks values up in a table (one byte a value).
 _TABLE = 1 << 24
 
@@ -769,7 +776,7 @@ def compile_keys(w: Windows, ea: EventArrays, n_segments: int, classes: Sequence
         first = np.searchsorted(marks, ucode[rows] + u[rows, col])
         last = np.searchsorted(marks, ucode[rows] + u[rows, col + 1] + 1) - 1
         cnt = last - first + 1
-        pm_parts.append(np.repeat(first, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)))
+        pm_parts.append(spans(first, cnt))
         pi_parts.append(np.repeat(wi[ui[rows]], cnt))
     del u, ucode, ui, wi
     pair = _unique(np.concatenate(pm_parts) * nw + np.concatenate(pi_parts))

@@ -756,6 +756,11 @@ def _direction_places(timeline: Timeline, net: _Net) -> np.ndarray:
     return _PLACES_OF[timeline]
 
 
+#: The most nodes :meth:`_Day._unreached` walks past an opened wall before it leaves the
+#: question to a search (a search of the whole grid at L takes about as long as walking 2,000).
+_POCKET = 2_000
+
+
 class _Routes:
     """Shortest-path trees from one origin over the allowed statuses (one Dijkstra per tier)."""
 
@@ -847,6 +852,9 @@ class _Day:
         self.timeline, self.day, self.traffic, self.v = timeline, day, traffic, v
         self.net = net = _net(timeline.G, timeline.segments)
         self._trees: dict[tuple[int, frozenset[int] | None], _Routes] = {}  # shortest-path trees, by origin and tier
+        # by origin and tier: the nodes a tree reached and the entries leaving them (see _unreached),
+        # carried from change point to change point
+        self._walls: dict[tuple[int, frozenset[int]], tuple[np.ndarray, np.ndarray]] = {} if prev is None else prev._walls
         self._memo = _EvidenceMemo(timeline, day, traffic, v)  # the day's claims and statuses, made once
         self._towards: dict[tuple[int, tuple[bool, ...]], tuple[ClassStatus, Decision]] = {}  # see decision
         n = len(net.segments)
@@ -1180,6 +1188,8 @@ class _Day:
         no decision makes a direction better than its bound.
         """
         key = (a, allowed)
+        if allowed is not None and self._unreached(a, np.array([b]), allowed):
+            return None
         while True:
             path = self._tree(a, allowed).path(b)
             if path is None:
@@ -1192,8 +1202,55 @@ class _Day:
     def _tree(self, a: int, allowed: frozenset[int] | None) -> _Routes:
         key = (a, allowed)
         if key not in self._trees:
-            self._trees[key] = _Routes(self.net, a, self.codes, allowed)
+            tree = self._trees[key] = _Routes(self.net, a, self.codes, allowed)
+            if allowed is not None:
+                reached = np.isfinite(tree.dist)
+                net = self.net
+                self._walls[(a, allowed)] = (reached, np.flatnonzero(reached[net.src] & ~reached[net.dst]))
         return self._trees[key]
+
+    def _unreached(self, a: int, targets: np.ndarray, allowed: frozenset[int]) -> bool:
+        """Whether no path from ``a`` to any of ``targets`` (nodes) crosses only allowed statuses, known without a search.
+
+        A tree searched on an earlier day (or earlier today) left a wall: the entries from the
+        nodes it reached to the others (none of them allowed then). While none of them is
+        allowed, no path leaves those nodes (its first step out would cross the wall): a target
+        the tree did not reach stays out of reach, whatever changed among the nodes behind it.
+        When some of the wall's entries opened, the nodes behind them are walked (see
+        below) and the wall moved out past them. At L a far corner cut off by its closed roads
+        is known unreached at most change points from the few roads around it instead of a
+        search of the whole grid. (Undecided one-way directions stand at their best status:
+        a wall that holds at the bound holds at the decision.)
+        """
+        wall = self._walls.get((a, allowed))
+        if wall is None or wall[0][targets].any():
+            return False
+        lut = np.zeros(len(_CODES), bool)
+        lut[list(allowed)] = True
+        reached, out = wall
+        gates = out[lut[self.codes[out]]]
+        if not len(gates):
+            return True
+        # some of the wall's entries opened: the nodes a path could reach now are among those
+        # reached then and those reached from the open gates. Walked out from the gates level by
+        # level (a pocket, mostly small); a target reached, or too large a walk: searched instead
+        net = self.net
+        indptr = net.layout()[0]
+        seen = reached.copy()
+        front = np.unique(net.dst[gates])
+        front = front[~seen[front]]
+        walked = 0
+        while len(front):
+            walked += len(front)
+            seen[front] = True
+            if seen[targets].any() or walked > _POCKET:
+                return False
+            leaving = net.order[_col.spans(indptr[front], indptr[front + 1] - indptr[front])]
+            leaving = leaving[lut[self.codes[leaving]]]
+            front = np.unique(net.dst[leaving])
+            front = front[~seen[front]]
+        self._walls[(a, allowed)] = (seen, np.flatnonzero(seen[net.src] & ~seen[net.dst]))
+        return True
 
     def _decide(self, segments: np.ndarray) -> None:
         """Decide the directions of these undecided one-way segments; drop the trees if one came out below its bound."""
@@ -1222,7 +1279,8 @@ class _Day:
         nodes = np.array(sorted({self.net.index[b] for b in targets} - {ia}), np.int64)
         if not len(nodes):
             return
-        while self.settle(np.concatenate([self._tree(ia, allowed).entries_to(nodes) // 2 for allowed in _ALLOWED])):
+        tiers = [t for t in _ALLOWED if t is None or not self._unreached(ia, nodes, t)]
+        while self.settle(np.concatenate([self._tree(ia, allowed).entries_to(nodes) // 2 for allowed in tiers])):
             pass
 
     def still(self, path: list[int]) -> bool:

@@ -922,7 +922,7 @@ class _ColumnarStore(_Store):
         lo = np.searchsorted(c.keys, base + (claimant or 0))
         hi = np.searchsorted(c.keys, base + (claimant + 1 if claimant is not None else c.n_claimants))
         cnt = hi - lo
-        idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        idx = _col.spans(lo, cnt)
         keys = c.keys[idx]
         if cursor is not None and cursor.day == day:
             i = cursor.cur[idx - cursor.start]
@@ -945,7 +945,7 @@ class _ColumnarStore(_Store):
         lo = np.searchsorted(c.keys, base)
         cnt = np.searchsorted(c.keys, base + c.n_claimants) - lo
         owner = np.repeat(np.arange(len(segments)), cnt)
-        idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        idx = _col.spans(lo, cnt)
         if claimant is not None:
             mine = c.keys[idx] % c.n_claimants == claimant
             owner, idx = owner[mine], idx[mine]
@@ -1436,7 +1436,7 @@ class Timeline:
             g = g[_col.isin(g // ncls, segments)]
         lo = np.searchsorted(self._pass_key, g * _col._BIG + d)
         cnt = np.searchsorted(self._pass_key, g * _col._BIG + d + 1) - lo
-        idx = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        idx = _col.spans(lo, cnt)
         return np.repeat(g // ncls, cnt), self._pass_ev[idx]
 
     def _set_aside(self, group: np.ndarray, as_of: np.ndarray, win: np.ndarray, said_open: np.ndarray, d: int,
@@ -1459,7 +1459,7 @@ class Timeline:
         if not cnt.any():
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         rep = np.repeat(np.arange(len(group)), cnt)
-        pos = lo[rep] + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        pos = _col.spans(lo, cnt)
         ea = self._ea
         ev = self._start_ev[pos]
         # of this class (the index holds every class's reports), another claimant's, saying the other status
@@ -1699,7 +1699,7 @@ class Timeline:
         i = self._starts.search(seg[has] * big + lo[has], "right")
         cnt = self._starts.search(seg[has] * big + d, "right") - i
         rep = np.repeat(has, cnt)
-        pos = np.repeat(i, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        pos = _col.spans(i, cnt)
         ev = self._start_ev[pos]
         since = self._start_keys[pos] - seg[rep] * big
         keep = ((ea.classes[ev] >> ci) & 1 == 1) & (since <= ea.as_of[ev])
