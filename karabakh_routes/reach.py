@@ -1331,16 +1331,18 @@ class _Day:
 
 def _reach_arrays(timeline: Timeline, a: str, b: str, day: dt.date, traffic: str, v: View) -> Reach:
     """:func:`reach` from the vectorised snapshot, routing on arrays with scipy (the default path)."""
-    return _Day(timeline, day, traffic, v).answer(a, b)
+    with gc_paused():  # (as in periods_from)
+        return _Day(timeline, day, traffic, v).answer(a, b)
 
 
 def _answers(timeline: Timeline, a: str, targets: list[str], day: dt.date, traffic: str, v: View) -> list[Reach]:
     """The answers from ``a`` to each of ``targets`` on a day, sharing the day's statuses and routes."""
     if timeline.engine == "reference":
         return [_reach_reference(timeline, a, b, day, traffic, v) for b in targets]
-    state = _Day(timeline, day, traffic, v)
-    state.settle_paths(a, targets)
-    return [state.answer(a, b) for b in targets]
+    with gc_paused():  # (as in periods_from)
+        state = _Day(timeline, day, traffic, v)
+        state.settle_paths(a, targets)
+        return [state.answer(a, b) for b in targets]
 
 
 def reach_from(
@@ -1480,35 +1482,38 @@ def periods_from(
     # from change point to change point, carrying the day's state and each answer forward:
     # only the segments touched since the day before are looked up again, and an answer is
     # worked out again only when its path (or what blocks it) is touched or a status improves
-    state: _Day | None = None
-    held: dict[str, tuple[Reach, list[int], dt.date]] = {}
-    for i, day in enumerate(cuts):
-        last = cuts[i + 1] - dt.timedelta(days=1) if i + 1 < len(cuts) else hi
-        if i and side[day] != side[cuts[i - 1]]:
-            held.clear()  # into or out of the data's range: a new period starts here, whatever the answer
-        if state is None:
-            state = _Day(timeline, day, traffic, v)
-        else:
-            touched = timeline._touched(traffic, v, state.day + dt.timedelta(days=1), day)
-            state = _Day(timeline, day, traffic, v, prev=state, touched=touched)
-        todo = []
-        for b in targets:
-            kept = held.get(b)
-            if kept is not None and state.still(kept[1]):
-                runs[b].add(kept[0], kept[2], last, side[day])  # the same answer; carried evidence only older
+    # (with the collector paused: a range at L makes millions of short-lived objects and no
+    # cycles, and each pass of the oldest generation over the loaded ledger takes a third of a second)
+    with gc_paused():
+        state: _Day | None = None
+        held: dict[str, tuple[Reach, list[int], dt.date]] = {}
+        for i, day in enumerate(cuts):
+            last = cuts[i + 1] - dt.timedelta(days=1) if i + 1 < len(cuts) else hi
+            if i and side[day] != side[cuts[i - 1]]:
+                held.clear()  # into or out of the data's range: a new period starts here, whatever the answer
+            if state is None:
+                state = _Day(timeline, day, traffic, v)
             else:
-                todo.append(b)
-        # the one-way segments left undecided on the paths of the change point before are
-        # decided first: the new paths mostly run there too, and a path that crosses an
-        # undecided segment is searched again once it is decided (at L 239 searches of the
-        # grid instead of 269 over 100 change points)
-        state.settle(np.asarray([e for b in todo if b in held for e in held[b][1]], np.int64) // 2)
-        if len(todo) > 1:
-            state.settle_paths(a, todo)
-        for b in todo:
-            r, path = state.answer_path(a, b)
-            held[b] = (r, path, day)
-            runs[b].add(r, day, last, side[day])
+                touched = timeline._touched(traffic, v, state.day + dt.timedelta(days=1), day)
+                state = _Day(timeline, day, traffic, v, prev=state, touched=touched)
+            todo = []
+            for b in targets:
+                kept = held.get(b)
+                if kept is not None and state.still(kept[1]):
+                    runs[b].add(kept[0], kept[2], last, side[day])  # the same answer; carried evidence only older
+                else:
+                    todo.append(b)
+            # the one-way segments left undecided on the paths of the change point before are
+            # decided first: the new paths mostly run there too, and a path that crosses an
+            # undecided segment is searched again once it is decided (at L 239 searches of the
+            # grid instead of 269 over 100 change points)
+            state.settle(np.asarray([e for b in todo if b in held for e in held[b][1]], np.int64) // 2)
+            if len(todo) > 1:
+                state.settle_paths(a, todo)
+            for b in todo:
+                r, path = state.answer_path(a, b)
+                held[b] = (r, path, day)
+                runs[b].add(r, day, last, side[day])
     return {b: run.periods() for b, run in runs.items()}
 
 

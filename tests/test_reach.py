@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 
@@ -198,3 +199,32 @@ def test_routing_arrays_list_the_edges_as_networkx_walks_them() -> None:
         want = list(G.edges(keys=True, data="length_km"))
         assert keys == [k for _, _, k, _ in want]
         assert [(index[a], index[b], ln) for a, b, _, ln in want] == list(zip(us, ws, lengths))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_queries_leave_the_garbage_collector_as_they_found_it(fixture_model: kr.RoadModel, enabled: bool,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # reach, reach_from and periods pause Python's cyclic collector while they work (a range at L
+    # makes millions of short-lived objects, and a pass over the loaded ledger takes a third of
+    # a second): after them, and after one that fails, it is as it was
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        tl = fixture_model.timeline
+        kr.reach(tl, "west", "far", on="2021-05-12")
+        kr.reach_from(tl, "west", on="2021-05-12")
+        kr.periods(tl, "west", "far", start="2021-01-01", end="2021-06-30")
+        assert gc.isenabled() is enabled
+        reach_mod = importlib.import_module("karabakh_routes.reach")
+
+        def fail(*args: object) -> None:
+            raise RuntimeError("stop")
+
+        monkeypatch.setattr(reach_mod._Runs, "add", fail)  # (fails in the middle of the range)
+        with pytest.raises(RuntimeError, match="stop"):
+            kr.periods(tl, "west", "far", start="2021-01-01", end="2021-06-30")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
