@@ -32,7 +32,7 @@ import warnings
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -870,6 +870,64 @@ def _set_street_counts(G: nx.MultiGraph, *, keep: bool = False) -> None:
 
 
 _PLACE_INDEXES: weakref.WeakKeyDictionary[nx.MultiGraph, PlaceIndex] = weakref.WeakKeyDictionary()
+
+
+def _edges_of(G: nx.MultiGraph, index: Mapping[Any, int]) -> tuple[list[int], list[int], list[str], list[float]]:
+    """Each edge's ends (node indexes), key and ``length_km`` (nan: none), in the order of ``G.edges(keys=True)``.
+
+    Read from the adjacency dicts in one loop, as NetworkX walks an undirected multigraph's
+    edges (each node's neighbours not yet walked from): 0.15 s instead of 0.25 s at L (100,000
+    edges), with the collector paused, as reading does. Another kind of graph: from ``G.edges``.
+    """
+    us: list[int] = []
+    ws: list[int] = []
+    keys: list[str] = []
+    lengths: list[float] = []
+    with gc_paused():
+        if type(G) is nx.MultiGraph:
+            seen: set[Any] = set()
+            for n, nbrs in G._adj.items():
+                i = index[n]
+                for nbr, kd in nbrs.items():
+                    if nbr in seen:
+                        continue
+                    j = index[nbr]
+                    for k, d in kd.items():
+                        us.append(i)
+                        ws.append(j)
+                        keys.append(k)
+                        lengths.append(d.get("length_km", math.nan))
+                seen.add(n)
+        else:
+            for a, b, k, d in G.edges(keys=True, data=True):
+                us.append(index[a])
+                ws.append(index[b])
+                keys.append(k)
+                lengths.append(d.get("length_km", math.nan))
+    return us, ws, keys, lengths
+
+
+class EdgeArrays(NamedTuple):
+    """A graph's edges as arrays, in the order of ``G.edges(keys=True)`` (see :func:`edge_arrays`)."""
+
+    nodes: list[Any]  # the graph's nodes, in order
+    position: dict[Any, int]  # each node's position in ``nodes``
+    keys: list[Any]  # each edge's key (a segment id)
+    u: np.ndarray  # each edge's ends, as node positions
+    v: np.ndarray
+    length: np.ndarray  # ``length_km`` (nan where an edge has none)
+
+
+def edge_arrays(G: nx.MultiGraph) -> EdgeArrays:
+    """Return the edges of ``G`` as arrays: what routing reads, made in one pass over the graph."""
+    nodes = list(G.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    us, ws, keys, lengths = _edges_of(G, index)
+    try:
+        length = np.array(lengths, float)
+    except (TypeError, ValueError):  # a length that is not a number (a graph built in code): nan
+        length = np.array([x if isinstance(x, (int, float)) else math.nan for x in lengths], float)
+    return EdgeArrays(nodes, index, keys, np.array(us, np.int64), np.array(ws, np.int64), length)
 
 
 def place_index(G: nx.MultiGraph) -> PlaceIndex:

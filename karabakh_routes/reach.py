@@ -17,7 +17,7 @@ from ._io import gc_paused
 from ._range import outside_note, outside_side, outside_span_note, range_cuts
 from .dates import DateLike, to_date
 from .events import check_traffic
-from .network import place_index
+from .network import EdgeArrays, edge_arrays, place_index
 from .timeline import (
     _CODE,
     _CODES,
@@ -424,15 +424,20 @@ _NETS: weakref.WeakKeyDictionary[nx.MultiGraph, _Net] = weakref.WeakKeyDictionar
 _PENALTY_BY_CODE = np.array([_PENALTY[c] if c in _PENALTY else 0.0 for c in _CODES])
 
 
-def _net(G: nx.MultiGraph, segments: Sequence[str]) -> _Net:
-    """The routing arrays of ``G`` (kept per graph while its segments are ``segments``)."""
+def _net(G: nx.MultiGraph, segments: Sequence[str], edges: EdgeArrays | None = None) -> _Net:
+    """The routing arrays of ``G`` (kept per graph while its segments are ``segments``).
+
+    ``edges``: its edges as arrays, if already made (a :class:`Timeline` makes them as it lists
+    its segments: reading the graph's dicts twice cost the first answer 0.13 s at L).
+    """
     cached = _NETS.get(G)
     if cached is not None and len(cached.segments) == len(segments):
         return cached
-    nodes = list(G.nodes)
-    index = {n: i for i, n in enumerate(nodes)}
-    u_, w_, keys, lengths = _edges_of(G, index)
-    u, w, length = np.array(u_, np.int64), np.array(w_, np.int64), np.array(lengths, float)
+    if edges is None or len(edges.keys) != len(segments) or np.isnan(edges.length).any():
+        edges = edge_arrays(G)  # (a length missing: the KeyError of a graph built without them)
+        if np.isnan(edges.length).any():
+            raise KeyError("length_km")
+    nodes, index, keys, u, w, length = edges.nodes, edges.position, edges.keys, edges.u, edges.v, edges.length
     src, dst = np.column_stack([u, w]).ravel(), np.column_stack([w, u]).ravel()
     order = np.lexsort((np.arange(len(src)), dst, src))
     pair = src[order] * len(nodes) + dst[order]
@@ -447,41 +452,6 @@ def _net(G: nx.MultiGraph, segments: Sequence[str]) -> _Net:
     net = _Net(nodes, index, keys, src, dst, np.repeat(length, 2), order, parallel, lonlat)
     _NETS[G] = net
     return net
-
-
-def _edges_of(G: nx.MultiGraph, index: Mapping[Any, int]) -> tuple[list[int], list[int], list[str], list[float]]:
-    """Each edge's ends (node indexes), key and ``length_km``, in the order of ``G.edges(keys=True)``.
-
-    Read from the adjacency dicts in one loop, as NetworkX walks an undirected multigraph's
-    edges (each node's neighbours not yet walked from): 0.15 s instead of 0.25 s at L (100,000
-    edges), with the collector paused, as reading does. Another kind of graph: from ``G.edges``.
-    """
-    us: list[int] = []
-    ws: list[int] = []
-    keys: list[str] = []
-    lengths: list[float] = []
-    with gc_paused():
-        if type(G) is nx.MultiGraph:
-            seen: set[Any] = set()
-            for n, nbrs in G._adj.items():
-                i = index[n]
-                for nbr, kd in nbrs.items():
-                    if nbr in seen:
-                        continue
-                    j = index[nbr]
-                    for k, d in kd.items():
-                        us.append(i)
-                        ws.append(j)
-                        keys.append(k)
-                        lengths.append(d["length_km"])
-                seen.add(n)
-        else:
-            for a, b, k, d in G.edges(keys=True, data=True):
-                us.append(index[a])
-                ws.append(index[b])
-                keys.append(k)
-                lengths.append(d["length_km"])
-    return us, ws, keys, lengths
 
 
 def _coord(attrs: Mapping[str, Any], key: str) -> float:
@@ -850,7 +820,7 @@ class _Day:
     def __init__(self, timeline: Timeline, day: dt.date, traffic: str, v: View, *, prev: _Day | None = None,
                  touched: np.ndarray | None = None) -> None:
         self.timeline, self.day, self.traffic, self.v = timeline, day, traffic, v
-        self.net = net = _net(timeline.G, timeline.segments)
+        self.net = net = _net(timeline.G, timeline.segments, timeline._edges)
         self._trees: dict[tuple[int, frozenset[int] | None], _Routes] = {}  # shortest-path trees, by origin and tier
         # by origin and tier: the nodes a tree reached and the entries leaving them (see _unreached),
         # carried from change point to change point

@@ -43,7 +43,7 @@ from ._errors import DateError, ViewError
 from ._io import gc_paused
 from .dates import DATE_MAX, DATE_MIN, DateLike, parse_edtf, to_date
 from .events import TRAFFIC_CLASSES, Event, Ledger, check_traffic
-from .network import routes_of
+from .network import edge_arrays, routes_of
 from .places import normalize_name
 from .vocab import SEGMENT_STATUSES
 
@@ -1037,7 +1037,8 @@ class Timeline:
         self.ledger = ledger
         self.engine = engine
         self.cache = cache
-        self.segments: list[str] = [k for *_, k in G.edges(keys=True)]
+        self._edges = edge_arrays(G)  # (routing reads them too: see reach._net)
+        self.segments: list[str] = self._edges.keys
         self._seg_set = set(self.segments)
         self._seg_index = {s: i for i, s in enumerate(self.segments)}
         self._claim_parts: dict[str, tuple[Any, ...]] = {}  # event id: what _claim reads of it

@@ -180,11 +180,9 @@ def test_routing_arrays_list_the_edges_as_networkx_walks_them() -> None:
     # the routing arrays index segments as the timeline does (G.edges order): read from the
     # adjacency dicts, their order must be NetworkX's, with parallel edges, loops, edges added
     # from either end, and for a subclass of MultiGraph (read through G.edges)
-    import importlib
-
     import networkx as nx
 
-    reach_mod = importlib.import_module("karabakh_routes.reach")
+    from karabakh_routes import network as network_mod
 
     class Sub(nx.MultiGraph):  # type: ignore[type-arg]
         pass
@@ -195,10 +193,13 @@ def test_routing_arrays_list_the_edges_as_networkx_walks_them() -> None:
         for n, (a, b) in enumerate([("a", "b"), ("b", "a"), ("c", "c"), ("b", "c"), ("d", "a"), ("a", "b"), ("c", "d")]):
             G.add_edge(a, b, key=f"s{n}", length_km=float(n + 1))
         index = {x: i for i, x in enumerate(G)}
-        us, ws, keys, lengths = reach_mod._edges_of(G, index)
+        us, ws, keys, lengths = network_mod._edges_of(G, index)
         want = list(G.edges(keys=True, data="length_km"))
         assert keys == [k for _, _, k, _ in want]
         assert [(index[a], index[b], ln) for a, b, _, ln in want] == list(zip(us, ws, lengths))
+        edges = network_mod.edge_arrays(G)
+        assert edges.keys == keys and edges.u.tolist() == us and edges.v.tolist() == ws
+        assert kr.Timeline(G, kr.Ledger(events=(), sources={})).segments == keys
 
 
 @pytest.mark.parametrize("enabled", [True, False])
