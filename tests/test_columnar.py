@@ -716,6 +716,14 @@ def test_a_carried_claim_gives_way_one_way_where_a_one_way_claim_says_the_same(t
 
 
 @settings(max_examples=100, deadline=None)
+@given(runs=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 6)), max_size=30))
+def test_spans_lists_each_run_of_positions_in_turn(runs: list[tuple[int, int]]) -> None:
+    lo = np.array([a for a, _ in runs], np.int64)
+    cnt = np.array([n for _, n in runs], np.int64)
+    assert _columnar.spans(lo, cnt).tolist() == [a + k for a, n in runs for k in range(n)]
+
+
+@settings(max_examples=100, deadline=None)
 @given(a=st.lists(st.integers(-(2**40), 2**40), max_size=50), b=st.lists(st.integers(-300, 300), max_size=50),
        wide=st.booleans())
 def test_isin_is_numpy_isin(a: list[int], b: list[int], wide: bool) -> None:
