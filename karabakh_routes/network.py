@@ -872,8 +872,9 @@ def _set_street_counts(G: nx.MultiGraph, *, keep: bool = False) -> None:
 _PLACE_INDEXES: weakref.WeakKeyDictionary[nx.MultiGraph, PlaceIndex] = weakref.WeakKeyDictionary()
 
 
-def _edges_of(G: nx.MultiGraph, index: Mapping[Any, int]) -> tuple[list[int], list[int], list[str], list[float]]:
-    """Each edge's ends (node indexes), key and ``length_km`` (nan: none), in the order of ``G.edges(keys=True)``.
+def _edges_of(G: nx.MultiGraph, index: Mapping[Any, int]
+              ) -> tuple[list[int], list[int], list[str], list[float], list[dict[str, Any]]]:
+    """Each edge's ends (node indexes), key, ``length_km`` (nan: none) and data, in the order of ``G.edges(keys=True)``.
 
     Read from the adjacency dicts in one loop, as NetworkX walks an undirected multigraph's
     edges (each node's neighbours not yet walked from): 0.15 s instead of 0.25 s at L (100,000
@@ -883,6 +884,7 @@ def _edges_of(G: nx.MultiGraph, index: Mapping[Any, int]) -> tuple[list[int], li
     ws: list[int] = []
     keys: list[str] = []
     lengths: list[float] = []
+    data: list[dict[str, Any]] = []
     with gc_paused():
         if type(G) is nx.MultiGraph:
             seen: set[Any] = set()
@@ -897,6 +899,7 @@ def _edges_of(G: nx.MultiGraph, index: Mapping[Any, int]) -> tuple[list[int], li
                         ws.append(j)
                         keys.append(k)
                         lengths.append(d.get("length_km", math.nan))
+                        data.append(d)
                 seen.add(n)
         else:
             for a, b, k, d in G.edges(keys=True, data=True):
@@ -904,7 +907,8 @@ def _edges_of(G: nx.MultiGraph, index: Mapping[Any, int]) -> tuple[list[int], li
                 ws.append(index[b])
                 keys.append(k)
                 lengths.append(d.get("length_km", math.nan))
-    return us, ws, keys, lengths
+                data.append(d)
+    return us, ws, keys, lengths, data
 
 
 class EdgeArrays(NamedTuple):
@@ -916,18 +920,19 @@ class EdgeArrays(NamedTuple):
     u: np.ndarray  # each edge's ends, as node positions
     v: np.ndarray
     length: np.ndarray  # ``length_km`` (nan where an edge has none)
+    data: list[dict[str, Any]]  # each edge's attributes: the graph's own dicts
 
 
 def edge_arrays(G: nx.MultiGraph) -> EdgeArrays:
-    """Return the edges of ``G`` as arrays: what routing reads, made in one pass over the graph."""
+    """Return the edges of ``G`` as arrays: what routing and the status table read, made in one pass over the graph."""
     nodes = list(G.nodes)
     index = {n: i for i, n in enumerate(nodes)}
-    us, ws, keys, lengths = _edges_of(G, index)
+    us, ws, keys, lengths, data = _edges_of(G, index)
     try:
         length = np.array(lengths, float)
     except (TypeError, ValueError):  # a length that is not a number (a graph built in code): nan
         length = np.array([x if isinstance(x, (int, float)) else math.nan for x in lengths], float)
-    return EdgeArrays(nodes, index, keys, np.array(us, np.int64), np.array(ws, np.int64), length)
+    return EdgeArrays(nodes, index, keys, np.array(us, np.int64), np.array(ws, np.int64), length, data)
 
 
 def place_index(G: nx.MultiGraph) -> PlaceIndex:

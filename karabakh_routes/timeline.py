@@ -1037,7 +1037,7 @@ class Timeline:
         self.ledger = ledger
         self.engine = engine
         self.cache = cache
-        self._edges = edge_arrays(G)  # (routing reads them too: see reach._net)
+        self._edges = edge_arrays(G)  # (routing and the status table read them too: see reach._net, _edge_rows)
         self.segments: list[str] = self._edges.keys
         self._seg_set = set(self.segments)
         self._seg_index = {s: i for i, s in enumerate(self.segments)}
@@ -1870,9 +1870,11 @@ class Timeline:
     def _edge_rows(self) -> list[tuple[Any, Any, str, dict[str, Any]]]:
         """``(u, v, key, data)`` of every segment, in :attr:`segments` order (listed once; ``data`` is the graph's own)."""
         got: list[tuple[Any, Any, str, dict[str, Any]]] | None = self.__dict__.get("_edges_listed")
-        if got is None or len(got) != len(self.segments):
+        if got is None:
+            e = self._edges  # (the graph as read when the timeline was made, as ``segments``)
             with gc_paused():  # (a tuple per segment: no collector pass over them meanwhile)
-                got = self._edges_listed = list(self.G.edges(keys=True, data=True))
+                got = self._edges_listed = list(zip(map(e.nodes.__getitem__, e.u.tolist()),
+                                                    map(e.nodes.__getitem__, e.v.tolist()), e.keys, e.data))
         return got
 
     def _status_columns(self, day: dt.date, traffic: str | None, v: View,

@@ -193,13 +193,15 @@ def test_routing_arrays_list_the_edges_as_networkx_walks_them() -> None:
         for n, (a, b) in enumerate([("a", "b"), ("b", "a"), ("c", "c"), ("b", "c"), ("d", "a"), ("a", "b"), ("c", "d")]):
             G.add_edge(a, b, key=f"s{n}", length_km=float(n + 1))
         index = {x: i for i, x in enumerate(G)}
-        us, ws, keys, lengths = network_mod._edges_of(G, index)
+        us, ws, keys, lengths, _ = network_mod._edges_of(G, index)
         want = list(G.edges(keys=True, data="length_km"))
         assert keys == [k for _, _, k, _ in want]
         assert [(index[a], index[b], ln) for a, b, _, ln in want] == list(zip(us, ws, lengths))
         edges = network_mod.edge_arrays(G)
         assert edges.keys == keys and edges.u.tolist() == us and edges.v.tolist() == ws
-        assert kr.Timeline(G, kr.Ledger(events=(), sources={})).segments == keys
+        tl = kr.Timeline(G, kr.Ledger(events=(), sources={}))
+        assert tl.segments == keys
+        assert tl._edge_rows() == list(G.edges(keys=True, data=True))
 
 
 @pytest.mark.parametrize("enabled", [True, False])
