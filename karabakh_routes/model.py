@@ -19,7 +19,7 @@ from .events import Ledger, read_ledger
 from .network import _routes_json, graph_from_geodata, place_index, read_routes, routes_of
 from .places import Place
 from .query import Query
-from .reach import Period, Reach, periods, reach
+from .reach import Period, Reach, periods, prepare, reach
 from .region import DEFAULT_REGION, REGION_FILE, Region, bundled_region_path, read_region
 from .timeline import Horizon, Timeline, View
 
@@ -48,6 +48,7 @@ class RoadModel:
 
     def __post_init__(self) -> None:
         self.timeline = Timeline(self.G, self.ledger, cache=self.cache)
+        prepare(self.timeline)  # (the routing laid out now: a first answer then costs what any other does)
 
     def __repr__(self) -> str:
         from ._repr import model_repr

@@ -128,6 +128,11 @@ def test_event_columns_from_the_files_codes_are_the_events(tmp_path_factory: pyt
     assert a._codes is not None and b._codes is None
     same_arrays(a, b)
     assert a._source_events("S1").tolist() == b._source_events("S1").tolist()
+    # each one-way event's place: from the distinct cells' fields at once, and event by event
+    reach_mod = importlib.import_module("karabakh_routes.reach")
+    net = reach_mod._net(m.G, a.segments, a._edges)
+    assert reach_mod._direction_places(a, net).tolist() == reach_mod._direction_places(b, net).tolist() == [
+        net.index.get(e.direction, -1) if e.direction else -1 for e in b._ea.events]
 
 
 @settings(max_examples=max(_EXAMPLES // 2, 10), deadline=None,

@@ -204,6 +204,27 @@ def test_routing_arrays_list_the_edges_as_networkx_walks_them() -> None:
         assert tl._edge_rows() == list(G.edges(keys=True, data=True))
 
 
+def test_load_lays_out_the_routing_before_the_first_question() -> None:
+    # load() makes the routing arrays and the one-way events' places with the model (what a
+    # first answer would otherwise pay for); a model over a graph without lengths still loads,
+    # and routing over it raises as before
+    import networkx as nx
+
+    reach_mod = importlib.import_module("karabakh_routes.reach")
+    model = kr.load()  # (a graph and timeline of its own: nothing asked of them yet)
+    tl = model.timeline
+    assert reach_mod._NETS.get(model.G) is reach_mod._net(tl.G, tl.segments, tl._edges)
+    assert tl in reach_mod._PLACES_OF
+    G = nx.MultiGraph()
+    G.add_node("a", x=46.5, y=39.8)
+    G.add_node("b", x=46.6, y=39.8)
+    G.add_edge("a", "b", key="s1")
+    m = kr.RoadModel(G, kr.Ledger(events=(), sources={}))
+    assert G not in reach_mod._NETS
+    with pytest.raises(KeyError, match="length_km"):
+        kr.reach(m.timeline, "a", "b", on="2023-01-01")
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_queries_leave_the_garbage_collector_as_they_found_it(fixture_model: kr.RoadModel, enabled: bool,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
