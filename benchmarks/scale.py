@@ -10,15 +10,15 @@ then measured in a child process of their own (so peak RSS is per size):
 * load, split as ``kr.load`` does it: reading the network (``graph_from_geodata``: places,
   segments, routes), reading and validating the ledger (``read_ledger``; *of which* target
   resolution: the time spent in ``resolve_route``, timed by wrapping it), and compiling the
-  ``Timeline``;
+  ``Timeline`` (with its routing laid out, as ``kr.load`` does: ``reach.prepare``);
 * peak RSS (``ru_maxrss`` of the child, after each step);
 * one status snapshot (``Timeline.status(on=...)``: a GeoDataFrame of every segment, with
   the claims behind each status), the vectorised snapshot of one class
   (``Timeline.status_codes(on=..., traffic="civilian")``: the statuses alone), and the status
   table of one class on a day not asked about yet (``traffic="civilian"``: the evidence of
   that class, the other classes' statuses alone);
-* one ``reach`` between two far-apart places (opposite corners of the grid): the first call
-  (which lays out the routing arrays), and the median of one call on each of the next days;
+* one ``reach`` between two far-apart places (opposite corners of the grid): the first call,
+  and the median of one call on each of the next days;
 * ``periods`` for that pair over three years (2021-01-01 to 2023-12-31);
 * the naive baseline for the same ``periods``: ``reach`` for every day of the range. For
   sizes above S only ``--baseline-days`` days spread evenly over the range are timed (the
@@ -83,6 +83,7 @@ def child(folder: Path, out: Path, timeout: int, baseline_days: int | None, memo
     import karabakh_routes as kr
     from karabakh_routes import events as kr_events
     from karabakh_routes.network import graph_from_geodata
+    from karabakh_routes.reach import prepare
     from karabakh_routes.timeline import DEFAULT_HORIZON
 
     files = {k: folder / f for k, f in (("places", "places.geojson"), ("segments", "segments.geojson"),
@@ -147,7 +148,12 @@ def child(folder: Path, out: Path, timeout: int, baseline_days: int | None, memo
             return
         ledger = res[0]
     record("warnings", count=len(caught), first=[str(w.message)[:300] for w in caught[:3]])
-    ok, tl = run("compile", lambda: kr.Timeline(G, ledger))
+    def compile_timeline() -> Any:
+        timeline = kr.Timeline(G, ledger)
+        prepare(timeline)  # (the routing laid out, as kr.load does)
+        return timeline
+
+    ok, tl = run("compile", compile_timeline)
     if not ok:
         return
 
