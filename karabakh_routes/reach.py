@@ -725,12 +725,12 @@ def _direction_places(timeline: Timeline, net: _Net) -> np.ndarray:
     if timeline not in _PLACES_OF:
         index = net.index
 
-        def places(values: list[Any]) -> list[int]:
-            return [index.get(p, -1) if p else -1 for p in values]
+        def place(name: str) -> int:
+            return index.get(name, -1) if name else -1
 
         _PLACES_OF[timeline] = _col.per_event(timeline._ea.events, timeline._codes, "direction",
-                                              lambda e: index.get(e.direction, -1) if e.direction else -1, np.int64,
-                                              of_fields=places)
+                                              lambda e: place(e.direction), np.int64,
+                                              of_fields=lambda names: [place(p) for p in names])
     return _PLACES_OF[timeline]
 
 
