@@ -915,7 +915,11 @@ class _Day:
             self.exact_way = fresh
         else:
             self.exact_way = (prev.exact_way - gone) | fresh
-        again = self.exact_way if invalid else fresh
+        # decided again: the fresh ones, and those whose decisions read distances to a place searched again
+        again = fresh
+        if invalid and prev is not None:
+            again = fresh | {i for i in self.exact_way - gone
+                             if any(prev._places_asked.get(e, frozenset()) & invalid for e in (2 * i, 2 * i + 1))}
         # a decision depends only on its segment's ClassStatus and the distances to the places it
         # asked about: kept for a segment nothing touched, unless one of those places was searched again
         self.decisions: dict[int, Decision] = {}

@@ -412,6 +412,27 @@ def test_periods_when_a_one_way_claims_place_is_cut_off(tmp_path: Path) -> None:
     assert [p.answer for p in got] == ["unknown", "no", "unknown"]
 
 
+def test_periods_decide_an_exact_one_way_segment_again_when_its_place_moves_away(tmp_path: Path) -> None:
+    # mid__east has a baseline (so the arrays leave its status to its ClassStatus) and X's
+    # closure one-way towards "west", which is not one of its ends: whether a move along it goes
+    # towards west depends on road distances. While west__mid is open, mid -> east moves away
+    # from west (the closure does not count; the baseline says open); while it is closed, west is
+    # reached from mid only round by south and east, so mid -> east goes towards west and is
+    # closed. Carried from change point to change point, the segment must be decided again when
+    # the distances to west its decision read are searched again, although nothing touched it.
+    rows = [["B1", "2019-06-01", "", "mid__east", "baseline", "open", "", "", "", "dataset baseline", "S2", "", ""],
+            ["E1", "2019-06-01", "", "mid__east", "closure", "closed", "", "", "west", "X", "S1", "", ""],
+            ["E2", "2019-06-01", "", "east__far", "opening", "open", "", "", "", "X", "S1", "", ""],
+            ["E3", "2021-01-01", "2021-01-31", "west__mid", "closure", "closed", "", "", "", "Y", "S1", "", ""]]
+    _, new, ref = _engines(tmp_path, rows)
+    for a, b in (("mid", "far"), ("far", "mid")):
+        got = kr.periods(new, a, b, start="2020-12-01", end="2021-03-01", traffic="civilian", horizon=None)
+        assert got == kr.periods(ref, a, b, start="2020-12-01", end="2021-03-01", traffic="civilian", horizon=None)
+    got = kr.periods(new, "mid", "far", start="2020-12-01", end="2021-03-01", traffic="civilian", horizon=None)
+    assert [(p.start.isoformat(), p.answer) for p in got] == [
+        ("2020-12-01", "yes"), ("2021-01-01", "no"), ("2021-02-01", "yes")]
+
+
 def test_evidence_of_many_segments_on_a_synthetic_grid_agrees(tmp_path: Path) -> None:
     # the evidence of many segments is found in arrays (claims in force, passages, baselines,
     # and the newer reports a carried claim gives way to), and segments with the same inputs
