@@ -915,11 +915,10 @@ class _Day:
             self.exact_way = fresh
         else:
             self.exact_way = (prev.exact_way - gone) | fresh
-        # decided again: the fresh ones, and those whose decisions read distances to a place searched again
-        again = fresh
-        if invalid and prev is not None:
-            again = fresh | {i for i in self.exact_way - gone
-                             if any(prev._places_asked.get(e, frozenset()) & invalid for e in (2 * i, 2 * i + 1))}
+        # the entries whose decisions read distances to a place searched again
+        moved = set() if prev is None or not invalid else {e for e, ps in prev._places_asked.items() if ps & invalid}
+        # decided again: the fresh ones, and those of the others with such a decision
+        again = fresh | ({e // 2 for e in moved} & (self.exact_way - gone))
         # a decision depends only on its segment's ClassStatus and the distances to the places it
         # asked about: kept for a segment nothing touched, unless one of those places was searched again
         self.decisions: dict[int, Decision] = {}
@@ -927,7 +926,7 @@ class _Day:
         if prev is not None:
             stale = gone | redo | again
             for e, d in prev.decisions.items():
-                if e // 2 not in stale and not (invalid and prev._places_asked.get(e, frozenset()) & invalid):
+                if e // 2 not in stale and e not in moved:
                     self.decisions[e] = d
                     if e in prev._places_asked:
                         self._places_asked[e] = prev._places_asked[e]
