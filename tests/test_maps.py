@@ -501,3 +501,26 @@ def test_timeline_map_online_uses_osm_tiles(fixture_model: kr.RoadModel) -> None
 def test_event_header_is_the_one_the_fixture_uses() -> None:
     # the evil fixture rows above are written in this column order
     assert EVENT_HEADER[:4] == ["id", "start", "end", "target"]
+
+
+def test_only_the_first_places_by_claim_and_kind_carry_a_permanent_label(bundled: kr.RoadModel,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from karabakh_routes.maps._layout import LABEL_RANK, claimed_places, label_text
+    from karabakh_routes.network import place_index
+
+    places = place_index(bundled.G).places
+    page = date_map(bundled, on="2023-07-20").get_root().render()
+    assert page.count('"className": "kr-place-label') == len(places)  # a small region: every place
+    monkeypatch.setattr(importlib.import_module("karabakh_routes.maps.date_map"), "MAX_LABELLED", 5)
+    page = date_map(bundled, on="2023-07-20").get_root().render()
+    assert page.count('"className": "kr-place-label') == 5
+    assert page.count('"className": "kr-place-hover"') == len(places) - 5
+    claimed = claimed_places(bundled)
+    ranked = sorted(places, key=lambda p: (p not in claimed, LABEL_RANK.get(places[p].kind, 9), p))
+    for pid in ranked:  # the first five carry a permanent label, the others a hover tooltip
+        text = html.escape(label_text(places[pid].name), quote=True).replace("&#x27;", "&#39;")
+        i = page.index(f"<span class='kr-place'>{text}</span>")
+        permanent = page[i:i + 400].split("className")[0].count('"permanent": true') == 1
+        assert permanent == (pid in ranked[:5]), pid

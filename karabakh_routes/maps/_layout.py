@@ -12,7 +12,12 @@ scripts but numbers and fixed names (passed through ``tojson``):
   (right, left, the diagonals, above, below, then further out with a thin leader line) and
   takes the first one whose box overlaps no other label, no road line, no marker, no leader
   line, no control or box, and stays inside the map. A label is hidden only when no position
-  is free and its place has no claim about it; ``window.krLabels`` reports what was done.
+  is free and its place has no claim about it (with more than ``keep_claimed`` claimed places
+  in view, whatever its place); with more than ``max_labels`` places in view only the first of
+  them (by claim, kind and width) are placed and the others hidden, so that a view of
+  thousands of places stays legible and is placed in a fraction of a second (the obstacles
+  near a position are looked up in a grid of the view, not in a pass over all of them);
+  ``window.krLabels`` reports what was done.
 """
 
 from __future__ import annotations
@@ -268,6 +273,47 @@ class PlaceLabels(el.RenderOnce):
     });
     return out;
   }
+  /* a uniform grid over container points: the obstacles near a rectangle without a pass over
+     all of them (a region with thousands of places and roads; the same costs as a full pass) */
+  var stamp = 0;
+  function Grid() { this.cells = new Map(); }
+  Grid.prototype.span = function (r, f) {  /* f(key) for each cell r meets, until f returns true */
+    var c = cfg.cell, i1 = Math.floor(r.x1 / c), j0 = Math.floor(r.y0 / c), j1 = Math.floor(r.y1 / c);
+    for (var i = Math.floor(r.x0 / c); i <= i1; i++) {
+      for (var j = j0; j <= j1; j++) { if (f((i + 32768) * 65536 + j + 32768)) { return; } }
+    }
+  };
+  Grid.prototype.add = function (item) {
+    var cells = this.cells;
+    this.span(item, function (k) {
+      var b = cells.get(k);
+      if (b) { b.push(item); } else { cells.set(k, [item]); }
+    });
+    return this;
+  };
+  Grid.prototype.near = function (r) {
+    var out = [];
+    this.each(r, function (it) { out.push(it); });
+    return out;
+  };
+  Grid.prototype.each = function (r, f) {  /* f(item) for each item in a cell r meets, once, until f returns true */
+    var cells = this.cells, q = ++stamp;
+    this.span(r, function (k) {
+      var b = cells.get(k);
+      for (var n = 0; b && n < b.length; n++) {
+        if (b[n].q !== q) { b[n].q = q; if (f(b[n])) { return true; } }
+      }
+      return false;
+    });
+  };
+  function lineBox(l) {
+    return {x0: Math.min(l[0], l[2]), y0: Math.min(l[1], l[3]), x1: Math.max(l[0], l[2]), y1: Math.max(l[1], l[3]), line: l};
+  }
+  function gridOf(items) {
+    var g = new Grid();
+    items.forEach(function (it) { g.add(it); });
+    return g;
+  }
   var HARD = 10;  /* costs from 10 up are overlaps; below, only preferences */
   function shape(t) { return Math.max(-1, Math.min(1, t * 1.6)); }
 
@@ -297,50 +343,61 @@ class PlaceLabels(el.RenderOnce):
   }
   /* what a candidate position costs against fixed obstacles (the same in every attempt) */
   function fixedCost(lb, c, size, boxes, markers, segs) {
-    var bad = 0, rect = c.rect, i;
+    var bad = 0, rect = c.rect, i, near = markers.near(rect);
     if (lb.inView && (rect.x0 < 2 || rect.y0 < 2 || rect.x1 > size.x - 2 || rect.y1 > size.y - 2)) { bad += 1000; }
     for (i = 0; i < boxes.length; i++) { if (overlaps(rect, boxes[i])) { bad += 1000; } }
-    for (i = 0; i < markers.length; i++) { if (circleHits(markers[i], rect)) { bad += 100; } }
+    for (i = 0; i < near.length; i++) { if (circleHits(near[i], rect)) { bad += 100; } }
+    /* over a box, outside the map or over a marker: taken whatever else it crosses (the roads and
+       markers nearer are counted where they decide between free positions) */
+    if (bad >= HARD) { return bad; }
     /* better not read as another place's label: a small cost per marker nearer to it than its own */
-    var own = rectDistance(lb.at, rect) - lb.r;
-    for (i = 0; own > cfg.ownReach && i < markers.length; i++) {
-      var mk = markers[i];
-      if (mk.x === lb.at.x && mk.y === lb.at.y) { continue; }
-      if (rectDistance(mk, rect) - mk.r < own) { bad += 1; }
+    /* (counted up to HARD: from there the position counts as taken whatever the count) */
+    var own = rectDistance(lb.at, rect) - lb.r, nearer = 0;
+    if (own > cfg.ownReach) {
+      markers.each(inflate(rect, own + markers.widest), function (mk) {
+        if ((mk.x !== lb.at.x || mk.y !== lb.at.y) && rectDistance(mk, rect) - mk.r < own) { nearer += 1; }
+        return nearer >= HARD;
+      });
     }
-    for (i = 0; i < segs.length; i++) {
-      var s = segs[i];
+    bad += nearer;
+    near = segs.near(rect);
+    for (i = 0; i < near.length; i++) {
+      var s = near[i];
       if (s.x1 < rect.x0 || s.x0 > rect.x1 || s.y1 < rect.y0 || s.y0 > rect.y1) { continue; }
       if (segmentHits(s.px, s.py, s.qx, s.qy, inflate(rect, s.hw))) { bad += 10; }
     }
     return bad;
   }
   /* one greedy pass over the labels in the given order: each takes its first free position */
-  function attempt(order) {
-    var placed = [], leaderSegs = [], out = [];
+  function attempt(order, keepClaimed) {
+    var placed = new Grid(), leaderSegs = new Grid(), out = [];
     order.forEach(function (lb) {
       var best = null;
       for (var k = 0; k < lb.cands.length; k++) {
         var c = lb.cands[k], bad = c.fixed;
         if (bad >= (best ? best.bad : Infinity)) { continue; }
-        var padded = inflate(c.rect, cfg.labelMargin), i;
-        for (i = 0; i < placed.length; i++) { if (overlaps(padded, placed[i])) { bad += 1000; } }
-        for (i = 0; i < leaderSegs.length; i++) {
-          var q = leaderSegs[i];
-          if (segmentHits(q[0], q[1], q[2], q[3], inflate(c.rect, 1.5))) { bad += 10; }
+        var padded = inflate(c.rect, cfg.labelMargin), i, near = placed.near(padded);
+        for (i = 0; i < near.length; i++) { if (overlaps(padded, near[i])) { bad += 1000; } }
+        var around = inflate(c.rect, 1.5);
+        near = leaderSegs.near(around);
+        for (i = 0; i < near.length; i++) {
+          var q = near[i].line;
+          if (segmentHits(q[0], q[1], q[2], q[3], around)) { bad += 10; }
         }
         if (c.leader) {
-          for (i = 0; i < placed.length; i++) {
-            if (segmentHits(c.leader[0], c.leader[1], c.leader[2], c.leader[3], placed[i])) { bad += 10; }
+          near = placed.near(lineBox(c.leader));
+          for (i = 0; i < near.length; i++) {
+            if (segmentHits(c.leader[0], c.leader[1], c.leader[2], c.leader[3], near[i])) { bad += 10; }
           }
         }
         if (best === null || bad < best.bad) { best = {c: c, bad: bad}; }
         if (bad === 0) { break; }
       }
-      var hide = best.bad >= HARD && !lb.claimed;
+      /* a claimed place keeps its label even without a free position, while there are few of them in view */
+      var hide = best.bad >= HARD && !(lb.claimed && keepClaimed);
       out.push({lb: lb, c: best.c, bad: best.bad, hide: hide});
-      if (!hide && lb.inView) { placed.push(best.c.rect); }
-      if (!hide && best.c.leader) { leaderSegs.push(best.c.leader); }
+      if (!hide && lb.inView) { placed.add(best.c.rect); }
+      if (!hide && best.c.leader) { leaderSegs.add(lineBox(best.c.leader)); }
     });
     var score = 0;
     out.forEach(function (o) {
@@ -358,7 +415,8 @@ class PlaceLabels(el.RenderOnce):
       var t = l.getTooltip && l.getTooltip();
       if (!(l instanceof L.CircleMarker) || !l._map) { return; }
       var c = map.latLngToContainerPoint(l.getLatLng());
-      markers.push({x: c.x, y: c.y, r: (l.options.radius || 5) + (l.options.weight || 1) / 2 + cfg.markerMargin});
+      var r = (l.options.radius || 5) + (l.options.weight || 1) / 2 + cfg.markerMargin;
+      markers.push({x: c.x, y: c.y, r: r, x0: c.x - r, y0: c.y - r, x1: c.x + r, y1: c.y + r});
       if (!t || !t.options.permanent || !t.getElement()) { return; }
       var cls = " " + (t.options.className || "") + " ";
       if (cls.indexOf(" kr-place-label ") < 0) { return; }
@@ -367,31 +425,51 @@ class PlaceLabels(el.RenderOnce):
                    claimed: cls.indexOf(" kr-claimed ") >= 0, rank: m ? Number(m[1]) : 99,
                    name: t.getElement().textContent.trim()});
     });
-    var segs = roads(size), boxes = fixedBoxes();
+    var segs = gridOf(roads(size)), boxes = fixedBoxes(), grid = gridOf(markers);
+    grid.widest = markers.reduce(function (w, mk) { return Math.max(w, mk.r); }, 0);
+    /* every label shown before any is measured: one layout for all, not one each */
+    labels.forEach(function (lb) { lb.el.style.display = ""; });
     labels.forEach(function (lb) {
-      lb.el.style.display = "";
       lb.w = lb.el.offsetWidth; lb.h = lb.el.offsetHeight;
       lb.inView = lb.at.x >= 0 && lb.at.y >= 0 && lb.at.x <= size.x && lb.at.y <= size.y;
-      lb.cands = candidates(lb);
-      /* a label whose place is out of view is not seen: it keeps its default position */
-      lb.cands.forEach(function (c) { c.fixed = lb.inView ? fixedCost(lb, c, size, boxes, markers, segs) : 0; });
     });
     var order = labels.slice().sort(function (a, b) {
       return (b.inView - a.inView) || (b.claimed - a.claimed) || (a.rank - b.rank) || (b.w - a.w);
     });
-    var best = attempt(order);
+    /* with more places in view than cfg.maxLabels, the first of them in that order are placed
+       and the others' labels hidden (their names stay in the markers' popups): more appear as
+       the map is zoomed in */
+    var inView = order.filter(function (lb) { return lb.inView; });
+    var thinned = inView.slice(cfg.maxLabels);
+    if (thinned.length) {
+      var cut = new Set(thinned);
+      order = order.filter(function (lb) { return !cut.has(lb); });
+    }
+    var keepClaimed = inView.filter(function (lb) { return lb.claimed; }).length <= cfg.keepClaimed;
+    order.forEach(function (lb) {
+      lb.cands = candidates(lb);
+      /* a label whose place is out of view is not seen: it keeps its default position */
+      lb.cands.forEach(function (c) { c.fixed = lb.inView ? fixedCost(lb, c, size, boxes, grid, segs) : 0; });
+    });
+    var best = attempt(order, keepClaimed);
     var anyStuck = function (r) { return r.out.some(function (o) { return o.bad > 0; }); };
     for (var tries = 0; tries < cfg.retries && anyStuck(best); tries++) {
       /* the labels left without a free place go first next time */
       var stuck = best.out.filter(function (o) { return o.bad > 0; }).map(function (o) { return o.lb; });
-      order = stuck.concat(order.filter(function (lb) { return stuck.indexOf(lb) < 0; }));
-      var next = attempt(order);
+      var first = new Set(stuck);
+      order = stuck.concat(order.filter(function (lb) { return !first.has(lb); }));
+      var next = attempt(order, keepClaimed);
       if (next.score < best.score) { best = next; }
     }
-    api.hidden = []; api.crowded = [];
+    api.hidden = thinned.map(function (lb) { return lb.name; }); api.crowded = [];
+    thinned.forEach(function (lb) { lb.el.style.display = "none"; });
+    best.out.forEach(function (o) {
+      if (o.hide) { o.lb.el.style.display = "none"; api.hidden.push(o.lb.name); }
+    });
+    /* (every label hidden before any is moved: moving one reads its size, which would lay out the page again) */
     best.out.forEach(function (o) {
       var lb = o.lb, t = lb.tooltip;
-      if (o.hide) { lb.el.style.display = "none"; api.hidden.push(lb.name); return; }
+      if (o.hide) { return; }
       if (o.bad >= HARD) { api.crowded.push(lb.name); }
       t.options.direction = "center";
       t.options.offset = L.point((o.c.rect.x0 + o.c.rect.x1) / 2 - lb.at.x, (o.c.rect.y0 + o.c.rect.y1) / 2 - lb.at.y);
@@ -419,7 +497,13 @@ class PlaceLabels(el.RenderOnce):
 """)
 
     def __init__(self, *, distances: Iterable[float] = (3, 7, 12, 18, 26, 36, 48, 62, 80, 100, 125, 155, 190),
-                 leader_from: float = 9) -> None:
+                 leader_from: float = 9, max_labels: int = 200, keep_claimed: int = 60) -> None:
+        """Place the labels with these settings.
+
+        ``max_labels``: the most labels placed in one view (the first by claim, kind and
+        width); ``keep_claimed``: up to this many claimed places in view, a claimed label stays
+        shown even with no free position (above it, it is hidden like any other).
+        """
         super().__init__()
         self._name = "KrPlaceLabels"
         self.config: dict[str, Any] = {
@@ -436,4 +520,7 @@ class PlaceLabels(el.RenderOnce):
             "far": 300,
             "retries": 12,
             "ownReach": 6,
+            "cell": 48,  # px: the grid the obstacles are looked up in
+            "maxLabels": int(max_labels),
+            "keepClaimed": int(keep_claimed),
         }

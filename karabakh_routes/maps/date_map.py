@@ -51,6 +51,7 @@ _CSS = """
 .leaflet-tooltip.kr-place-label{font:600 12px/1.2 system-ui,sans-serif;color:#111;background:transparent;border:0;
  box-shadow:none;padding:0 2px;text-shadow:0 0 2px #fff,0 0 3px #fff,0 0 4px #fff;white-space:nowrap;margin:0}
 .leaflet-tooltip.kr-place-label:before{display:none}
+.leaflet-tooltip.kr-place-hover{font:600 12px/1.2 system-ui,sans-serif;color:#111}
 .leaflet-control-scale-line{font:11px/1.3 system-ui,sans-serif;color:#111}
 .leaflet-container .leaflet-control-attribution{font-size:11px;line-height:1.35}
 @media (max-width:900px),(max-height:640px){.kr-legend{font-size:11px;line-height:1.25;padding:4px 8px;max-width:290px}
@@ -146,25 +147,45 @@ def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "Op
     return fmap
 
 
+#: The most places that carry a permanent label; the others name themselves on hover. Leaflet
+#: lays the page out again for each permanent tooltip it opens, so that opening thousands of
+#: them takes minutes: in Chromium, a map of 5,085 places (benchmarks/synth.py, M) was ready
+#: after 47 s with every place labelled, 3.0 s with 400 labelled, 3.4 s with 600, 1.4 s with
+#: none. The labels placed in one view are capped lower still
+#: (:class:`~karabakh_routes.maps._layout.PlaceLabels`).
+MAX_LABELLED = 600
+
+
 def add_places(fmap: folium.Map, model: RoadModel) -> None:
     """Add a ``Places`` layer: a marker and a label per place, placed so that labels do not overlap.
 
-    Every place is labelled (its display name without a trailing parenthesis); the labels are
+    Places are labelled by their display name without a trailing parenthesis; the labels are
     placed in the page, after the map is ready and after every zoom, clear of each other, of
     the roads and of the boxes (:class:`~karabakh_routes.maps._layout.PlaceLabels`). Only a
-    place that no claim is about may lose its label, where there is no room for it.
-    The popup lists every name of the place and where its coordinates come from.
+    place that no claim is about may lose its label where there is no room for it, as long as
+    the view holds few claimed places; in a view of many places the labels are thinned (see
+    :class:`~karabakh_routes.maps._layout.PlaceLabels`). On a network of more than
+    :data:`MAX_LABELLED` places only that many carry a label (the claimed ones first, then by
+    kind); the others show their name on hover. The popup lists every name of the place and
+    where its coordinates come from.
     """
     claimed = claimed_places(model)
+    index = place_index(model.G).places
+    ranked = sorted(index, key=lambda pid: (pid not in claimed, LABEL_RANK.get(index[pid].kind, 9), pid))
+    labelled = set(ranked[:MAX_LABELLED])
     places = el.FeatureGroup(name="Places", show=True)
-    for pid, pl in place_index(model.G).places.items():
+    for pid, pl in index.items():
         names = " · ".join(pl.names)
-        css = f"kr-place-label kr-rank-{LABEL_RANK.get(pl.kind, 9)}" + (" kr-claimed" if pid in claimed else "")
+        text = f"<span class='kr-place'>{esc(label_text(pl.name))}</span>"
+        if pid in labelled:
+            css = f"kr-place-label kr-rank-{LABEL_RANK.get(pl.kind, 9)}" + (" kr-claimed" if pid in claimed else "")
+            tooltip = el.Tooltip(text, permanent=True, className=css, direction="right", offset=[4, 0])
+        else:
+            tooltip = el.Tooltip(text, className="kr-place-hover", direction="right", offset=[6, 0])
         el.CircleMarker(
             [pl.lat, pl.lon], radius=4 if pl.kind in ("junction", "checkpoint") else 5,
             color="#222", weight=1.5, fill=True, fill_color="#fff", fill_opacity=1,
-            tooltip=el.Tooltip(f"<span class='kr-place'>{esc(label_text(pl.name))}</span>", permanent=True,
-                               className=css, direction="right", offset=[4, 0]),
+            tooltip=tooltip,
             popup=el.Popup(f"<div class='kr-popup'><h4>{esc(pl.name)}</h4><div>Also: {esc(names)}</div>"
                                f"<div>Kind: {esc(pl.kind)}; coordinates {esc(pl.coord_precision)}: "
                                f"{esc(pl.coord_source)}</div></div>", parse_html=False, max_width=360),
