@@ -204,6 +204,30 @@ def test_every_place_labelled_without_overlaps(bundled: kr.RoadModel, figs: list
             assert not covering, f"the marker of {pid} is under the label of {covering}"
 
 
+@pytest.mark.slow
+def test_a_crowded_map_labels_only_where_there_is_room(figs: list[Figure], tmp_path: Path) -> None:
+    # benchmarks/synth.py's grid: some 160 places in the frame, too many to label them all (before:
+    # every one drawn, over each other and over the markers; 525 places took 55 s)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import synth
+
+    files = synth.generate(tmp_path / "synth", segments=300, claims=600, seed=4)
+    model = kr.load(**{k: str(v) for k, v in files.items()})
+    fig = make(figs, model, on="2022-06-15", extent="all")
+    labels = by_gid(fig, "place:")
+    markers = lines(fig, "marker:")
+    assert len(markers) == model.G.number_of_nodes() > 60
+    assert 0 < len(labels) < len(markers)  # thinned, not emptied
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes = {pid: t.get_window_extent(renderer) for pid, t in labels.items()}
+    for (a, ba), (b, bb) in itertools.combinations(boxes.items(), 2):
+        assert not ba.overlaps(bb), f"labels of {a} and {b} overlap"
+    for pid, pl in model.places.items():  # and none covers a marker
+        x, y = fig.axes[0].transData.transform((pl.lon, pl.lat))
+        assert not [other for other, bb in boxes.items() if bb.contains(x, y)], f"the marker of {pid} is under a label"
+
+
 def test_markers_for_places_on_the_map(bundled: kr.RoadModel, figs: list[Figure]) -> None:
     fig = make(figs, bundled, on="2023-07-20")
     markers = lines(fig, "marker:")

@@ -331,6 +331,20 @@ def _near_segment(pts: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float) -> 
     return int(np.count_nonzero(np.hypot(*(pts - closest).T) < tol))
 
 
+#: Above this many places (markers and names at the frame's edge), a static map draws a label
+#: only where it has a position clear of every other label, marker and leader line (the first
+#: by kind); up to it every place is labelled, as near its marker as the others leave room for.
+_CROWD = 60
+#: How far a text's box lies left of (or below) its position, in widths (heights), by alignment.
+_ALIGN = {"left": 0.0, "bottom": 0.0, "center": 0.5, "right": 1.0, "top": 1.0}
+
+
+def _overlapping(bb: Bbox, boxes: np.ndarray) -> np.ndarray:
+    """:meth:`Bbox.overlaps` of ``bb`` with each row ``(x0, y0, x1, y1)`` of ``boxes``."""
+    out: np.ndarray = (bb.x0 <= boxes[:, 2]) & (boxes[:, 0] <= bb.x1) & (bb.y0 <= boxes[:, 3]) & (boxes[:, 1] <= bb.y1)
+    return out
+
+
 def _place_labels(ax: Axes, labels: list[_Label], obstacles: list[Bbox], road_px: np.ndarray) -> list[Text]:
     """Greedy label placement.
 
@@ -340,7 +354,9 @@ def _place_labels(ax: Axes, labels: list[_Label], obstacles: list[Bbox], road_px
     marker or fixed obstacle (the scale bar) already there, and its leader line (drawn
     for every candidate beyond the first ring) crosses no label and no other leader.
     Among the allowed candidates the cheapest wins: the number of road points under the
-    label and along its leader, plus the distance from the anchor.
+    label and along its leader, plus the distance from the anchor. With more than
+    :data:`_CROWD` labels, one without an allowed candidate is left out (its place is still
+    marked). The boxes are tested in arrays: at 525 places, 55 s before.
     """
     fig = ax.figure
     renderer = _renderer(fig)  # type: ignore[arg-type]
@@ -348,58 +364,94 @@ def _place_labels(ax: Axes, labels: list[_Label], obstacles: list[Bbox], road_px
     data_to_px = ax.transData.transform
     px_to_data = ax.transData.inverted().transform
     pt = fig.dpi / 72.0
+    crowd = len(labels) > _CROWD
 
-    def marker_box(lb: _Label) -> Bbox:
+    def marker_box(lb: _Label) -> list[float]:
         mx, my = data_to_px((lb.x, lb.y))
-        return Bbox.from_bounds(float(mx) - 4.5 * pt, float(my) - 4.5 * pt, 9 * pt, 9 * pt)
+        return [float(mx) - 4.5 * pt, float(my) - 4.5 * pt, float(mx) - 4.5 * pt + 9 * pt, float(my) - 4.5 * pt + 9 * pt]
 
-    markers = {lb.key: marker_box(lb) for lb in labels if lb.marker}
-    placed: list[Bbox] = []
+    keys = [lb.key for lb in labels if lb.marker]
+    index = {k: i for i, k in enumerate(keys)}
+    markers = np.array([marker_box(lb) for lb in labels if lb.marker], float).reshape(-1, 4)
+    padded_markers = markers + np.array([-6 * pt, -6 * pt, 6 * pt, 6 * pt])
+    centres = np.column_stack([(markers[:, 0] + markers[:, 2]) / 2, (markers[:, 1] + markers[:, 3]) / 2])
+    fixed = np.array([[o.x0, o.y0, o.x1, o.y1] for o in obstacles], float).reshape(-1, 4)
+    placed = np.empty((len(labels), 4))
+    n_placed = 0
     leaders: list[tuple[np.ndarray, np.ndarray]] = []
     texts: list[Text] = []
 
+    road = road_px[np.argsort(road_px[:, 0], kind="stable")]  # by x: the points in a strip found by bisection
+
+    def strip(x0: float, x1: float) -> np.ndarray:
+        i, j = np.searchsorted(road[:, 0], [x0, x1], side="left")[0], np.searchsorted(road[:, 0], x1, side="right")
+        out: np.ndarray = road[i:j]
+        return out
+
     def under(bb: Bbox) -> int:
-        if not len(road_px):
-            return 0
         bb = bb.padded(4 * pt)  # roads are drawn up to 15 pt wide (the trip casing)
-        return int(np.count_nonzero((road_px[:, 0] >= bb.x0) & (road_px[:, 0] <= bb.x1)
-                                    & (road_px[:, 1] >= bb.y0) & (road_px[:, 1] <= bb.y1)))
+        near = strip(bb.x0, bb.x1)
+        return int(np.count_nonzero((near[:, 1] >= bb.y0) & (near[:, 1] <= bb.y1)))
+
+    def along(a: np.ndarray, b: np.ndarray, tol: float) -> int:
+        """:func:`_near_segment` of the road points (only those in the segment's box, widened by ``tol``, can count)."""
+        near = strip(min(a[0], b[0]) - tol, max(a[0], b[0]) + tol)
+        near = near[(near[:, 1] >= min(a[1], b[1]) - tol) & (near[:, 1] <= max(a[1], b[1]) + tol)]
+        return _near_segment(near, a, b, tol)
+
+    def extent(t: Text) -> tuple[float, float, float, float]:
+        """The text's box at (0, 0) aligned left and bottom: (x0, y0, width, height); moved and aligned by arithmetic."""
+        t.set_horizontalalignment("left")
+        t.set_verticalalignment("bottom")
+        t.set_position(tuple(px_to_data((0.0, 0.0))))
+        bb = t.get_window_extent(renderer)
+        return bb.x0, bb.y0, bb.width, bb.height
+
+    def crosses(a: np.ndarray, b: np.ndarray, boxes: np.ndarray, n: int) -> bool:
+        """:func:`_seg_boxes_hit` over rows of boxes."""
+        ts = np.linspace(0.0, 1.0, n)[:, None]
+        pts = a[None, :] * (1 - ts) + b[None, :] * ts
+        x, y = pts[:, 0][:, None], pts[:, 1][:, None]
+        return bool(np.any((x > boxes[:, 0]) & (x < boxes[:, 2]) & (y > boxes[:, 1]) & (y < boxes[:, 3])))
 
     for lb in sorted(labels, key=lambda lb: lb.rank):
         t = _literal(ax.text(lb.x, lb.y, lb.text, fontsize=lb.size, fontweight=lb.weight, zorder=7,
                              path_effects=_HALO, color="#111111", linespacing=1.1))
         t.set_gid(f"place:{lb.key}")
         anchor = np.asarray(data_to_px((lb.x, lb.y)), dtype=float)
-        markers_other = [b for k, b in markers.items() if k != lb.key]
-        others = [b.padded(6 * pt) for b in markers_other]
-        centres = [np.array([(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2]) for k, b in markers.items() if k != lb.key]
+        ex0, ey0, w, h = extent(t)
+        own = index.get(lb.key) if lb.marker else None
+        others_mask = np.ones(len(markers), bool)
+        if own is not None:
+            others_mask[own] = False
+        markers_other, padded_other, centres_other = markers[others_mask], padded_markers[others_mask], centres[others_mask]
         best: tuple[float, Bbox, tuple[float, float], _HA, _VA, np.ndarray | None] | None = None
         for ri, ring in enumerate(_RINGS):
             for di, ((ux, uy), ha, va) in enumerate(_DIRS):
                 pos = (float(anchor[0] + ux * ring * pt), float(anchor[1] + uy * ring * pt))
-                t.set_position(tuple(px_to_data(pos)))
-                t.set_horizontalalignment(ha)
-                t.set_verticalalignment(va)
-                bb = t.get_window_extent(renderer).padded(1.5)
+                fx, fy = _ALIGN[ha], _ALIGN[va]
+                bb = Bbox.from_bounds(pos[0] + ex0 - fx * w, pos[1] + ey0 - fy * h, w, h).padded(1.5)
                 inside = (bb.x0 >= ax_box.x0 and bb.x1 <= ax_box.x1 and bb.y0 >= ax_box.y0 and bb.y1 <= ax_box.y1)
-                if not inside or any(bb.overlaps(o) for o in placed):
+                if not inside or _overlapping(bb, placed[:n_placed]).any():
                     continue
                 end: np.ndarray | None = None
                 score = under(bb) * 1.0 + ring * 0.5 + di * 0.3
                 # A label nearer to another place's marker than to its own reads as that place's.
                 d_own = _box_dist(bb, anchor)
-                if any(_box_dist(bb, c) < d_own + 4 * pt for c in centres):
+                dx = np.maximum(np.maximum(bb.x0 - centres_other[:, 0], 0.0), centres_other[:, 0] - bb.x1)
+                dy = np.maximum(np.maximum(bb.y0 - centres_other[:, 1], 0.0), centres_other[:, 1] - bb.y1)
+                if (np.hypot(dx, dy) < d_own + 4 * pt).any():
                     score += 25.0
-                clear = not any(bb.overlaps(o) for o in markers_other) and not any(bb.overlaps(o) for o in obstacles)
-                clear = clear and not (lb.key in markers and bb.overlaps(markers[lb.key]))
-                roomy = clear and not any(bb.overlaps(o) for o in others)
+                clear = not _overlapping(bb, markers_other).any() and not _overlapping(bb, fixed).any()
+                clear = clear and not (own is not None and bb.overlaps(Bbox.from_extents(*markers[own])))
+                roomy = clear and not _overlapping(bb, padded_other).any()
                 ok = roomy and not any(_seg_boxes_hit(a, b, [bb]) for a, b in leaders)
                 if ri > 0 and lb.marker:
                     end = np.array([min(max(anchor[0], bb.x0), bb.x1), min(max(anchor[1], bb.y0), bb.y1)])
                     start = anchor + (end - anchor) * (4.5 * pt / max(float(np.hypot(*(end - anchor))), 1e-9))
-                    ok = ok and not _seg_boxes_hit(start, end, placed + markers_other, 32)
+                    ok = ok and not crosses(start, end, np.vstack([placed[:n_placed], markers_other]), 32)
                     ok = ok and not any(_segments_cross(start, end, a, b) for a, b in leaders)
-                    score += 4.0 + _near_segment(road_px, start, end, 2.5 * pt) * 1.0
+                    score += 4.0 + along(start, end, 2.5 * pt) * 1.0
                 # Tiers: 0 all clear; 1 near another marker or crossing a leader; 2 covering a marker.
                 tier = 0 if ok else 1 if clear else 2
                 cand = (tier * 1e6 + score, bb, pos, ha, va, end)
@@ -407,6 +459,9 @@ def _place_labels(ax: Axes, labels: list[_Label], obstacles: list[Bbox], road_px
                     best = cand
             if best is not None and ri + 1 < len(_RINGS) and best[0] < _RINGS[ri + 1] * 0.5:
                 break  # nothing further out can score better
+        if crowd and (best is None or best[0] >= 1e6):
+            t.remove()  # no room on a crowded map: the place keeps its marker
+            continue
         # Some candidate always lies inside the axes unless the label is wider than the map.
         chosen = best or (0.0, t.get_window_extent(renderer), (float(anchor[0]) + 5 * pt, float(anchor[1])),
                           "left", "center", None)
@@ -414,7 +469,9 @@ def _place_labels(ax: Axes, labels: list[_Label], obstacles: list[Bbox], road_px
         t.set_position(tuple(px_to_data(pos)))
         t.set_horizontalalignment(ha)
         t.set_verticalalignment(va)
-        placed.append(t.get_window_extent(renderer).padded(1.5))
+        got = t.get_window_extent(renderer).padded(1.5)
+        placed[n_placed] = (got.x0, got.y0, got.x1, got.y1)
+        n_placed += 1
         texts.append(t)
         if end is not None:
             start = anchor + (end - anchor) * (4.5 * pt / max(float(np.hypot(*(end - anchor))), 1e-9))
@@ -439,7 +496,8 @@ def static_map(
 
     The same content as :func:`karabakh_routes.maps.date_map` without web tiles: roads
     styled by status (colour and dash), the day's convoy passages and the trip as
-    highlight bands under the roads, every place labelled (labels never overlap),
+    highlight bands under the roads, every place labelled (labels never overlap; with more than
+    :data:`_CROWD` places, only those with room for a label),
     a legend, title, subtitle, attribution and a scale bar in km.
 
     Parameters
