@@ -289,6 +289,13 @@ def test_a_map_of_hundreds_of_places_is_thinned_to_labels_that_fit(tab: Any, man
         shown = [lb for lb in got["labels"] if lb["shown"]]
         assert got["crowded"] == [], f"zoomed by {step}: labels placed without room: {got['crowded']}"
         assert 0 < len(shown) <= 200, f"zoomed by {step}: {len(shown)} labels shown"
+        # the markers drawn small while more places than labels are in view (they would hide the roads)
+        radii = t.js(f"""() => {{ const map = {FIND_MAP}; const out = [];
+            map.eachLayer(l => {{ if (l instanceof L.CircleMarker) {{ out.push(l.getRadius()); }} }}); return out; }}""")
+        if step == 0:
+            assert t.js("() => window.krLabels.smallMarkers") and set(radii) == {2}
+        else:
+            assert not t.js("() => window.krLabels.smallMarkers") and set(radii) == {4, 5}
         for i, a in enumerate(shown):
             for b in shown[i + 1:]:
                 assert not _overlap(a, b), f"zoomed by {step}: {a['name']!r} and {b['name']!r} overlap"

@@ -17,7 +17,8 @@ scripts but numbers and fixed names (passed through ``tojson``):
   them (by claim, kind and width) are placed and the others hidden, so that a view of
   thousands of places stays legible and is placed in a fraction of a second (the obstacles
   near a position are looked up in a grid of the view, not in a pass over all of them);
-  ``window.krLabels`` reports what was done.
+  ``window.krLabels`` reports what was done. Markers are drawn small (2 px) while more
+  than ``max_labels`` places are in view, so that they do not hide the roads.
 """
 
 from __future__ import annotations
@@ -407,10 +408,31 @@ class PlaceLabels(el.RenderOnce):
     return {out: out, score: score};
   }
 
+  /* with more places in view than labels placed, the markers are drawn small (they would
+     otherwise hide the roads, the map's subject); their own size again once fewer are in view */
+  function markerSizes(size) {
+    var circles = [], inView = 0;
+    map.eachLayer(function (l) {
+      if (!(l instanceof L.CircleMarker) || !l._map) { return; }
+      circles.push(l);
+      var c = map.latLngToContainerPoint(l.getLatLng());
+      if (c.x >= 0 && c.y >= 0 && c.x <= size.x && c.y <= size.y) { inView += 1; }
+    });
+    var small = inView > cfg.maxLabels;
+    api.smallMarkers = small;
+    circles.forEach(function (l) {
+      var o = l.options;
+      if (o.krRadius === undefined) { o.krRadius = o.radius; o.krWeight = o.weight; }
+      var r = small ? Math.min(o.krRadius, cfg.smallRadius) : o.krRadius;
+      if (o.radius !== r) { l.setRadius(r); l.setStyle({weight: small ? 1 : o.krWeight}); }
+    });
+  }
+
   function place() {
     api.runs += 1;
     leaders.clearLayers();
     var size = map.getSize(), labels = [], markers = [];
+    markerSizes(size);
     map.eachLayer(function (l) {
       var t = l.getTooltip && l.getTooltip();
       if (!(l instanceof L.CircleMarker) || !l._map) { return; }
@@ -523,4 +545,5 @@ class PlaceLabels(el.RenderOnce):
             "cell": 48,  # px: the grid the obstacles are looked up in
             "maxLabels": int(max_labels),
             "keepClaimed": int(keep_claimed),
+            "smallRadius": 2,  # px: the markers' radius when more than maxLabels places are in view
         }
