@@ -14,6 +14,8 @@ import folium
 import markupsafe
 import pytest
 from conftest import EVENT_HEADER, SOURCES, write_fixture
+from hypothesis import given
+from hypothesis import strategies as hst
 from jinja2.utils import htmlsafe_json_dumps
 
 import karabakh_routes as kr
@@ -524,3 +526,14 @@ def test_only_the_first_places_by_claim_and_kind_carry_a_permanent_label(bundled
         i = page.index(f"<span class='kr-place'>{text}</span>")
         permanent = page[i:i + 400].split("className")[0].count('"permanent": true') == 1
         assert permanent == (pid in ranked[:5]), pid
+
+
+@given(hst.lists(hst.sampled_from(["<li>", "<div ", "</ul>", "<table>", "<p>", "<", "<l", "<di", "div ", "li>", "x", "é",
+                                 "<ul>", "</li>", "<div>", "{{ x }}", "\n"]), max_size=30))
+def test_popups_are_cut_where_one_lookahead_per_tag_would_cut_them(pieces: list[str]) -> None:
+    from karabakh_routes.maps._features import _FRAGMENT_BOUNDARY
+
+    text = "".join(pieces)
+    one_per_tag = re.compile(r"(?=<li>)|(?=<div )|(?=</ul>)|(?=<table>)|(?=<p>)")  # the definition
+    assert _FRAGMENT_BOUNDARY.split(text) == one_per_tag.split(text)
+    assert "".join(_FRAGMENT_BOUNDARY.split(text)) == text
