@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names, for type checkers and readers; at run time they load on first use
     from ._errors import (
+        AreaError,
         DataError,
         DateError,
         KarabakhRoutesWarning,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # the names, for type checkers and readers; at run time they 
         TrafficError,
         ViewError,
     )
+    from .area import bbox_around
     from .dates import DateSpan, parse_edtf, to_date
     from .events import (
         EVENT_TYPES,
@@ -66,6 +68,8 @@ if TYPE_CHECKING:  # the names, for type checkers and readers; at run time they 
 #: ``import karabakh_routes`` (and the command line's ``--help``) does not load geopandas,
 #: networkx, pandas, folium or matplotlib until they are needed.
 _LAZY: dict[str, str] = {
+    "AreaError": "._errors",
+    "bbox_around": ".area",
     "Claim": ".timeline",
     "ClassStatus": ".timeline",
     "DataError": "._errors",
@@ -167,6 +171,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    "AreaError",
+    "bbox_around",
     "Claim",
     "ClassStatus",
     "DataError",

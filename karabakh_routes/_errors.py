@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AreaError",
     "DataError",
     "DateError",
     "KarabakhRoutesWarning",
@@ -140,6 +141,10 @@ class TrafficError(ValueError):
 
 class ViewError(ValueError):
     """A view name is not one of the accepted forms."""
+
+
+class AreaError(ValueError):
+    """An area (a bounding box, or a place and a distance) is not valid, or holds no road of the network."""
 
 
 class KarabakhRoutesWarning(UserWarning):

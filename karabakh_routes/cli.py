@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _cli_export, _cli_osm
-from ._errors import DataError, DateError, PlaceNotFoundError, Problem, TrafficError, ViewError
+from ._errors import AreaError, DataError, DateError, PlaceNotFoundError, Problem, TrafficError, ViewError
 from ._io import csv_text, write_text_atomic
 from ._text import escape_json, escape_terminal
 from .datasets import BUNDLED_FILES, bundled_path
@@ -39,7 +39,7 @@ class _UsageError(Exception):
 
 
 #: Every error class in ``_errors`` (all of them mean bad input: exit 2), and the CLI's own.
-_USER_ERRORS = (DataError, DateError, PlaceNotFoundError, TrafficError, ViewError, _UsageError)
+_USER_ERRORS = (AreaError, DataError, DateError, PlaceNotFoundError, TrafficError, ViewError, _UsageError)
 _INPUTS = tuple(BUNDLED_FILES)  # the data options: --places --segments --routes --events --sources
 
 
@@ -110,6 +110,35 @@ def _data_options(p: argparse.ArgumentParser, *, output: bool = True) -> None:
 def _traffic_name(text: str) -> str:
     """Traffic class names are case-insensitive, as in the API (``check_traffic``)."""
     return text.strip().lower()
+
+
+def _area_options(p: argparse.ArgumentParser) -> None:
+    """``--bbox`` or ``--around PLACE [--km KM]``: a map of an area (:mod:`karabakh_routes.area`)."""
+    g = p.add_argument_group("area (default: the whole network, opened on the contested roads)")
+    x = g.add_mutually_exclusive_group()
+    x.add_argument("--bbox", metavar="W,S,E,N",
+                   help="draw only the roads and places in this box: west,south,east,north in degrees (e.g. "
+                        "46.3,39.5,46.9,39.9; write --bbox=-1.5,... when west is negative); statuses and the trip's "
+                        "answer stay the whole network's")
+    x.add_argument("--around", metavar="PLACE", help="the box reaching --km kilometres each way from PLACE (any of its "
+                                                      "names)")
+    g.add_argument("--km", type=float, metavar="KM", help="with --around: how far the box reaches (default 25)")
+
+
+def _check_area_options(args: argparse.Namespace) -> None:
+    """Refuse ``--km`` without ``--around`` before anything is loaded."""
+    if args.km is not None and args.around is None:
+        raise _UsageError("--km goes with --around PLACE (the distance around it)")
+
+
+def _area(m: Any, args: argparse.Namespace) -> Any:
+    """The area the map command asks for (a checked bbox), or None; bad values are :class:`AreaError` (exit 2)."""
+    from .area import bbox_around, parse_bbox
+    if args.bbox is not None:
+        return parse_bbox(args.bbox, what="--bbox")
+    if args.around is not None:
+        return bbox_around(m.G, args.around, 25.0 if args.km is None else args.km)
+    return None
 
 
 def _query_options(p: argparse.ArgumentParser, *, traffic_default: str | None = "civilian") -> None:
@@ -188,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--path", nargs=2, metavar=("ORIGIN", "DESTINATION"), help="highlight the reachability path")
     s.add_argument("--offline", action="store_true", help="no tile layer: the page makes no request at all")
     s.add_argument("-o", "--output", required=True, metavar="FILE.html|png|svg|pdf", help=_OUTPUT_HELP)
+    _area_options(s)
     _data_options(s, output=False)
 
     s = sub.add_parser("timeline-map", help="write one HTML map with a date slider over every change point")
@@ -196,6 +226,7 @@ def _parser() -> argparse.ArgumentParser:
     _query_options(s, traffic_default=None)
     s.add_argument("--offline", action="store_true", help="no tile layer: the page makes no request at all")
     s.add_argument("-o", "--output", required=True, metavar="FILE.html", help=_OUTPUT_HELP)
+    _area_options(s)
     _data_options(s, output=False)
 
     s = sub.add_parser("chart", help="write a timeline chart (PNG or SVG) of each route's status per traffic class")
@@ -428,29 +459,33 @@ def _cmd_map(args: argparse.Namespace) -> int:
     if suffix in _MAP_REFUSED:
         raise _UsageError(f"-o {args.output}: a map is written as HTML ({', '.join(_MAP_HTML)}) or as a static "
                           f"image ({', '.join(_MAP_STATIC)}); {suffix} is not supported")
+    _check_area_options(args)
     m = _load(args)
     q = _query(m, args, on=args.on)
+    area = _area(m, args)
     _warn_outside(m, q, ("--on", q.on))
     path = tuple(args.path) if args.path else None
     if suffix in _MAP_STATIC:
         from .maps.static import query_static_map, save_static_map
-        fig = query_static_map(m, q, path=path, extent=getattr(args, "extent", None) or "contested")
+        fig = query_static_map(m, q, path=path, bbox=area)
         with _writing(args.output):
             save_static_map(fig, args.output)
         _wrote(args.output)
         return 0
     from .maps.date_map import query_map
-    fmap = query_map(m, q, path=path, offline=args.offline)
+    fmap = query_map(m, q, path=path, offline=args.offline, bbox=area)
     _write_output(args.output, fmap.get_root().render())
     return 0
 
 
 def _cmd_timeline_map(args: argparse.Namespace) -> int:
+    _check_area_options(args)
     m = _load(args)
     q = _query(m, args, start=args.start, end=args.end)
+    area = _area(m, args)
     _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
     from .maps.timeline_map import query_timeline_map
-    fmap = query_timeline_map(m, q, offline=args.offline)
+    fmap = query_timeline_map(m, q, offline=args.offline, bbox=area)
     _write_output(args.output, fmap.get_root().render())
     return 0
 

@@ -24,6 +24,8 @@ from .region import DEFAULT_REGION, REGION_FILE, Region, bundled_region_path, re
 from .timeline import Horizon, Timeline, View
 
 if TYPE_CHECKING:  # loaded by the methods that return tables
+    from collections.abc import Sequence
+
     import geopandas as gpd
 
 __all__ = ["RoadModel", "load"]
@@ -81,17 +83,17 @@ class RoadModel:
         return Query.parse(self.ledger, on=on, traffic=traffic, view=view, horizon=horizon, start=start, end=end)
 
     def status(self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus",
-               horizon: Horizon = "default") -> gpd.GeoDataFrame:
-        """Return every segment's status on a date; see :meth:`Timeline.status`.
+               horizon: Horizon = "default", bbox: Sequence[float] | None = None) -> gpd.GeoDataFrame:
+        """Return every segment's status on a date (or those in ``bbox``); see :meth:`Timeline.status`.
 
         ``attrs["outside_data"]`` is empty for a date the data speaks about, else a sentence
         saying the date lies outside the data's range (docs/semantics.md).
         """
-        return self._status(self.query(on=on, traffic=traffic, view=view, horizon=horizon))
+        return self._status(self.query(on=on, traffic=traffic, view=view, horizon=horizon), bbox=bbox)
 
-    def _status(self, q: Query) -> gpd.GeoDataFrame:
+    def _status(self, q: Query, *, bbox: Sequence[float] | None = None) -> gpd.GeoDataFrame:
         """:meth:`status` of a parsed query (nothing is parsed again)."""
-        gdf = self.timeline.status(on=q.day, traffic=q.traffic, view=q.view)
+        gdf = self.timeline.status(on=q.day, traffic=q.traffic, view=q.view, bbox=bbox)
         gdf.attrs["outside_data"] = outside_note(self.timeline, q.day, horizon=q.horizon)
         return gdf
 

@@ -1813,7 +1813,8 @@ class Timeline:
             return {s: {c: by_class[c][n] for c in classes} for n, s in enumerate(self.segments)}
 
     def status(
-        self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus", horizon: Horizon = "default"
+        self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus", horizon: Horizon = "default",
+        bbox: Sequence[float] | None = None,
     ) -> gpd.GeoDataFrame:
         """Return every segment's status on a date as a GeoDataFrame.
 
@@ -1828,6 +1829,10 @@ class Timeline:
             How claimants are combined.
         horizon
             Days an open-ended claim is carried past its as-of date; None = no bound.
+        bbox
+            ``(west, south, east, north)`` in degrees: only the segments whose line meets this
+            box (:func:`karabakh_routes.area.segments_in`), as ``geopandas.read_file(bbox=...)``
+            reads; their statuses are those of the whole network. None (default): every segment.
 
         Returns
         -------
@@ -1852,20 +1857,38 @@ class Timeline:
         v = parse_view(view, self.ledger, horizon=horizon)
         if traffic is not None:
             traffic = check_traffic(traffic)
+        segments = None
+        if bbox is not None:
+            from .area import segments_in
+            segments = segments_in(self, bbox).tolist()
         with gc_paused():  # (hundreds of thousands of objects, no cycles: no collector passes over them meanwhile)
-            return self._status_frame(day, traffic, v)
+            return self._status_frame(day, traffic, v, segments)
 
-    def _status_frame(self, day: dt.date, traffic: str | None, v: View) -> gpd.GeoDataFrame:
+    def _status_frame(self, day: dt.date, traffic: str | None, v: View,
+                      segments: Sequence[int] | None = None) -> gpd.GeoDataFrame:
+        """The frame of :meth:`status`: every segment, or ``segments`` (indexes, in that order)."""
         import geopandas as gpd
         import pandas as pd
 
-        data = self._status_columns(day, traffic, v)
+        data = self._status_columns(day, traffic, v, segments)
         # whole days, or None (not NaN): an object column, as ``basis`` and ``claims`` are
         data["evidence_age_days"] = pd.Series(data["evidence_age_days"], dtype=object)
         gdf = gpd.GeoDataFrame(data, geometry="geometry", crs=self.G.graph.get("crs", "EPSG:4326"))
         gdf.attrs.update({"on": day.isoformat(), "traffic": traffic or "all", "view": str(v),
                           "horizon": v.horizon_text})
         return gdf.set_index("segment", drop=False).rename_axis(None)
+
+    def _claimed_segments(self) -> np.ndarray:
+        """Indexes (in :attr:`segments`, ascending) of the segments some claim or passage is about (baselines are not claims).
+
+        From the events' windows (each target expanded over its routes' alignments, as the
+        claims are compiled), without making an event.
+        """
+        got: np.ndarray | None = self.__dict__.get("_claimed")
+        if got is None:
+            b = self._base
+            got = self._claimed = np.unique(b.seg[self._ea.kind[b.ev] != _col.KIND_BASELINE])
+        return got
 
     def _edge_rows(self) -> list[tuple[Any, Any, str, dict[str, Any]]]:
         """``(u, v, key, data)`` of every segment, in :attr:`segments` order (listed once; ``data`` is the graph's own)."""

@@ -717,7 +717,7 @@ def test_every_library_error_is_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: 
 
 def test_every_error_class_is_mapped() -> None:
     classes = {type(e) for e in _error_instances()}
-    assert len(classes) == 5 and classes <= set(cli._USER_ERRORS)
+    assert len(classes) == 6 and classes <= set(cli._USER_ERRORS)
 
 
 def test_read_error_is_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],

@@ -54,6 +54,7 @@ __all__ = [
     "GeoJsonTooltip",
     "TimelineSlider",
     "PolyLine",
+    "Rectangle",
     "CircleMarker",
     "Tooltip",
     "Popup",
@@ -172,6 +173,10 @@ class GeoJsonTooltip(folium.GeoJsonTooltip, _GeoJsonDetailOnce):
 
 class PolyLine(folium.PolyLine, RenderOnce):
     """``folium.PolyLine`` rendered once."""
+
+
+class Rectangle(folium.Rectangle, RenderOnce):
+    """``folium.Rectangle`` rendered once."""
 
 
 class CircleMarker(folium.CircleMarker, RenderOnce):  # type: ignore[misc]  # Marker.render takes no kwargs

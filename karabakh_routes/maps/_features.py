@@ -321,17 +321,20 @@ def slider_table(
     return query_slider_table(model, model.query(start=start, end=end, traffic=traffic, view=view, horizon=horizon))
 
 
-def query_slider_table(model: RoadModel, q: Query) -> SliderTable:
+def query_slider_table(model: RoadModel, q: Query, *, within: Sequence[int] | None = None) -> SliderTable:
     """Return :func:`slider_table` of a parsed :class:`~karabakh_routes.query.Query` (its range, class and view).
 
     Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
+    ``within``: only these segments (indexes in ``timeline.segments``, ascending; an area's,
+    :func:`karabakh_routes.area.segments_in`), and only the steps where one of them changes.
     """
     traffic, v = q.traffic, q.view
     steps = _steps(model, q.start, q.end, v.horizon)
     last = q.end
     tl = model.timeline
-    segments = tuple(tl.segments)
-    every = list(range(len(segments)))
+    every = list(range(len(tl.segments))) if within is None else [int(i) for i in within]
+    segments = tuple(tl.segments[i] for i in every)
+    position = None if within is None else {k: i for i, k in enumerate(every)}
     popup_of: dict[str, int] = {}
     statuses: list[tuple[str, ...]] = []
     popup_index: list[tuple[int, ...]] = []
@@ -339,7 +342,8 @@ def query_slider_table(model: RoadModel, q: Query) -> SliderTable:
     known = set(segments)
     # each segment's status and popup at the step before: at each step only the segments
     # something happened to since (in any class: the popup shows them all) are looked up again,
-    # with those whose popup shows the age of a carried claim (it grows a day a day)
+    # with those whose popup shows the age of a carried claim (it grows a day a day); positions
+    # below are in ``every`` (``todo`` holds indexes of the timeline's segments)
     status_now: list[str] = ["unknown"] * len(segments)
     popup_now: list[int] = [0] * len(segments)
     aging: set[int] = set()
@@ -350,12 +354,15 @@ def query_slider_table(model: RoadModel, q: Query) -> SliderTable:
             todo = every
         else:
             after = steps[n - 1] + _ONE_DAY
-            touched = aging.union(*(tl._touched(c, v, after, day).tolist() for c in TRAFFIC_CLASSES))
-            todo = sorted(touched)
+            touched = set().union(*(tl._touched(c, v, after, day).tolist() for c in TRAFFIC_CLASSES))
+            if position is not None:
+                touched.intersection_update(position)
+            todo = sorted(touched.union(every[k] for k in aging))
         rows = tl._status_rows(day, traffic, v, todo)
         if n == 0:
             names = tuple(str(r["name"]) for r in rows)
-        for k, row in zip(todo, rows):
+        for t, row in zip(todo, rows):
+            k = t if position is None else position[t]
             status_now[k] = row["status"] if row["status"] in STATUS_STYLES else "unknown"
             popup_now[k] = popup_of.setdefault(popup(row), len(popup_of))
             if _shows_age(row):
@@ -366,6 +373,14 @@ def query_slider_table(model: RoadModel, q: Query) -> SliderTable:
         popup_index.append(tuple(popup_now))
         passed = {p["segment"] for p in tl.passages(on=day, view=v) if traffic is None or traffic in p["traffic"]}
         passages.append(tuple(s for s in segments if s in passed and s in known))
+    if within is not None:  # an area: a step where none of its segments changes is no step
+        keep = [i for i in range(len(steps)) if i == 0 or (statuses[i], popup_index[i], passages[i]) != (
+            statuses[i - 1], popup_index[i - 1], passages[i - 1])]
+        steps = [steps[i] for i in keep]
+        statuses = [statuses[i] for i in keep]
+        popup_index = [popup_index[i] for i in keep]
+        passages = [passages[i] for i in keep]
+        # (a dropped step repeats the step before it: every popup is still used)
     return SliderTable(steps=tuple(steps), segments=segments, names=names, statuses=tuple(statuses),
                        popups=tuple(popup_of), popup_index=tuple(popup_index), passages=tuple(passages),
                        until=tuple(_until_labels(steps, last)), traffic=traffic)

@@ -30,6 +30,7 @@ from jinja2 import Environment
 
 from ..network import routes_of
 from . import _elements as el
+from .extent import claimed_places
 from .headline import label_text
 
 if TYPE_CHECKING:
@@ -56,17 +57,6 @@ def route_points(model: RoadModel, routes: Iterable[str]) -> list[tuple[float, f
         if k in wanted and d.get("geometry") is not None:
             out.extend((float(x), float(y)) for x, y in d["geometry"].coords)
     return out
-
-
-def claimed_places(model: RoadModel) -> set[str]:
-    """Return the ids of the places at either end of a segment that some claim or passage is about.
-
-    Dataset baselines are not claims; routes count for every segment of every alignment.
-    """
-    from ..timeline import _windows  # the same expansion of targets to segments as the engine
-
-    segments = {s for ev in model.ledger.events if ev.type != "baseline" for s, _, _ in _windows(model.G, ev)}
-    return {n for u, v, k in model.G.edges(keys=True) if k in segments for n in (u, v)}
 
 
 class MapLayout(el.RenderOnce):

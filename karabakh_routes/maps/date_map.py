@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import folium
 from jinja2 import Template
 
+from ..area import check_bbox, describe, no_roads
 from ..dates import DateLike
 from ..network import place_index
 from ..query import Query
@@ -17,7 +18,7 @@ from . import _elements as el
 from ._features import _Popups, road_layer, segment_feature
 from ._html import claims_html, esc, js_string, legend_html, title_html
 from ._layout import HIGHLIGHT_PANES, LABEL_RANK, MapLayout, PlaceLabels, claimed_places, label_text, route_points
-from .extent import contested_bounds, region_of
+from .extent import Bounds, contested_bounds, region_of
 from .headline import trip_headline
 from .offline import inline_leaflet, root_header
 from .style import ATTRIBUTION, PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_OVERLAY
@@ -122,7 +123,8 @@ def set_page_title(fmap: folium.Map, title: str) -> None:
     root.title = esc(" ".join(str(title).split()))
 
 
-def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "OpenStreetMap") -> folium.Map:
+def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "OpenStreetMap",
+             bbox: Bounds | None = None) -> folium.Map:
     """Return an empty map with our CSS, attribution, metric scale and initial view.
 
     Leaflet is always inlined (``xstatic-leaflet``): the page draws its roads without a
@@ -132,9 +134,11 @@ def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "Op
     :func:`~karabakh_routes.maps.extent.contested_bounds`) in the part of the map that the
     title and legend leave free; the approach roads run out of the frame. A dataset's
     ``region.json`` (``model.region``) sets the page title, the attribution and the initial view.
+    With a ``bbox`` (an area, :mod:`karabakh_routes.area`) the initial view fits it instead, and a
+    dashed outline marks it.
     """
     region = region_of(model)
-    min_lon, min_lat, max_lon, max_lat = contested_bounds(model)
+    min_lon, min_lat, max_lon, max_lat = contested_bounds(model) if bbox is None else bbox
     fmap = el.Map(location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2], zoom_start=10,
                   tiles=None, control_scale=False, prefer_canvas=False, zoom_snap=0.25)
     inline_leaflet(fmap)
@@ -143,7 +147,14 @@ def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "Op
         el.TileLayer(tiles).add_to(fmap)
     root_header(fmap).add_child(el.Raw(_CSS), name="kr_css")
     fmap.add_child(_Attribution(region.attribution))
-    fmap.add_child(MapLayout((min_lon, min_lat, max_lon, max_lat), route_points(model, region.focus_routes)))
+    points = route_points(model, region.focus_routes)
+    if bbox is not None:
+        # the whole area clear of the legend: a 5 x 5 grid of its points
+        points = [(min_lon + (max_lon - min_lon) * i / 4, min_lat + (max_lat - min_lat) * j / 4)
+                  for i in range(5) for j in range(5)]
+        el.Rectangle([[min_lat, min_lon], [max_lat, max_lon]], color="#444", weight=1.5, opacity=0.8, dash_array="6 5",
+                     fill=False, interactive=False).add_to(fmap)
+    fmap.add_child(MapLayout((min_lon, min_lat, max_lon, max_lat), points))
     return fmap
 
 
@@ -156,7 +167,7 @@ def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "Op
 MAX_LABELLED = 600
 
 
-def add_places(fmap: folium.Map, model: RoadModel) -> None:
+def add_places(fmap: folium.Map, model: RoadModel, bbox: Bounds | None = None) -> None:
     """Add a ``Places`` layer: a marker and a label per place, placed so that labels do not overlap.
 
     Places are labelled by their display name without a trailing parenthesis; the labels are
@@ -167,10 +178,13 @@ def add_places(fmap: folium.Map, model: RoadModel) -> None:
     :class:`~karabakh_routes.maps._layout.PlaceLabels`). On a network of more than
     :data:`MAX_LABELLED` places only that many carry a label (the claimed ones first, then by
     kind); the others show their name on hover. The popup lists every name of the place and
-    where its coordinates come from.
+    where its coordinates come from. With a ``bbox``, only the places inside it.
     """
     claimed = claimed_places(model)
     index = place_index(model.G).places
+    if bbox is not None:
+        west, south, east, north = bbox
+        index = {pid: pl for pid, pl in index.items() if west <= pl.lon <= east and south <= pl.lat <= north}
     ranked = sorted(index, key=lambda pid: (pid not in claimed, LABEL_RANK.get(index[pid].kind, 9), pid))
     labelled = set(ranked[:MAX_LABELLED])
     places = el.FeatureGroup(name="Places", show=True)
@@ -204,8 +218,9 @@ def date_map(
     path: Sequence[str] | None = None,
     offline: bool = False,
     tiles: str | None = "OpenStreetMap",
+    bbox: Sequence[float] | None = None,
 ) -> folium.Map:
-    """Return a folium map of every segment's status on a date.
+    """Return a folium map of every segment's status on a date (or of an area's segments).
 
     Parameters
     ----------
@@ -227,11 +242,22 @@ def date_map(
         map, so an online map draws its roads without a network too; only its tiles stay blank.)
     tiles
         Tile layer when online (added on top; it fails quietly without a network).
+    bbox
+        ``(west, south, east, north)`` in degrees: draw only the roads that meet this area and
+        the places in it, and open the map on it (a dashed outline marks it). The statuses, and
+        a trip's answer, are still the whole network's; the trip is drawn where it crosses the
+        area. :func:`karabakh_routes.bbox_around` makes one from a place and a distance. For a
+        network too large to read (or write) as one map.
 
     Returns
     -------
     folium.Map
         Call ``.save("map.html")`` on it, or show it in a notebook.
+
+    Raises
+    ------
+    AreaError
+        If ``bbox`` is not a valid box, or no road meets it.
 
     Examples
     --------
@@ -241,7 +267,7 @@ def date_map(
     False
     """
     return query_map(model, model.query(on=on, traffic=traffic, view=view, horizon=horizon), path=path,
-                     offline=offline, tiles=tiles)
+                     offline=offline, tiles=tiles, bbox=bbox)
 
 
 def query_map(
@@ -251,18 +277,24 @@ def query_map(
     path: Sequence[str] | None = None,
     offline: bool = False,
     tiles: str | None = "OpenStreetMap",
+    bbox: Sequence[float] | None = None,
 ) -> folium.Map:
     """Return :func:`date_map` of a parsed :class:`~karabakh_routes.query.Query` (its date, class and view).
 
     Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
     """
     day, traffic, v = q.day, q.traffic, q.view
-    gdf = model._status(q)
-    fmap = base_map(model, offline=offline, tiles=tiles)
+    area = None if bbox is None else check_bbox(bbox)
+    gdf = model._status(q, bbox=area)
+    if area is not None and not len(gdf):
+        raise no_roads(model.G, area)
+    fmap = base_map(model, offline=offline, tiles=tiles, bbox=area)
     region = region_of(model)
     title = f"{region.title} on {day.isoformat()}"
     subtitle = " · ".join([f"Traffic: {q.traffic_text}", f"view: {v}",
-                           f"claims carried up to {v.horizon_text}", *([region.geometry_note] if region.geometry_note else [])])
+                           f"claims carried up to {v.horizon_text}",
+                           *([f"area {describe(area)} (roads outside it not drawn)"] if area else []),
+                           *([region.geometry_note] if region.geometry_note else [])])
     r = model._reach(path[0], path[1], q.for_trip()) if path else None
     if r is None:
         add_overlay_box(fmap, title_html(title, subtitle), "kr-title")
@@ -285,7 +317,7 @@ def query_map(
     def line(segment: str) -> list[tuple[float, float]]:
         return [(y, x) for x, y in gdf.loc[segment, "geometry"].coords]
 
-    passages = model.timeline.passages(on=day, view=v)
+    passages = [p for p in model.timeline.passages(on=day, view=v) if p["segment"] in gdf.index]
     extra: list[tuple[str, str]] = []
     if passages:
         color, weight, opacity = PASSAGE_OVERLAY
@@ -305,6 +337,8 @@ def query_map(
         a_name, b_name = names[r.origin].name, names[r.destination].name
         pg = el.FeatureGroup(name=esc(f"Trip {a_name} → {b_name}: {r.answer}"), show=True)
         for key in r.segments or r.blocked_by:
+            if key not in gdf.index:  # outside the area
+                continue
             for color, weight, opacity in (TRIP_OVERLAY, TRIP_CORE):  # a dark casing with a white core
                 band = el.PolyLine(line(key), color=color, weight=weight, opacity=opacity, line_cap="butt",
                                    tooltip=el.Tooltip(f"Trip {esc(a_name)} → {esc(b_name)}: {esc(r.answer)}"))
@@ -314,7 +348,7 @@ def query_map(
         extra.append((band_swatch([(TRIP_OVERLAY[0], 12, TRIP_OVERLAY[2]), (TRIP_CORE[0], 6, TRIP_CORE[2])]),
                       f"trip {a_name} → {b_name} ({traffic or 'civilian'}): {r.answer}"))
 
-    add_places(fmap, model)
+    add_places(fmap, model, area)
     add_overlay_box(fmap, legend_html(extra), "kr-legend")
     el.LayerControl(collapsed=True).add_to(fmap)
     return fmap

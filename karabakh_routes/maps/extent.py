@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..network import routes_of
 from ..region import DEFAULT_FOCUS_ROUTES, DEFAULT_REGION, Region
 
 if TYPE_CHECKING:
     from ..model import RoadModel
 
-__all__ = ["Bounds", "CONTESTED_ROUTES", "EXTENTS", "contested_bounds", "network_bounds", "segment_bounds",
+__all__ = ["Bounds", "CONTESTED_ROUTES", "claimed_places", "EXTENTS", "contested_bounds", "network_bounds", "segment_bounds",
            "map_bounds", "region_of"]
 
 #: (min_lon, min_lat, max_lon, max_lat) in degrees (EPSG:4326).
@@ -110,3 +112,13 @@ def map_bounds(model: RoadModel, extent: str = "contested") -> Bounds:
     if extent == "all":
         return network_bounds(model)
     raise ValueError(f"unknown extent {extent!r}: use one of {', '.join(EXTENTS)}")
+
+
+def claimed_places(model: RoadModel) -> set[str]:
+    """Return the ids of the places at either end of a segment that some claim or passage is about.
+
+    Dataset baselines are not claims; routes count for every segment of every alignment.
+    """
+    e = model.timeline._edges
+    seg = model.timeline._claimed_segments()
+    return {e.nodes[i] for i in np.concatenate([e.u[seg], e.v[seg]]).tolist()}

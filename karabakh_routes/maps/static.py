@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,12 +36,14 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 from pyproj import Geod
 
+from .._errors import AreaError
 from .._io import atomic_write
+from ..area import check_bbox, describe, no_roads, segments_in
 from ..dates import DateLike
 from ..network import place_index
 from ..query import Query
 from ..timeline import Horizon, View
-from .extent import Bounds, map_bounds, region_of
+from .extent import Bounds, claimed_places, map_bounds, region_of
 from .headline import label_text, trip_headline
 from .style import ATTRIBUTION, PASSAGE_OVERLAY, STATUS_STYLES, TRIP_CORE, TRIP_OVERLAY, style_for
 
@@ -76,6 +78,9 @@ _DIRS: list[tuple[tuple[float, float], _HA, _VA]] = [
          ((0.38, 0.92), "left", "bottom"), ((-0.38, 0.92), "right", "bottom"), ((0.38, -0.92), "left", "top"),
          ((-0.38, -0.92), "right", "top")]
 _RINGS = (5.0, 13.0, 24.0, 38.0, 56.0, 78.0, 104.0, 135.0, 170.0, 210.0)
+#: The rings a place off the frame is named in: near where its road leaves the frame (its name
+#: has an arrow and no leader line, so farther out it would read as a name of the map's inside).
+_EDGE_RINGS = 4
 _ARROWS = {0: "→", 45: "↗", 90: "↑", 135: "↖", 180: "←", -180: "←", -135: "↙", -90: "↓", -45: "↘"}
 
 
@@ -297,6 +302,45 @@ def _frame_anchor(model: RoadModel, pid: str, lim: Bounds, cos_lat: float) -> tu
     return ex, ey, _arrow((px - cx) * cos_lat, py - cy)
 
 
+#: The most places off an area's frame named at its edge (:func:`_far_ends`): the far ends of
+#: the roads leaving it, claimed places first, then by kind.
+_FAR_ENDS = 16
+
+
+def _far_ends(model: RoadModel, gdf: Any, lim: Bounds, places: Mapping[str, Any]) -> dict[str, list[tuple[float, float]]]:
+    """The places off the frame at the far end of a drawn road, each with that road's points from its inside end.
+
+    At most :data:`_FAR_ENDS`: claimed places first, then by kind and name. No search: the
+    road itself shows where the place lies (a map of an area of a large network has thousands
+    of places off its frame).
+    """
+    found: dict[str, list[tuple[float, float]]] = {}
+    for u, v, geom in zip(gdf["u"], gdf["v"], gdf["geometry"], strict=True):
+        ends = [n for n in (u, v) if n in places and not _inside(places[n].lon, places[n].lat, lim)]
+        if len(ends) != 1 or geom is None:
+            continue  # a road with both ends off the frame (passing through it) points at neither
+        pts = [(float(x), float(y)) for x, y in geom.coords]
+        far = places[ends[0]]
+        if math.dist(pts[0], (far.lon, far.lat)) < math.dist(pts[-1], (far.lon, far.lat)):
+            pts.reverse()  # from the inside end towards the far one
+        if ends[0] not in found or len(pts) < len(found[ends[0]]):
+            found[ends[0]] = pts
+    claimed = claimed_places(model) if len(found) > _FAR_ENDS else set()
+    keep = sorted(found, key=lambda pid: (pid not in claimed, _KIND_ORDER.get(places[pid].kind, 6), places[pid].name, pid))
+    return {pid: found[pid] for pid in keep[:_FAR_ENDS]}
+
+
+def _edge_anchor(pts: list[tuple[float, float]], lim: Bounds, pl: Any, cos_lat: float) -> tuple[float, float, str]:
+    """Where a road (points from inside the frame towards ``pl``) leaves the frame, and an arrow on towards ``pl``."""
+    for i in range(1, len(pts)):
+        if _inside(*pts[i - 1], lim) and not _inside(*pts[i], lim):
+            ex, ey = _clip_point(*pts[i - 1], *pts[i], lim)
+            return ex, ey, _arrow((pl.lon - ex) * cos_lat, pl.lat - ey)
+    cx, cy = (lim[0] + lim[2]) / 2, (lim[1] + lim[3]) / 2  # the road only crosses the frame's corner
+    ex, ey = _clip_point(cx, cy, pl.lon, pl.lat, lim)
+    return ex, ey, _arrow((pl.lon - cx) * cos_lat, pl.lat - cy)
+
+
 def _box_dist(bb: Bbox, p: np.ndarray) -> float:
     """Distance from a point to a box (0 inside)."""
     dx = max(bb.x0 - p[0], 0.0, p[0] - bb.x1)
@@ -420,7 +464,8 @@ def _place_labels(ax: Axes, labels: list[_Label], obstacles: list[Bbox], road_px
             others_mask[own] = False
         markers_other, padded_other, centres_other = markers[others_mask], padded_markers[others_mask], centres[others_mask]
         best: tuple[float, Bbox, tuple[float, float], _HA, _VA, np.ndarray | None] | None = None
-        for ri, ring in enumerate(_RINGS):
+        rings = _RINGS if lb.marker else _RINGS[:_EDGE_RINGS]  # an arrow's name stays by the frame's edge
+        for ri, ring in enumerate(rings):
             for di, ((ux, uy), ha, va) in enumerate(_DIRS):
                 pos = (float(anchor[0] + ux * ring * pt), float(anchor[1] + uy * ring * pt))
                 fx, fy = _ALIGN[ha], _ALIGN[va]
@@ -452,7 +497,7 @@ def _place_labels(ax: Axes, labels: list[_Label], obstacles: list[Bbox], road_px
                 cand = (tier * 1e6 + score, bb, pos, ha, va, end)
                 if best is None or cand[0] < best[0]:
                     best = cand
-            if best is not None and ri + 1 < len(_RINGS) and best[0] < _RINGS[ri + 1] * 0.5:
+            if best is not None and ri + 1 < len(rings) and best[0] < rings[ri + 1] * 0.5:
                 break  # nothing further out can score better
         if crowd and (best is None or best[0] >= 1e6):
             t.remove()  # no room on a crowded map: the place keeps its marker
@@ -485,7 +530,8 @@ def static_map(
     view: str | View = "consensus",
     horizon: Horizon = "default",
     path: Sequence[str] | None = None,
-    extent: str = "contested",
+    extent: str | None = None,
+    bbox: Sequence[float] | None = None,
 ) -> Figure:
     """Return a static (matplotlib) map of every segment's status on a date.
 
@@ -513,6 +559,12 @@ def static_map(
     extent
         ``contested`` (default): the Lachin corridor and the Aghdam road, the approach roads
         leaving the frame (their far ends are named at the frame's edge); ``all``: every segment.
+    bbox
+        ``(west, south, east, north)`` in degrees: an area instead of an extent. The frame fits
+        it; only the roads that meet the frame and the places in it are drawn, and the far ends
+        of the roads leaving it are named at its edge (at most :data:`_FAR_ENDS` of them). The
+        statuses and a trip's answer are the whole network's.
+        :func:`karabakh_routes.bbox_around` makes one from a place and a distance.
 
     Returns
     -------
@@ -527,18 +579,22 @@ def static_map(
     'Goris → Khankendi / Stepanakert · humanitarian · 2023-07-20 · consensus view: NO'
     """
     return query_static_map(model, model.query(on=on, traffic=traffic, view=view, horizon=horizon), path=path,
-                            extent=extent)
+                            extent=extent, bbox=bbox)
 
 
 def query_static_map(model: RoadModel, q: Query, *, path: Sequence[str] | None = None,
-                     extent: str = "contested") -> Figure:
+                     extent: str | None = None, bbox: Sequence[float] | None = None) -> Figure:
     """Return :func:`static_map` of a parsed :class:`~karabakh_routes.query.Query` (its date, class and view).
 
     Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
     """
     day, traffic, v = q.day, q.traffic, q.view
-    bounds = map_bounds(model, extent)
-    gdf = model._status(q)
+    area = None if bbox is None else check_bbox(bbox)
+    if area is not None and extent is not None:
+        raise AreaError(f"give an extent ({extent!r}) or a bbox, not both")
+    bounds = map_bounds(model, extent or "contested") if area is None else area
+    if area is not None and not len(segments_in(model.timeline, area)):
+        raise no_roads(model.G, area)
     places = place_index(model.G).places
 
     fig = Figure(figsize=_FIGSIZE, dpi=_DPI)
@@ -572,7 +628,9 @@ def query_static_map(model: RoadModel, q: Query, *, path: Sequence[str] | None =
     region = region_of(model)
     title = f"{region.title} on {day.isoformat()}"
     subtitle = " · ".join([f"Traffic: {q.traffic_text}", f"view: {v}",
-                           f"claims carried up to {v.horizon_text}", *([region.geometry_note] if region.geometry_note else [])])
+                           f"claims carried up to {v.horizon_text}",
+                           *([f"area {describe(area)} (roads outside it not drawn)"] if area else []),
+                           *([region.geometry_note] if region.geometry_note else [])])
     put(title, 15 if r is None else 13, "bold", gid="title", gap=0.03)
     put(subtitle, 11, color="#333333", gid="subtitle", gap=0.14, sep=" · ")
 
@@ -609,6 +667,9 @@ def query_static_map(model: RoadModel, q: Query, *, path: Sequence[str] | None =
         spine.set_edgecolor("#888888")
         spine.set_linewidth(0.8)
     ax.set_gid("map")
+    lim = (x0, y0, x1, y1)
+    # an area: only the roads that meet the frame (the area grown to the frame's shape)
+    gdf = model._status(q) if area is None else model._status(q, bbox=lim)
 
     # ---- overlays under the roads, then the roads --------------------------------------------
     def coords(segment: str) -> tuple[list[float], list[float]]:
@@ -620,7 +681,7 @@ def query_static_map(model: RoadModel, q: Query, *, path: Sequence[str] | None =
     if passages:
         color, weight, opacity = PASSAGE_OVERLAY
         for p in passages:
-            if p["segment"] in gdf.index:
+            if p["segment"] in gdf.index:  # (an area's: those on its roads)
                 _line(ax, *coords(p["segment"]), color=color, weight=weight, dash=None, alpha=opacity, zorder=1,
                       gid=f"passage:{p['segment']}")
         extra.append((_legend_handle(color, weight, None, opacity), "convoy passage reported this day"))
@@ -629,6 +690,8 @@ def query_static_map(model: RoadModel, q: Query, *, path: Sequence[str] | None =
         color, weight, opacity = TRIP_OVERLAY
         core, core_w, core_a = TRIP_CORE
         for key in r.segments or r.blocked_by:
+            if key not in gdf.index:  # outside the area
+                continue
             _line(ax, *coords(key), color=color, weight=weight, dash=None, alpha=opacity, zorder=2, gid=f"trip:{key}")
             _line(ax, *coords(key), color=core, weight=core_w, dash=None, alpha=core_a, zorder=2.5,
                   gid=f"trip-core:{key}")
@@ -648,22 +711,26 @@ def query_static_map(model: RoadModel, q: Query, *, path: Sequence[str] | None =
     road_px = np.vstack(road_pts) if road_pts else np.empty((0, 2))
 
     # ---- places: markers, labels placed greedily ------------------------------------------------
-    lim = (x0, y0, x1, y1)
     labels: list[_Label] = []
+    far = None if area is None else _far_ends(model, gdf, lim, places)
     for pid, pl in places.items():
+        inside = x0 <= pl.lon <= x1 and y0 <= pl.lat <= y1
+        if far is not None and not inside and pid not in far:
+            continue
         rank = _KIND_ORDER.get(pl.kind, 6)
         big = pl.kind in ("city", "town")
         size = 10.0 if big else 8.5
         fw = "bold" if big else "normal"
         text = textwrap.fill(_clean(label_text(pl.name)), 30, break_long_words=False, break_on_hyphens=False)
-        if x0 <= pl.lon <= x1 and y0 <= pl.lat <= y1:
+        if inside:
             small = pl.kind in ("junction", "checkpoint")
             ax.plot([pl.lon], [pl.lat], marker="o", markersize=5.5 if small else 7, markerfacecolor="white",
                     markeredgecolor="#222222", markeredgewidth=1.3, linestyle="none", zorder=5)[0].set_gid(
                         f"marker:{pid}")
             labels.append(_Label(pid, text, pl.lon, pl.lat, size, fw, True, rank))
         else:  # off the map: named where the road towards it leaves the frame
-            ex, ey, arrow = _frame_anchor(model, pid, lim, math.cos(math.radians(lat_c)))
+            ex, ey, arrow = (_frame_anchor(model, pid, lim, math.cos(math.radians(lat_c))) if far is None
+                             else _edge_anchor(far[pid], lim, pl, math.cos(math.radians(lat_c))))
             labels.append(_Label(pid, f"{arrow} {text}" if arrow in "←↙↖" else f"{text} {arrow}", ex, ey, size,
                                  "normal", False, -1))
     obstacles = [_scale_bar(ax, lat_c)]

@@ -11,10 +11,12 @@ anywhere but Leaflet itself; with ``offline=True`` not even that.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import folium
 
+from ..area import check_bbox, describe, no_roads, segments_in
 from ..dates import DateLike
 from ..query import Query
 from ..timeline import Horizon, View
@@ -41,6 +43,7 @@ def timeline_map(
     horizon: Horizon = "default",
     offline: bool = False,
     tiles: str | None = "OpenStreetMap",
+    bbox: Sequence[float] | None = None,
 ) -> folium.Map:
     """Return a folium map with a date slider over every change point in a range.
 
@@ -72,6 +75,10 @@ def timeline_map(
         Write a self-contained map: Leaflet inlined, no tile layer, no network request.
     tiles
         Tile layer when online.
+    bbox
+        ``(west, south, east, north)`` in degrees: only the roads that meet this area and the
+        places in it, and only the steps where one of those roads changes (as
+        :func:`~karabakh_routes.maps.date_map` draws an area).
 
     Returns
     -------
@@ -82,6 +89,8 @@ def timeline_map(
     ------
     DateError
         If the range is empty (see :func:`timeline_steps`).
+    AreaError
+        If ``bbox`` is not a valid box, or no road meets it.
 
     See Also
     --------
@@ -96,38 +105,47 @@ def timeline_map(
     (True, False)
     """
     return query_timeline_map(model, model.query(start=start, end=end, traffic=traffic, view=view, horizon=horizon),
-                              offline=offline, tiles=tiles)
+                              offline=offline, tiles=tiles, bbox=bbox)
 
 
 def query_timeline_map(model: RoadModel, q: Query, *, offline: bool = False,
-                       tiles: str | None = "OpenStreetMap") -> folium.Map:
+                       tiles: str | None = "OpenStreetMap", bbox: Sequence[float] | None = None) -> folium.Map:
     """Return :func:`timeline_map` of a parsed :class:`~karabakh_routes.query.Query` (its range, class and view).
 
     Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
     """
     traffic, v = q.traffic, q.view
-    table = query_slider_table(model, q)
+    area = None if bbox is None else check_bbox(bbox)
+    within: list[int] | None = None
+    if area is not None:
+        within = segments_in(model.timeline, area).tolist()
+        if not within:
+            raise no_roads(model.G, area)
+    table = query_slider_table(model, q, within=within)
     steps = table.steps
     last = q.end
 
-    fmap = base_map(model, offline=offline, tiles=tiles)
+    fmap = base_map(model, offline=offline, tiles=tiles, bbox=area)
     # the date map's features, without their popups and tooltips: the slider sets those per step
     # (their status the first step's, from the table: no status looked up again)
+    edges = model.timeline._edge_rows()
     rows = [{"segment": k, "name": d.get("name", k), "status": status, "geometry": d["geometry"]}
-            for (_, _, k, d), status in zip(model.timeline._edge_rows(), table.statuses[0])]
+            for (_, _, k, d), status in zip(edges if within is None else [edges[i] for i in within],
+                                            table.statuses[0], strict=True)]
     roads = road_layer([segment_feature(model, row, traffic, details=False) for row in rows],
                        name="Roads (status on the slider's date)", highlight=False,
                        popup_options={"auto_pan_padding_top_left": [20, 130]})  # clear of the title box
     roads.add_to(fmap)
     passage_group = el.FeatureGroup(name="Convoy passages on the slider's date", show=True)
     passage_group.add_to(fmap)
-    add_places(fmap, model)
+    add_places(fmap, model, area)
 
     range_text = f"{steps[0].isoformat()} to {last.isoformat() if last else steps[-1].isoformat()}"
     region = region_of(model)
     title = f"{region.title}, {range_text}"
     subtitle = " · ".join([f"Traffic: {q.traffic_text}", f"view: {v}", f"claims carried up to {v.horizon_text}",
-                           f"{len(steps)} dates where a status changes",
+                           f"{len(steps)} dates where a status changes"
+                           + (f" in the area {describe(area)} (roads outside it not drawn)" if area else ""),
                            *([region.geometry_note] if region.geometry_note else [])])
     fmap.add_child(el.TimelineSlider(roads, table.to_data(), passages=passage_group,
                                      heading=title_html(title, subtitle), css_class="kr-title kr-timeline"))
