@@ -437,3 +437,43 @@ def test_trip_headline_matches_reach(bundled: kr.RoadModel, on: str, traffic: st
     for a_name, b_name, _ in runs:
         assert f"from {a_name} to {b_name}" in why
     assert page.count("class='kr-headline'") == 1
+
+
+# -- a map of an area -----------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", VIEWPORTS, ids=VIEWPORT_IDS)
+@pytest.mark.parametrize("kind", ["date", "timeline"])
+def test_a_map_of_an_area_opens_on_the_whole_area_clear_of_the_boxes(tab: Any, bundled: kr.RoadModel, tmp_path: Path,
+                                                                     size: tuple[int, int], kind: str) -> None:
+    box = kr.bbox_around(bundled, "Berdzor", 8)
+    fmap = (date_map(bundled, on=TRIP_ON, traffic=TRIP_TRAFFIC, path=TRIP, bbox=box, offline=True) if kind == "date"
+            else timeline_map(bundled, start="2022-08-01", end="2023-10-01", bbox=box, offline=True))
+    t = tab(*size)
+    t.open(fmap.get_root().render(), tmp_path, "area.html")
+    got = t.js("""(b) => {
+        const map = FIND_MAP, c = map.getContainer().getBoundingClientRect(), segs = new Set(), road = [];
+        const p = ll => { const q = map.latLngToContainerPoint(ll); return [c.left + q.x, c.top + q.y]; };
+        map.eachLayer(l => {
+            if (!(l.feature && l.feature.properties.segment)) { return; }
+            segs.add(l.feature.properties.segment);
+            l.getLatLngs().flat(3).forEach(ll => {
+                if (ll.lng >= b[0] && ll.lng <= b[2] && ll.lat >= b[1] && ll.lat <= b[3]) { road.push(p(ll)); }
+            });
+        });
+        const sw = p([b[1], b[0]]), ne = p([b[3], b[2]]);
+        return {area: {x0: sw[0], y0: ne[1], x1: ne[0], y1: sw[1]}, segments: [...segs].sort(), road: road,
+                container: {x0: c.left, y0: c.top, x1: c.right, y1: c.bottom}};
+    }""".replace("FIND_MAP", FIND_MAP), list(box))
+    a, c = got["area"], got["container"]
+    assert c["x0"] <= a["x0"] and a["x1"] <= c["x1"] and c["y0"] <= a["y0"] and a["y1"] <= c["y1"], got  # all in view
+    assert (a["x1"] - a["x0"]) * (a["y1"] - a["y0"]) > 0.2 * (c["x1"] - c["x0"]) * (c["y1"] - c["y0"])  # and fills it
+    assert got["road"]
+    for b in t.js(BOXES):  # below the title, and none of the area's roads under a box
+        assert "kr-title" not in b["cls"] or b["y1"] <= a["y0"], f"the area is under the {b['cls']!r} box"
+        assert not [q for q in got["road"] if _inside(q[0], q[1], b)], f"a road of the area is under {b['cls']!r}"
+    from karabakh_routes.area import segments_in
+    assert got["segments"] == sorted(bundled.timeline.segments[i] for i in segments_in(bundled.timeline, box))
+    _check_labels(t, f"{kind} area {size}")
+    t.assert_clean(tiles_allowed=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import folium
@@ -124,7 +124,7 @@ def set_page_title(fmap: folium.Map, title: str) -> None:
 
 
 def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "OpenStreetMap",
-             bbox: Bounds | None = None) -> folium.Map:
+             bbox: Bounds | None = None, roads: Iterable[Any] = ()) -> folium.Map:
     """Return an empty map with our CSS, attribution, metric scale and initial view.
 
     Leaflet is always inlined (``xstatic-leaflet``): the page draws its roads without a
@@ -134,8 +134,9 @@ def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "Op
     :func:`~karabakh_routes.maps.extent.contested_bounds`) in the part of the map that the
     title and legend leave free; the approach roads run out of the frame. A dataset's
     ``region.json`` (``model.region``) sets the page title, the attribution and the initial view.
-    With a ``bbox`` (an area, :mod:`karabakh_routes.area`) the initial view fits it instead, and a
-    dashed outline marks it.
+    With a ``bbox`` (an area, :mod:`karabakh_routes.area`) the initial view fits it instead, with
+    the parts of the ``roads`` (shapely lines) inside it clear of the legend, and a dashed
+    outline marks it.
     """
     region = region_of(model)
     min_lon, min_lat, max_lon, max_lat = contested_bounds(model) if bbox is None else bbox
@@ -149,13 +150,25 @@ def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "Op
     fmap.add_child(_Attribution(region.attribution))
     points = route_points(model, region.focus_routes)
     if bbox is not None:
-        # the whole area clear of the legend: a 5 x 5 grid of its points
-        points = [(min_lon + (max_lon - min_lon) * i / 4, min_lat + (max_lat - min_lat) * j / 4)
-                  for i in range(5) for j in range(5)]
+        points = area_points(roads, (min_lon, min_lat, max_lon, max_lat))
         el.Rectangle([[min_lat, min_lon], [max_lat, max_lon]], color="#444", weight=1.5, opacity=0.8, dash_array="6 5",
                      fill=False, interactive=False).add_to(fmap)
     fmap.add_child(MapLayout((min_lon, min_lat, max_lon, max_lat), points))
     return fmap
+
+
+#: The most points of an area's roads that its initial view keeps clear of the legend
+#: (:func:`area_points`; the page tests each against the legend for each view it tries).
+MAX_AREA_POINTS = 4000
+
+
+def area_points(roads: Iterable[Any], bbox: Bounds) -> list[tuple[float, float]]:
+    """``(lon, lat)`` of the roads' vertices inside ``bbox``, every k-th so that at most :data:`MAX_AREA_POINTS`."""
+    west, south, east, north = bbox
+    pts = [(float(x), float(y)) for g in roads if g is not None for x, y in g.coords
+           if west <= x <= east and south <= y <= north]
+    step = -(-len(pts) // MAX_AREA_POINTS) or 1
+    return pts[::step]
 
 
 #: The most places that carry a permanent label; the others name themselves on hover. Leaflet
@@ -288,7 +301,7 @@ def query_map(
     gdf = model._status(q, bbox=area)
     if area is not None and not len(gdf):
         raise no_roads(model.G, area)
-    fmap = base_map(model, offline=offline, tiles=tiles, bbox=area)
+    fmap = base_map(model, offline=offline, tiles=tiles, bbox=area, roads=gdf.geometry)
     region = region_of(model)
     title = f"{region.title} on {day.isoformat()}"
     subtitle = " · ".join([f"Traffic: {q.traffic_text}", f"view: {v}",

@@ -125,13 +125,13 @@ def query_timeline_map(model: RoadModel, q: Query, *, offline: bool = False,
     steps = table.steps
     last = q.end
 
-    fmap = base_map(model, offline=offline, tiles=tiles, bbox=area)
     # the date map's features, without their popups and tooltips: the slider sets those per step
     # (their status the first step's, from the table: no status looked up again)
     edges = model.timeline._edge_rows()
     rows = [{"segment": k, "name": d.get("name", k), "status": status, "geometry": d["geometry"]}
             for (_, _, k, d), status in zip(edges if within is None else [edges[i] for i in within],
                                             table.statuses[0], strict=True)]
+    fmap = base_map(model, offline=offline, tiles=tiles, bbox=area, roads=[r["geometry"] for r in rows])
     roads = road_layer([segment_feature(model, row, traffic, details=False) for row in rows],
                        name="Roads (status on the slider's date)", highlight=False,
                        popup_options={"auto_pan_padding_top_left": [20, 130]})  # clear of the title box
