@@ -137,7 +137,13 @@ def _maps(m: kr.RoadModel) -> dict[str, Any]:
         "date strict": date_map(m, on="2021-03-20", traffic="civilian", view="strict"),
         "timeline offline": timeline_map(m, offline=True),
         "timeline online": timeline_map(m, start="2021-03-01", end="2021-04-01", traffic="civilian"),
+        "date area": date_map(m, on="2021-03-20", offline=True, path=(origin, dest), bbox=kr.bbox_around(m, origin, 80)),
+        "timeline area": timeline_map(m, offline=True, bbox=AREA),
     }
+
+
+#: A box holding the whole fixture network (its places lie within 46.0-46.6°E, 39.3-39.6°N).
+AREA = (45.9, 39.2, 46.7, 39.7)
 
 
 def _shown(page: str) -> str:
@@ -152,7 +158,8 @@ def test_template_text_is_valid_data(files: dict[str, Path]) -> None:
     assert main(["validate", *args]) == 0
 
 
-@pytest.mark.parametrize("which", ["date offline", "date online", "date strict", "timeline offline", "timeline online"])
+@pytest.mark.parametrize("which", ["date offline", "date online", "date strict", "timeline offline", "timeline online",
+                                   "date area", "timeline area"])
 def test_every_map_shows_template_text_literally(model: kr.RoadModel, which: str) -> None:
     page = _maps(model)[which].get_root().render()
     for trace in EVALUATED:
@@ -176,7 +183,9 @@ def test_every_map_shows_template_text_literally(model: kr.RoadModel, which: str
 
 
 @pytest.mark.parametrize("command", [["map", "--on", "2021-03-20", "--offline"], ["map", "--on", "2021-03-06"],
-                                     ["timeline-map"], ["timeline-map", "--offline", "--traffic", "civilian"]])
+                                     ["timeline-map"], ["timeline-map", "--offline", "--traffic", "civilian"],
+                                     ["map", "--on", "2021-03-20", "--bbox", ",".join(map(str, AREA))],
+                                     ["timeline-map", "--offline", "--bbox", ",".join(map(str, AREA))]])
 def test_cli_maps_write_template_text_literally(files: dict[str, Path], tmp_path: Path, command: list[str]) -> None:
     """From the command line too: exit 0, and the text as written (``{{citation needed}}`` does not crash)."""
     out = tmp_path / "out.html"
@@ -203,7 +212,8 @@ def _elements_of(root: Element) -> list[Element]:
     return out
 
 
-@pytest.mark.parametrize("which", ["date offline", "date online", "timeline offline", "timeline online"])
+@pytest.mark.parametrize("which", ["date offline", "date online", "timeline offline", "timeline online", "date area",
+                                   "timeline area"])
 def test_every_element_that_can_carry_data_renders_once(model: kr.RoadModel, which: str) -> None:
     fmap = _maps(model)[which]
     root = fmap.get_root()
