@@ -112,14 +112,20 @@ def _traffic_name(text: str) -> str:
     return text.strip().lower()
 
 
-def _area_options(p: argparse.ArgumentParser) -> None:
-    """``--bbox`` or ``--around PLACE [--km KM]``: a map of an area (:mod:`karabakh_routes.area`)."""
-    g = p.add_argument_group("area (default: the whole network, opened on the contested roads)")
+_MAP_AREA = ("area (default: the whole network, opened on the contested roads)",
+             "draw only the roads and places in this box", "; statuses and the trip's answer stay the whole network's")
+_TABLE_AREA = ("area (default: every segment)", "list only the segments whose line meets this box",
+               "; their statuses are the whole network's")
+
+
+def _area_options(p: argparse.ArgumentParser, texts: tuple[str, str, str] = _MAP_AREA) -> None:
+    """``--bbox`` or ``--around PLACE [--km KM]``: an area (:mod:`karabakh_routes.area`); ``texts``: group title, what, note."""
+    title, what, note = texts
+    g = p.add_argument_group(title)
     x = g.add_mutually_exclusive_group()
     x.add_argument("--bbox", metavar="W,S,E,N",
-                   help="draw only the roads and places in this box: west,south,east,north in degrees (e.g. "
-                        "46.3,39.5,46.9,39.9; write --bbox=-1.5,... when west is negative); statuses and the trip's "
-                        "answer stay the whole network's")
+                   help=f"{what}: west,south,east,north in degrees (e.g. 46.3,39.5,46.9,39.9; write --bbox=-1.5,... "
+                        f"when west is negative){note}")
     x.add_argument("--around", metavar="PLACE", help="the box reaching --km kilometres each way from PLACE (any of its "
                                                       "names)")
     g.add_argument("--km", type=float, metavar="KM", help="with --around: how far the box reaches (default 25)")
@@ -175,6 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--on", required=True, metavar="DATE", help=_ON_HELP)
     _query_options(s, traffic_default=None)
     s.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _area_options(s, _TABLE_AREA)
     _data_options(s)
 
     s = sub.add_parser("reach", help="could TRAFFIC get from ORIGIN to DESTINATION on a date?")
@@ -322,8 +329,14 @@ def _basis_lines(basis: list[dict[str, Any]], indent: str) -> list[str]:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
+    _check_area_options(args)
     m = _load(args)
-    gdf = m._status(_query(m, args, on=args.on))
+    q = _query(m, args, on=args.on)
+    area = _area(m, args)
+    gdf = m._status(q, bbox=area)
+    if area is not None and not len(gdf):
+        from .area import no_roads
+        raise no_roads(m.G, area)
     if gdf.attrs.get("outside_data"):
         _warning(f"--on {gdf.attrs['outside_data']}")
     records = _status_records(gdf)

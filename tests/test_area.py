@@ -243,11 +243,11 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     (["--around", "Shushi", "--km", "-2"], "distance -2.0 km"),
     (["--around", "Shushi", "--km", "0"], "distance 0.0 km"),
 ])
-@pytest.mark.parametrize("command", ["map", "timeline-map"])
+@pytest.mark.parametrize("command", ["map", "timeline-map", "status"])
 def test_cli_refuses_a_bad_area_with_exit_2_and_writes_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                                                args: list[str], needle: str, command: str) -> None:
     out = tmp_path / "area.html"
-    dates = ["--on", "2023-07-20"] if command == "map" else ["--from", "2023-01-01", "--to", "2023-02-01"]
+    dates = ["--on", "2023-07-20"] if command != "timeline-map" else ["--from", "2023-01-01", "--to", "2023-02-01"]
     code, _, err = run(capsys, command, *dates, *args, "-o", str(out))
     assert code == 2 and needle in err and "Traceback" not in err
     assert not out.exists()
@@ -294,3 +294,17 @@ def test_claimed_places_are_the_ends_of_every_claimed_segment(bundled: kr.RoadMo
     ]
     m = kr.load(**{k: str(v) for k, v in write_fixture(tmp_path, rows).items()})
     assert claimed_places(m) == _claimed_by_expansion(m) == {"west", "mid", "east"}
+
+
+def test_cli_status_of_an_area_lists_its_segments_with_the_whole_networks_status(
+        capsys: pytest.CaptureFixture[str], bundled: kr.RoadModel) -> None:
+    import json
+
+    code, out, err = run(capsys, "status", "--on", "2023-07-20", "--around", "Asgaran", "--km", "3", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    whole = json.loads(run(capsys, "status", "--on", "2023-07-20", "--json")[1])
+    box = bbox_around(bundled, "Askeran", 3)
+    wanted = [bundled.timeline.segments[i] for i in segments_in(bundled.timeline, box)]
+    assert [r["segment"] for r in rows] == wanted == ["khojaly_ivanyan__askeran", "askeran__aghdam"]
+    assert rows == [r for r in whole if r["segment"] in wanted]
