@@ -8,7 +8,7 @@ scripts but numbers and fixed names (passed through ``tojson``):
   follows the box's height), and fits the initial view to given bounds in the part of the
   map that the title and legend boxes leave free.
 * :class:`PlaceLabels` places the permanent place labels after the map is ready and after
-  every zoom: for each label, in order of importance, it tries positions around its marker
+  every zoom or pan: for each label, in order of importance, it tries positions around its marker
   (right, left, the diagonals, above, below, then further out with a thin leader line) and
   takes the first one whose box overlaps no other label, no road line, no marker, no leader
   line, no control or box, and stays inside the map. A label is hidden only when no position
@@ -495,7 +495,8 @@ class PlaceLabels(el.RenderOnce):
     });
   }
   map.on("zoomstart", function () { leaders.clearLayers(); });
-  map.on("zoomend resize overlayadd overlayremove", place);
+  /* after a zoom or a pan (Leaflet ends both with moveend): the places that came into view are placed too */
+  map.on("moveend resize overlayadd overlayremove", place);
   /* lines drawn or removed later (the timeline's passages) move the labels too, once per batch */
   var pending = null;
   map.on("layeradd layerremove", function (e) {

@@ -184,7 +184,7 @@ def add_places(fmap: folium.Map, model: RoadModel, bbox: Bounds | None = None) -
     """Add a ``Places`` layer: a marker and a label per place, placed so that labels do not overlap.
 
     Places are labelled by their display name without a trailing parenthesis; the labels are
-    placed in the page, after the map is ready and after every zoom, clear of each other, of
+    placed in the page, after the map is ready and after every zoom or pan, clear of each other, of
     the roads and of the boxes (:class:`~karabakh_routes.maps._layout.PlaceLabels`). Only a
     place that no claim is about may lose its label where there is no room for it, as long as
     the view holds few claimed places; in a view of many places the labels are thinned (see
