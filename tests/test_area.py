@@ -308,3 +308,32 @@ def test_cli_status_of_an_area_lists_its_segments_with_the_whole_networks_status
     wanted = [bundled.timeline.segments[i] for i in segments_in(bundled.timeline, box)]
     assert [r["segment"] for r in rows] == wanted == ["khojaly_ivanyan__askeran", "askeran__aghdam"]
     assert rows == [r for r in whole if r["segment"] in wanted]
+
+
+def test_a_frame_with_many_places_off_it_names_only_the_far_ends_of_its_roads(bundled: kr.RoadModel,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """(A named extent on a large network: a shortest-path search for each place off the frame
+    was thousands of searches; the roads drawn leaving the frame name their far ends instead.)"""
+    from karabakh_routes.maps import static
+
+    fig = static_map(bundled, on="2023-07-20")
+    off_default = {t.get_gid() for t in fig.axes[0].texts if (t.get_gid() or "").startswith("place:")
+                   and any(a in t.get_text() for a in "←↙↖→↗↘↑↓")}
+    fig.clear()
+    assert len(off_default) > 3
+    monkeypatch.setattr(static, "_FAR_ENDS", 3)
+    fig = static_map(bundled, on="2023-07-20")
+    try:
+        ax = fig.axes[0]
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        named = {t.get_gid()[len("place:"):] for t in ax.texts if (t.get_gid() or "").startswith("place:")
+                 and any(a in t.get_text() for a in "←↙↖→↗↘↑↓")}
+        assert 0 < len(named) <= 3
+        lim = (x0, y0, x1, y1)
+        leaving = {n for u, v, k in bundled.G.edges(keys=True) for n, other in ((u, v), (v, u))
+                   if not static._inside(bundled.places[n].lon, bundled.places[n].lat, lim)
+                   and static._inside(bundled.places[other].lon, bundled.places[other].lat, lim)}
+        assert named <= leaving
+    finally:
+        fig.clear()

@@ -559,6 +559,8 @@ def static_map(
     extent
         ``contested`` (default): the Lachin corridor and the Aghdam road, the approach roads
         leaving the frame (their far ends are named at the frame's edge); ``all``: every segment.
+        With more than :data:`_FAR_ENDS` places off the frame, only the far ends of the roads
+        leaving it are named, at most that many (as for an area).
     bbox
         ``(west, south, east, north)`` in degrees: an area instead of an extent. The frame fits
         it; only the roads that meet the frame and the places in it are drawn, and the far ends
@@ -712,7 +714,11 @@ def query_static_map(model: RoadModel, q: Query, *, path: Sequence[str] | None =
 
     # ---- places: markers, labels placed greedily ------------------------------------------------
     labels: list[_Label] = []
-    far = None if area is None else _far_ends(model, gdf, lim, places)
+    # places off the frame: a named extent names each where its shortest road enters the frame
+    # (a search per place); an area, or a frame with more than _FAR_ENDS places off it (a large
+    # network), names the far ends of the roads drawn leaving it
+    off = sum(1 for pl in places.values() if not _inside(pl.lon, pl.lat, lim))
+    far = None if area is None and off <= _FAR_ENDS else _far_ends(model, gdf, lim, places)
     for pid, pl in places.items():
         inside = x0 <= pl.lon <= x1 and y0 <= pl.lat <= y1
         if far is not None and not inside and pid not in far:
