@@ -24,7 +24,7 @@ from .dates import DATE_MAX, DateLike
 from .events import TRAFFIC_CLASSES
 from .maps.extent import region_of
 from .maps.style import STATUS_STYLES
-from .network import Route, routes_of
+from .network import Route, resolve_route, routes_of
 from .query import Query
 from .timeline import Horizon, View, _next_day
 
@@ -56,6 +56,12 @@ _LABELS = {
 #: How far right of its start the last day of the calendar is drawn: matplotlib dates end
 #: with 9999-12-31 (10000-01-01 has no date), so that day is drawn a minute short.
 _LAST_DAY_WIDTH = 1 - 1 / 1440
+#: The most routes a chart shows when none are asked for (five rows each): on a network of
+#: hundreds of routes the first ones with claims in the range, in file order; a note names how
+#: to choose others.
+MAX_DEFAULT_ROUTES = 20
+#: The most route names listed in a chart's notes (routes not shown; unknown routes).
+_MAX_NAMED = 12
 
 
 def _x_after(day: dt.date) -> float:
@@ -254,9 +260,10 @@ def timeline_chart(
         Days an open-ended claim is carried past its as-of date (default 30); None = no bound.
         Past it a claim is no longer drawn: the row shows what the sources say, not more.
     routes
-        Route ids, top to bottom; by default :func:`default_routes` (every route that is not
-        part of another one), in file order, leaving out routes with no claim at all in the
-        range (their names are listed under the title).
+        Route ids or any of their aliases, top to bottom; by default :func:`default_routes`
+        (every route that is not part of another one), in file order, leaving out routes with no
+        claim at all in the range (their names are listed under the title), and at most
+        :data:`MAX_DEFAULT_ROUTES` of them (the first with claims; a note under the title says so).
 
     Returns
     -------
@@ -268,7 +275,7 @@ def timeline_chart(
     DateError
         If ``start`` is after ``end``.
     KeyError
-        If a route id is unknown (the message lists the known ones).
+        If a route is unknown (the message lists known ones).
 
     See Also
     --------
@@ -292,11 +299,18 @@ def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = No
     """
     v = q.view
     all_routes: dict[str, Route] = routes_of(model.G)
-    ids = list(routes) if routes is not None else default_routes(model)
-    unknown = [r for r in ids if r not in all_routes]
-    if unknown:
-        msg = f"Unknown route(s) {', '.join(map(repr, unknown))}. Known routes: {', '.join(all_routes)}."
-        raise KeyError(msg)
+    if routes is not None:
+        found = {r: (r if r in all_routes else resolve_route(model.G, r)) for r in routes}
+        unknown = [r for r, rid in found.items() if rid is None]
+        if unknown:
+            known = list(all_routes)
+            msg = (f"Unknown route(s) {', '.join(map(repr, unknown))}. Known routes: {', '.join(known[:_MAX_NAMED])}"
+                   + (f" and {len(known) - _MAX_NAMED} more (see `karabakh-routes segments`)." if len(known) > _MAX_NAMED
+                      else "."))
+            raise KeyError(msg)
+        ids = list(dict.fromkeys(rid for rid in found.values() if rid is not None))
+    else:
+        ids = default_routes(model)
     shown = [all_routes[r] for r in ids]
     points = model.timeline.change_points(horizon=v.horizon)
     first_alignment = min((al.start.lower for r in shown for al in r.alignments), default=None)
@@ -325,16 +339,33 @@ def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = No
     passage_days = {d: model.timeline.passages(on=d, view=v) for d in days}
 
     statuses = _Statuses(model, v)
-    table = {r.id: {cls: _spans(model, r, cls, days, hi, v, statuses) for cls in TRAFFIC_CLASSES} for r in shown}
-    silent = [r for r in shown if all(sp.status == "unknown" for spans in table[r.id].values() for sp in spans)]
-    if routes is None and len(silent) < len(shown):
-        shown = [r for r in shown if r not in silent]
+    table: dict[str, dict[str, list[_Span]]] = {}
+    silent: list[Route] = []
+    speaking: list[Route] = []
+    cut = False
+    for r in shown:  # (by default only until MAX_DEFAULT_ROUTES routes with claims are found)
+        if routes is None and len(speaking) == MAX_DEFAULT_ROUTES:
+            cut = True
+            break
+        table[r.id] = {cls: _spans(model, r, cls, days, hi, v, statuses) for cls in TRAFFIC_CLASSES}
+        quiet = all(sp.status == "unknown" for spans in table[r.id].values() for sp in spans)
+        (silent if quiet else speaking).append(r)
+    if routes is None and speaking:
+        shown = speaking
     else:
-        silent = []
+        shown, silent = [r for r in shown if r.id in table], []
+    notes = []
+    if cut:
+        notes.append(f"The first {MAX_DEFAULT_ROUTES} routes with claims in this range, of {len(ids)} routes; "
+                     "choose routes with routes= (command line: --route)")
+    if silent:
+        names = [r.name for r in silent]
+        notes.append("Not shown (no claim in this range): " + ", ".join(names[:_MAX_NAMED])
+                     + (f" and {len(names) - _MAX_NAMED} more" if len(names) > _MAX_NAMED else ""))
 
     rows_per_route = len(TRAFFIC_CLASSES) + 1  # a heading row, then one row per class
     n_rows = rows_per_route * len(shown)
-    fig = Figure(figsize=(13, 3.3 + 0.27 * n_rows + (0.25 if silent else 0)), layout="constrained")
+    fig = Figure(figsize=(13, 3.3 + 0.27 * n_rows + 0.25 * len(notes)), layout="constrained")
     gs = fig.add_gridspec(2, 1, height_ratios=[2.1, 0.27 * n_rows])
     ax_ev = fig.add_subplot(gs[0])
     ax = fig.add_subplot(gs[1], sharex=ax_ev)
@@ -390,9 +421,8 @@ def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = No
     fig.suptitle(f"Road status by route and traffic class, {lo.isoformat()} to {hi.isoformat()} "
                  f"(view: {v}; claims carried up to {v.horizon_text})",
                  fontsize=13, fontweight="bold", x=0.01, ha="left", parse_math=False)
-    if silent:
-        ax_ev.set_title("Not shown (no claim in this range): " + ", ".join(r.name for r in silent),
-                        fontsize=9.5, color="#333", loc="left", parse_math=False)
+    if notes:
+        ax_ev.set_title("\n".join(notes), fontsize=9.5, color="#333", loc="left", parse_math=False)
 
     handles: list[Patch | Line2D] = []
     for status, (alpha, hatch) in _FILL.items():

@@ -241,6 +241,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--to", dest="end", metavar="DATE", help=_TO_HELP)
     s.add_argument("--view", default="consensus", help="consensus (default), strict, lenient, claimant:NAME or source:ID")
     _horizon_option(s)
+    s.add_argument("--route", dest="chart_routes", action="append", metavar="ROUTE",
+                   help="a route to chart (id or any alias; repeat for more, top to bottom); default: every route "
+                        "not part of another, the first 20 with claims in the range")
     s.add_argument("-o", "--output", required=True, metavar="FILE.png|FILE.svg", help=_OUTPUT_HELP)
     _data_options(s, output=False)
 
@@ -511,7 +514,10 @@ def _cmd_chart(args: argparse.Namespace) -> int:
     q = _query(m, args, start=args.start, end=args.end)
     _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
     from .chart import query_chart, save_chart
-    fig = query_chart(m, q)
+    try:
+        fig = query_chart(m, q, routes=args.chart_routes)
+    except KeyError as exc:  # an unknown --route: the message names the known ones
+        raise _UsageError(f"--route: {exc.args[0]}") from None
     with _writing(args.output):
         save_chart(fig, args.output)
     _wrote(args.output)

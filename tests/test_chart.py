@@ -205,3 +205,39 @@ def test_data_text_is_literal_not_mathtext(tmp_path: Path) -> None:
     assert labels and all(not t.get_parse_math() for t in labels)
     assert "Toll $5 road $x^{2}$ <b>" in labels[0].get_text()
     save_chart(fig, tmp_path / "c.png")  # renders without a mathtext error
+
+
+def test_a_network_of_many_routes_charts_the_first_with_claims_and_says_so(bundled: kr.RoadModel,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from karabakh_routes import chart
+
+    whole = timeline_chart(bundled, start="2022-12-01", end="2023-10-31")
+    headings = [t for t in texts(whole.axes[1])]
+    assert len(headings) > 2 and "The first" not in whole.axes[0].get_title(loc="left")
+    monkeypatch.setattr(chart, "MAX_DEFAULT_ROUTES", 2)
+    fig = timeline_chart(bundled, start="2022-12-01", end="2023-10-31")
+    assert texts(fig.axes[1]) == headings[:2]  # the same first two, in file order
+    assert labels(fig) == list(kr.TRAFFIC_CLASSES) * 2
+    note = fig.axes[0].get_title(loc="left")
+    assert f"The first 2 routes with claims in this range, of {len(default_routes(bundled))} routes" in note
+    assert "--route" in note
+    # routes asked for are all shown, by id or any alias, in the order asked
+    fig = timeline_chart(bundled, start="2022-12-01", end="2023-10-31",
+                         routes=["Aghdam-Khankendi road", "lachin_corridor", "Shushi road"])
+    assert len(labels(fig)) == 3 * len(kr.TRAFFIC_CLASSES)
+    shown = " | ".join(texts(fig.axes[1]))
+    assert shown.index("Aghdam") < shown.index("Lachin") < shown.index("Shus")
+    fig = timeline_chart(bundled, start="2022-12-01", end="2023-10-31", routes=["Lachin road", "Berdzor corridor"])
+    assert labels(fig) == list(kr.TRAFFIC_CLASSES)  # two names of one route: charted once
+
+
+def test_an_unknown_route_lists_a_few_known_ones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from karabakh_routes.cli import main
+
+    code = main(["chart", "--route", "Lachin road", "--route", "Berdzor corridor", "--from", "2023-01-01",
+                 "--to", "2023-03-01", "-o", str(tmp_path / "c.png")])
+    assert code == 0 and (tmp_path / "c.png").exists()  # two aliases of one route: one route charted
+    code = main(["chart", "--route", "no such road", "-o", str(tmp_path / "d.png")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--route: Unknown route(s) 'no such road'. Known routes: lachin_corridor" in err
+    assert not (tmp_path / "d.png").exists()
