@@ -17,6 +17,7 @@ anyone who wants ``explore_frame(gdf).explore()`` on data they trust.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -89,6 +90,7 @@ def explore(
     horizon: Horizon = "default",
     offline: bool = False,
     tiles: str | None = "OpenStreetMap",
+    bbox: Sequence[float] | None = None,
 ) -> folium.Map:
     """Return an interactive map of every segment's status on a date, in the library's palette.
 
@@ -107,6 +109,10 @@ def explore(
         No tile layer: the page makes no request at all.
     tiles
         Tile layer when online.
+    bbox
+        ``(west, south, east, north)`` in degrees: only the segments whose line meets this area
+        (their statuses the whole network's), and the map opens on it
+        (see :func:`karabakh_routes.maps.date_map`).
 
     Returns
     -------
@@ -120,6 +126,7 @@ def explore(
     >>> "#000000" in fmap.get_root().render()   # closed: the palette's black
     True
     """
+    from .area import check_bbox, describe, no_roads
     from .maps import _elements as el
     from .maps._features import road_layer
     from .maps._html import claims_html, legend_html, title_html
@@ -127,11 +134,16 @@ def explore(
 
     q = model.query(on=on, traffic=traffic, view=view, horizon=horizon)  # parsed once, here
     day, v = q.day, q.view
-    gdf = model._status(q)
+    area = None if bbox is None else check_bbox(bbox)
+    gdf = model._status(q, bbox=area)
+    if area is not None and not len(gdf):
+        raise no_roads(model.G, area)
     cls = gdf.attrs.get("traffic", "all")
-    fmap = base_map(model, offline=offline, tiles=tiles)
+    fmap = base_map(model, offline=offline, tiles=tiles, bbox=area, roads=gdf.geometry)
     title = f"Segment status on {day.isoformat()}"
     subtitle = f"Traffic: {cls if cls != 'all' else 'all classes'} · view: {v} · claims carried up to {v.horizon_text}"
+    if area is not None:
+        subtitle += f" · area {describe(area)} (roads outside it not drawn)"
     if gdf.attrs.get("outside_data"):
         subtitle += f" · {gdf.attrs['outside_data']}"
     add_overlay_box(fmap, title_html(title, subtitle), "kr-title")

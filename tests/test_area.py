@@ -337,3 +337,23 @@ def test_a_frame_with_many_places_off_it_names_only_the_far_ends_of_its_roads(bu
         assert named <= leaving
     finally:
         fig.clear()
+
+
+def test_explore_of_an_area(bundled: kr.RoadModel) -> None:
+    box = bbox_around(bundled, "Shushi", 4)
+    fmap = kr.explore(bundled, on="2023-07-20", bbox=box, offline=True)
+    drawn = {f["properties"]["tooltip"].split("<td>")[1].split("</td>")[0] for f in road_layers_features(fmap)}
+    assert drawn == {bundled.timeline.segments[i] for i in segments_in(bundled.timeline, box)}
+    assert f"area {describe(box)}" in fmap.get_root().render()
+    with pytest.raises(kr.AreaError, match="no road"):
+        kr.explore(bundled, on="2023-07-20", bbox=(10, 10, 11, 11))
+
+
+def road_layers_features(fmap: folium.Map) -> list[dict]:
+    out, todo = [], [fmap]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, folium.GeoJson):
+            out.extend(e.data["features"])
+        todo.extend(e._children.values())
+    return out
