@@ -47,3 +47,18 @@ def test_offline_map(tmp_path: Path, name: str) -> None:
     run_example(name, tmp_path)
     html = (tmp_path / "roads_2023-01-10.html").read_text(encoding="utf-8")
     assert "Roads into Nagorno-Karabakh on 2023-01-10" in html and "cdn.jsdelivr" not in html
+
+
+def test_area_map(tmp_path: Path) -> None:
+    out = run_example("area_map.py", tmp_path)
+    m = kr.load()
+    box = kr.bbox_around(m, "Lachin", 10)
+    wanted = set(m.status(on="2023-07-20", bbox=box).index)
+    assert 0 < len(wanted) < m.G.number_of_edges()
+    assert f"({len(wanted)} of {m.G.number_of_edges()} segments)" in out
+    assert "hakari_bridge__lachin_checkpoint" in out and "goris__kornidzor" not in out
+    html = (tmp_path / "lachin_area.html").read_text(encoding="utf-8")
+    assert "roads outside it not drawn" in html and "cdn.jsdelivr" not in html
+    assert (tmp_path / "lachin_area.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = (tmp_path / "lachin_area.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == len(wanted) + 1
