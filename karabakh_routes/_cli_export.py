@@ -22,7 +22,7 @@ _FORMATS = ("csv", "geojson", "gpkg", "parquet")
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add the ``export`` command to ``sub`` (the ``add_subparsers()`` of the main parser)."""
-    from .cli import _data_options, _horizon_option
+    from .cli import _TABLE_AREA, _area_options, _data_options, _horizon_option
 
     s: argparse.ArgumentParser = sub.add_parser(
         "export",
@@ -61,6 +61,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="CSV: prefix cells starting with = + - @ (tab, CR) with ' so spreadsheets show them as text; "
                         "the file no longer reads back the same")
     s.add_argument("--layer", metavar="NAME", help="GeoPackage: the layer name (default: WHAT, e.g. intervals)")
+    _area_options(s, ("area (status, intervals; default: every segment)", *_TABLE_AREA[1:]))
     _data_options(s, output=False)
     return s
 
@@ -79,13 +80,17 @@ def _check(args: argparse.Namespace) -> str:
         raise _UsageError(f"-o {args.output}: cannot tell the format from {shown}; the valid suffixes are "
                           f"{_SUFFIXES_TEXT} (or give --format)") from None
     given = {"--on": args.on, "--from": args.start, "--to": args.end, "--traffic": args.traffic,
-             "--view": args.view, "--horizon": args.horizon}
-    allowed = {"status": {"--on", "--traffic", "--view", "--horizon"},
-               "intervals": {"--from", "--to", "--traffic", "--view", "--horizon"}}.get(what, set())
+             "--view": args.view, "--horizon": args.horizon, "--bbox": args.bbox, "--around": args.around,
+             "--km": args.km}
+    area = {"--bbox", "--around", "--km"}
+    allowed = {"status": {"--on", "--traffic", "--view", "--horizon", *area},
+               "intervals": {"--from", "--to", "--traffic", "--view", "--horizon", *area}}.get(what, set())
     extra = [name for name, value in given.items() if value is not None and name not in allowed]
     if extra:
-        takes = f"takes only {', '.join(sorted(allowed))}" if allowed else "takes none of the date or view options"
+        takes = f"takes only {', '.join(sorted(allowed))}" if allowed else "takes none of the date, view or area options"
         raise _UsageError(f"export {what} {takes}; remove {', '.join(extra)}")
+    from .cli import _check_area_options
+    _check_area_options(args)
     if what == "status" and not args.on:
         raise _UsageError("export status needs --on DATE (e.g. --on 2023-07-20)")
     if what in ("events", "sources") and fmt not in ("csv", "parquet"):
@@ -134,15 +139,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _table(args: argparse.Namespace) -> Any:
+    from .cli import _area
+
     m = _load_model(args)
     view = args.view or "consensus"
     horizon: Any = args.horizon if args.horizon is not None else "default"
+    area = _area(m, args) if args.what in ("status", "intervals") else None
+    if area is not None:
+        from .area import no_roads, segments_in
+        if not len(segments_in(m.timeline, area)):
+            raise no_roads(m.G, area)
     if args.what == "status":
-        return m.status(on=args.on, traffic=args.traffic, view=view, horizon=horizon)
+        return m.status(on=args.on, traffic=args.traffic, view=view, horizon=horizon, bbox=area)
     if args.what == "intervals":
         from .export import status_intervals
 
-        return status_intervals(m, args.start, args.end, view=view, horizon=horizon, traffic=args.traffic)
+        return status_intervals(m, args.start, args.end, view=view, horizon=horizon, traffic=args.traffic,
+                                bbox=area)
     if args.what == "events":
         return m.ledger.events_frame()
     return m.ledger.sources_frame()

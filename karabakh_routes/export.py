@@ -113,6 +113,7 @@ def status_intervals(
     view: str | View = "consensus",
     horizon: Horizon = "default",
     traffic: str | Sequence[str] | None = None,
+    bbox: Sequence[float] | None = None,
 ) -> gpd.GeoDataFrame:
     """Return the status of every segment and traffic class as intervals of days.
 
@@ -139,6 +140,9 @@ def status_intervals(
         Days an open-ended claim is carried past its as-of date; None = no bound.
     traffic
         A traffic class or a list of them (default: every class).
+    bbox
+        ``(west, south, east, north)`` in degrees: only the segments whose line meets this box
+        (:func:`karabakh_routes.area.segments_in`; their statuses are the whole network's).
 
     Returns
     -------
@@ -170,6 +174,7 @@ def status_intervals(
     ('closed', True)
     """
     import geopandas as gpd
+    import numpy as np
     import pandas as pd
 
     from ._errors import DateError
@@ -199,7 +204,11 @@ def status_intervals(
     last = hi.isoformat() if hi is not None else None
     edges = {k: d for *_, k, d in tl.G.edges(keys=True, data=True)}
     segments = tl.segments
-    every = list(range(len(segments)))
+    within = None
+    if bbox is not None:
+        from .area import segments_in
+        within = segments_in(tl, bbox)
+    every = list(range(len(segments))) if within is None else within.tolist()
     # per (segment, class): its rows, the last one open. At each change point only the segments
     # something happened to since the one before are looked up again (all of them, many at
     # once); the others keep their answer (only a carried claim's age grows)
@@ -207,8 +216,11 @@ def status_intervals(
     keys: dict[tuple[int, int], tuple[Any, ...]] = {}
     for c, cls in enumerate(classes):
         for n, day in enumerate(days):
-            todo = every if n == 0 or tl.engine == "reference" else \
-                tl._touched(cls, v, days[n - 1] + dt.timedelta(days=1), day).tolist()
+            if n == 0 or tl.engine == "reference":
+                todo = every
+            else:
+                touched = tl._touched(cls, v, days[n - 1] + dt.timedelta(days=1), day)
+                todo = (touched if within is None else np.intersect1d(touched, within, assume_unique=True)).tolist()
             for i, cs in zip(todo, tl._class_statuses(todo, cls, day, v)):
                 k = _interval_key(cs)
                 pair = (i, c)

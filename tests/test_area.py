@@ -357,3 +357,30 @@ def road_layers_features(fmap: folium.Map) -> list[dict]:
             out.extend(e.data["features"])
         todo.extend(e._children.values())
     return out
+
+
+@pytest.mark.parametrize("traffic", [None, "humanitarian"])
+def test_status_intervals_of_an_area_are_the_whole_tables_rows_of_its_segments(bundled: kr.RoadModel,
+                                                                              traffic: str | None) -> None:
+    box = bbox_around(bundled, "Hakari bridge", 6)
+    wanted = {bundled.timeline.segments[i] for i in segments_in(bundled.timeline, box)}
+    whole = kr.status_intervals(bundled, "2020-11-01", "2023-12-31", traffic=traffic)
+    part = kr.status_intervals(bundled, "2020-11-01", "2023-12-31", traffic=traffic, bbox=box)
+    cols = [c for c in whole.columns if c != "geometry"]
+    expected = whole[whole.segment.isin(wanted)][cols].to_dict("records")
+    assert part[cols].to_dict("records") == expected and expected
+    assert set(part.segment) == wanted
+
+
+def test_cli_export_of_an_area(capsys: pytest.CaptureFixture[str], tmp_path: Path, bundled: kr.RoadModel) -> None:
+    import json
+
+    out = tmp_path / "area.geojson"
+    code, _, err = run(capsys, "export", "status", "--on", "2023-07-20", "--around", "Askeran", "--km", "3", "-o", str(out))
+    assert code == 0, err
+    got = [f["properties"]["segment"] for f in json.loads(out.read_text(encoding="utf-8"))["features"]]
+    assert got == ["khojaly_ivanyan__askeran", "askeran__aghdam"]
+    code, _, err = run(capsys, "export", "sources", "--bbox", "46,39,47,40", "-o", str(tmp_path / "s.csv"))
+    assert code == 2 and "takes none of the date, view or area options; remove --bbox" in err
+    code, _, err = run(capsys, "export", "intervals", "--bbox", "10,10,11,11", "-o", str(tmp_path / "i.csv"))
+    assert code == 2 and "no road of the network meets the area" in err and not (tmp_path / "i.csv").exists()
