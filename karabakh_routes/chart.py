@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import matplotlib.dates as mdates
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -26,7 +27,7 @@ from .maps.extent import region_of
 from .maps.style import STATUS_STYLES
 from .network import Route, resolve_route, routes_of
 from .query import Query
-from .timeline import Horizon, View, _next_day
+from .timeline import _CODES, Horizon, View, _next_day
 
 if TYPE_CHECKING:
     from .model import RoadModel
@@ -157,22 +158,31 @@ class _Span:
 
 
 class _Statuses:
-    """Every segment's status per (day, class), from one vectorised snapshot each, shared by all routes."""
+    """The routes' segments' statuses per (day, class), from one vectorised snapshot each, shared by all routes.
 
-    def __init__(self, model: RoadModel, view: View) -> None:
-        self.model, self.view = model, view
+    Only the segments of ``routes`` are read out of each snapshot (a network of 100,000
+    segments charts a few routes: a dict of every segment per day and class was most of a
+    chart's time).
+    """
+
+    def __init__(self, model: RoadModel, view: View, routes: Iterable[Route]) -> None:
+        tl = self._tl = model.timeline
+        self.view = view
+        index = {s: i for i, s in enumerate(tl.segments)}
+        self._names = sorted({s for r in routes for s in r.segments if s in index}, key=index.__getitem__)
+        self._at = np.array([index[s] for s in self._names], np.int64)
         self._seen: dict[tuple[dt.date, str], dict[str, str]] = {}
 
     def __call__(self, day: dt.date, traffic: str) -> dict[str, str]:
         if (day, traffic) not in self._seen:
-            codes = self.model.timeline.status_codes(on=day, traffic=traffic, view=self.view)
-            self._seen[(day, traffic)] = dict(zip(codes.index, codes.tolist()))
+            codes = self._tl._codes_on(day, traffic, self.view)[self._at]
+            self._seen[(day, traffic)] = dict(zip(self._names, [_CODES[c] for c in codes.tolist()]))
         return self._seen[(day, traffic)]
 
 
 def _spans(model: RoadModel, route: Route, traffic: str, days: Sequence[dt.date], hi: dt.date,
            view: View, statuses: _Statuses | None = None) -> list[_Span]:
-    statuses = statuses or _Statuses(model, view)
+    statuses = statuses or _Statuses(model, view, [route])
     out: list[_Span] = []
     for i, day in enumerate(days):
         last = days[i + 1] - _ONE_DAY if i + 1 < len(days) else hi
@@ -338,7 +348,7 @@ def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = No
                   | {d for d in bounds if lo < d <= hi})
     passage_days = {d: model.timeline.passages(on=d, view=v) for d in days}
 
-    statuses = _Statuses(model, v)
+    statuses = _Statuses(model, v, shown)
     table: dict[str, dict[str, list[_Span]]] = {}
     silent: list[Route] = []
     speaking: list[Route] = []
