@@ -122,13 +122,9 @@ def test_status_of_an_area_is_the_whole_networks_status_of_its_segments(bundled:
 
 
 def _places_drawn(fmap: folium.Map) -> set[tuple[float, float]]:
-    out, todo = set(), [fmap]
-    while todo:
-        e = todo.pop()
-        if isinstance(e, folium.CircleMarker):
-            out.add(tuple(e.location))
-        todo.extend(e._children.values())
-    return out
+    from test_maps import place_rows
+
+    return {(r[0], r[1]) for r in place_rows(fmap)}
 
 
 def test_date_map_of_an_area_draws_its_roads_places_and_the_trip_there(bundled: kr.RoadModel) -> None:

@@ -513,19 +513,43 @@ def test_only_the_first_places_by_claim_and_kind_carry_a_permanent_label(bundled
     from karabakh_routes.network import place_index
 
     places = place_index(bundled.G).places
-    page = date_map(bundled, on="2023-07-20").get_root().render()
-    assert page.count('"className": "kr-place-label') == len(places)  # a small region: every place
+    rows = place_rows(date_map(bundled, on="2023-07-20"))
+    assert len(rows) == len(places) and all(r[4] is not None for r in rows)  # a small region: every place labelled
     monkeypatch.setattr(importlib.import_module("karabakh_routes.maps.date_map"), "MAX_LABELLED", 5)
-    page = date_map(bundled, on="2023-07-20").get_root().render()
-    assert page.count('"className": "kr-place-label') == 5
-    assert page.count('"className": "kr-place-hover"') == len(places) - 5
+    rows = place_rows(date_map(bundled, on="2023-07-20"))
+    assert sum(r[4] is not None for r in rows) == 5 and len(rows) == len(places)
     claimed = claimed_places(bundled)
     ranked = sorted(places, key=lambda p: (p not in claimed, LABEL_RANK.get(places[p].kind, 9), p))
+    by_label = {r[3]: r for r in rows}
     for pid in ranked:  # the first five carry a permanent label, the others a hover tooltip
         text = html.escape(label_text(places[pid].name), quote=True).replace("&#x27;", "&#39;")
-        i = page.index(f"<span class='kr-place'>{text}</span>")
-        permanent = page[i:i + 400].split("className")[0].count('"permanent": true') == 1
-        assert permanent == (pid in ranked[:5]), pid
+        row = by_label[f"<span class='kr-place'>{text}</span>"]
+        assert (row[4] is not None) == (pid in ranked[:5]), pid
+        assert (row[0], row[1]) == (places[pid].lat, places[pid].lon)
+        if row[4] is not None:
+            assert row[4].startswith("kr-place-label kr-rank-") and ("kr-claimed" in row[4]) == (pid in claimed)
+
+
+def place_rows(fmap: folium.Map) -> list[list]:
+    """The rows of the map's places layer: (lat, lon, radius, label HTML, label classes or None, popup HTML)."""
+    from karabakh_routes.maps._layout import PlaceMarkers
+
+    out, todo = [], [fmap]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, PlaceMarkers):
+            out += e.rows
+        todo.extend(e._children.values())
+    return out
+
+
+def test_the_places_layer_is_one_table_of_escaped_text_read_by_a_fixed_script(evil_model: kr.RoadModel) -> None:
+    page = date_map(evil_model, on="2021-03-20", offline=True).get_root().render()
+    rows = place_rows(date_map(evil_model, on="2021-03-20", offline=True))
+    assert rows and page.count("L.circleMarker(") == 1  # one script for every place
+    for r in rows:
+        assert "<script" not in r[3] + r[5] and "<img" not in r[3] + r[5]  # names and sources escaped
+    assert "<script>alert(1)</script>" not in page
 
 
 @given(hst.lists(hst.sampled_from(["<li>", "<div ", "</ul>", "<table>", "<p>", "<", "<l", "<di", "div ", "li>", "x", "é",

@@ -36,9 +36,10 @@ from .headline import label_text
 if TYPE_CHECKING:
     from ..model import RoadModel
 
-__all__ = ["MapLayout", "PlaceLabels", "claimed_places", "route_points", "label_text", "HIGHLIGHT_PANES", "LABEL_RANK"]
+__all__ = ["MapLayout", "PlaceLabels", "PlaceMarkers", "claimed_places", "route_points", "label_text", "HIGHLIGHT_PANES",
+           "LABEL_RANK"]
 
-_ENV = Environment(autoescape=False)  # noqa: S701  # the scripts take numbers and names only, through |tojson
+_ENV = Environment(autoescape=False)  # noqa: S701  # the scripts take data only through |tojson
 
 #: Panes for the highlight bands, under the roads (Leaflet's overlay pane is at z-index 400).
 HIGHLIGHT_PANES = {"trip": ("krTrip", 380), "passage": ("krPassage", 390)}
@@ -185,6 +186,43 @@ class MapLayout(el.RenderOnce):
             "margin": int(margin),
             "panes": [list(p) for p in HIGHLIGHT_PANES.values()] + [list(LEADER_PANE)],
         }
+
+
+class PlaceMarkers(el.RenderOnce):
+    """A map's places: a circle marker each, with its name as a tooltip and a popup, from one table.
+
+    ``rows`` are ``(lat, lon, radius, label, label_class, popup)``: ``label`` and ``popup`` are
+    escaped HTML (Leaflet inserts them as HTML); ``label_class`` is the permanent label's CSS
+    classes (``kr-place-label ...``, read by :class:`PlaceLabels`), or None for a name shown on
+    hover (``kr-place-hover``). The same markers, tooltips and popups as one ``folium.CircleMarker``,
+    ``Tooltip`` and ``Popup`` per place, written as one JSON table instead of some 1.2 KB of
+    script per place (50,000 places at L), and each popup made only when it is opened. The
+    table reaches the page through ``|tojson`` (data is never template or script source).
+    """
+
+    _template = _ENV.from_string(r"""
+{% macro script(this, kwargs) %}
+(function () {
+  var group = {{ this._parent.get_name() }};
+  {{ this.rows|tojson }}.forEach(function (p) {
+    var m = L.circleMarker([p[0], p[1]], {color: "#222", weight: 1.5, fill: true, fillColor: "#fff", fillOpacity: 1,
+                                          radius: p[2]});
+    var permanent = p[4] !== null;
+    m.bindTooltip("<div>" + p[3] + "</div>", {permanent: permanent, className: permanent ? p[4] : "kr-place-hover",
+                                              direction: "right", offset: [permanent ? 4 : 6, 0], sticky: true});
+    m.bindPopup(function () { return '<div style="width: 100.0%; height: 100.0%;">' + p[5] + "</div>"; },
+                {maxWidth: 360});
+    m.addTo(group);
+  });
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, rows: Sequence[tuple[float, float, int, str, str | None, str]]) -> None:
+        super().__init__()
+        self._name = "KrPlaces"
+        self.rows = [[float(lat), float(lon), int(r), str(label), css if css is None else str(css), str(popup)]
+                     for lat, lon, r, label, css, popup in rows]
 
 
 class PlaceLabels(el.RenderOnce):

@@ -17,7 +17,16 @@ from ..timeline import Horizon, View
 from . import _elements as el
 from ._features import _Popups, road_layer, segment_feature
 from ._html import claims_html, esc, js_string, legend_html, title_html
-from ._layout import HIGHLIGHT_PANES, LABEL_RANK, MapLayout, PlaceLabels, claimed_places, label_text, route_points
+from ._layout import (
+    HIGHLIGHT_PANES,
+    LABEL_RANK,
+    MapLayout,
+    PlaceLabels,
+    PlaceMarkers,
+    claimed_places,
+    label_text,
+    route_points,
+)
 from .extent import Bounds, contested_bounds, region_of
 from .headline import trip_headline
 from .offline import inline_leaflet, root_header
@@ -200,23 +209,18 @@ def add_places(fmap: folium.Map, model: RoadModel, bbox: Bounds | None = None) -
         index = {pid: pl for pid, pl in index.items() if west <= pl.lon <= east and south <= pl.lat <= north}
     ranked = sorted(index, key=lambda pid: (pid not in claimed, LABEL_RANK.get(index[pid].kind, 9), pid))
     labelled = set(ranked[:MAX_LABELLED])
-    places = el.FeatureGroup(name="Places", show=True)
+    rows = []
     for pid, pl in index.items():
         names = " · ".join(pl.names)
-        text = f"<span class='kr-place'>{esc(label_text(pl.name))}</span>"
-        if pid in labelled:
-            css = f"kr-place-label kr-rank-{LABEL_RANK.get(pl.kind, 9)}" + (" kr-claimed" if pid in claimed else "")
-            tooltip = el.Tooltip(text, permanent=True, className=css, direction="right", offset=[4, 0])
-        else:
-            tooltip = el.Tooltip(text, className="kr-place-hover", direction="right", offset=[6, 0])
-        el.CircleMarker(
-            [pl.lat, pl.lon], radius=4 if pl.kind in ("junction", "checkpoint") else 5,
-            color="#222", weight=1.5, fill=True, fill_color="#fff", fill_opacity=1,
-            tooltip=tooltip,
-            popup=el.Popup(f"<div class='kr-popup'><h4>{esc(pl.name)}</h4><div>Also: {esc(names)}</div>"
-                               f"<div>Kind: {esc(pl.kind)}; coordinates {esc(pl.coord_precision)}: "
-                               f"{esc(pl.coord_source)}</div></div>", parse_html=False, max_width=360),
-        ).add_to(places)
+        css = (f"kr-place-label kr-rank-{LABEL_RANK.get(pl.kind, 9)}" + (" kr-claimed" if pid in claimed else "")
+               if pid in labelled else None)
+        rows.append((pl.lat, pl.lon, 4 if pl.kind in ("junction", "checkpoint") else 5,
+                     f"<span class='kr-place'>{esc(label_text(pl.name))}</span>", css,
+                     f"<div class='kr-popup'><h4>{esc(pl.name)}</h4><div>Also: {esc(names)}</div>"
+                     f"<div>Kind: {esc(pl.kind)}; coordinates {esc(pl.coord_precision)}: "
+                     f"{esc(pl.coord_source)}</div></div>"))
+    places = el.FeatureGroup(name="Places", show=True)
+    places.add_child(PlaceMarkers(rows))
     places.add_to(fmap)
     fmap.add_child(PlaceLabels())
 
