@@ -162,16 +162,29 @@ def _segment_bounds(timeline: Timeline) -> np.ndarray:
     return got
 
 
+def _check_crs(crs: Any) -> None:
+    """Refuse a network whose coordinates are not longitude and latitude (EPSG:4326): an area is in degrees."""
+    if crs is None or crs == "EPSG:4326":
+        return
+    from pyproj import CRS
+
+    if not CRS.from_user_input(crs).equals(CRS.from_epsg(4326)):
+        raise AreaError(f"the network's coordinates are in {crs}; an area is in degrees of longitude and latitude "
+                        "(EPSG:4326): build the graph from frames in EPSG:4326 (gdf.to_crs(4326))")
+
+
 def segments_in(timeline: Timeline, bbox: Sequence[Any]) -> np.ndarray:
     """Indexes (in ``timeline.segments`` order, ascending) of the segments whose geometry meets ``bbox``.
 
     A segment counts when its line intersects the box (touching its edge counts); a segment
-    that only passes near a corner does not. Vectorised: a test of every segment's bounds,
+    that only passes near a corner does not. The network must be in EPSG:4326 (as
+    :func:`karabakh_routes.load` makes it; :class:`AreaError` else). Vectorised: a test of every segment's bounds,
     then shapely's ``intersects`` on those whose bounds meet the box.
     """
     import shapely
 
     west, south, east, north = check_bbox(bbox)
+    _check_crs(timeline.G.graph.get("crs"))
     b = _segment_bounds(timeline)
     near = np.flatnonzero((b[:, 0] <= east) & (b[:, 2] >= west) & (b[:, 1] <= north) & (b[:, 3] >= south))
     if not len(near):

@@ -380,3 +380,13 @@ def test_cli_export_of_an_area(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert code == 2 and "takes none of the date, view or area options; remove --bbox" in err
     code, _, err = run(capsys, "export", "intervals", "--bbox", "10,10,11,11", "-o", str(tmp_path / "i.csv"))
     assert code == 2 and "no road of the network meets the area" in err and not (tmp_path / "i.csv").exists()
+
+
+def test_an_area_of_a_network_not_in_degrees_is_refused(bundled: kr.RoadModel) -> None:
+    G = bundled.G.copy()
+    G.graph["crs"] = "EPSG:32638"  # (UTM 38N: metres)
+    tl = kr.Timeline(G, bundled.ledger)
+    with pytest.raises(kr.AreaError, match="EPSG:32638.*EPSG:4326"):
+        segments_in(tl, (46, 39, 47, 40))
+    G.graph["crs"] = "WGS84"  # the same CRS by another name
+    assert len(segments_in(kr.Timeline(G, bundled.ledger), (46, 39, 47, 40))) > 0
