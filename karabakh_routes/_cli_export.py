@@ -145,10 +145,6 @@ def _table(args: argparse.Namespace) -> Any:
     view = args.view or "consensus"
     horizon: Any = args.horizon if args.horizon is not None else "default"
     area = _area(m, args) if args.what in ("status", "intervals") else None
-    if area is not None:
-        from .area import no_roads, segments_in
-        if not len(segments_in(m.timeline, area)):
-            raise no_roads(m.G, area)
     if args.what == "status":
         return m.status(on=args.on, traffic=args.traffic, view=view, horizon=horizon, bbox=area)
     if args.what == "intervals":

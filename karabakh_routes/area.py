@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from .timeline import Timeline
 
-__all__ = ["Bounds", "bbox_around", "check_bbox", "describe", "no_roads", "parse_bbox", "segments_in"]
+__all__ = ["Bounds", "bbox_around", "check_bbox", "describe", "no_roads", "parse_bbox", "roads_in", "segments_in"]
 
 #: (west, south, east, north) in degrees (EPSG:4326).
 Bounds = tuple[float, float, float, float]
@@ -198,6 +198,15 @@ def segments_in(timeline: Timeline, bbox: Sequence[Any]) -> np.ndarray:
         hit[has] = shapely.intersects(geoms[has], box)
     out: np.ndarray = near[hit]
     return out
+
+
+def roads_in(timeline: Timeline, bbox: Sequence[Any]) -> tuple[Bounds, np.ndarray]:
+    """The checked box and :func:`segments_in` it, for a map or table of an area: :func:`no_roads` when none."""
+    area = check_bbox(bbox)
+    found = segments_in(timeline, area)
+    if not len(found):
+        raise no_roads(timeline.G, area)
+    return area, found
 
 
 def _deg(lo: float, hi: float, pos: str, neg: str) -> str:

@@ -138,13 +138,15 @@ def _check_area_options(args: argparse.Namespace) -> None:
 
 
 def _area(m: Any, args: argparse.Namespace) -> Any:
-    """The area the map command asks for (a checked bbox), or None; bad values are :class:`AreaError` (exit 2)."""
-    from .area import bbox_around, parse_bbox
+    """The area a command asks for (a checked bbox that meets a road), or None; bad values are :class:`AreaError` (exit 2)."""
+    from .area import bbox_around, parse_bbox, roads_in
     if args.bbox is not None:
-        return parse_bbox(args.bbox, what="--bbox")
-    if args.around is not None:
-        return bbox_around(m.G, args.around, 25.0 if args.km is None else args.km)
-    return None
+        box = parse_bbox(args.bbox, what="--bbox")
+    elif args.around is not None:
+        box = bbox_around(m.G, args.around, 25.0 if args.km is None else args.km)
+    else:
+        return None
+    return roads_in(m.timeline, box)[0]  # (an area with no road is refused here, for every command)
 
 
 def _query_options(p: argparse.ArgumentParser, *, traffic_default: str | None = "civilian") -> None:
@@ -337,9 +339,6 @@ def _cmd_status(args: argparse.Namespace) -> int:
     q = _query(m, args, on=args.on)
     area = _area(m, args)
     gdf = m._status(q, bbox=area)
-    if area is not None and not len(gdf):
-        from .area import no_roads
-        raise no_roads(m.G, area)
     if gdf.attrs.get("outside_data"):
         _warning(f"--on {gdf.attrs['outside_data']}")
     records = _status_records(gdf)

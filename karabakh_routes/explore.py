@@ -126,7 +126,7 @@ def explore(
     >>> "#000000" in fmap.get_root().render()   # closed: the palette's black
     True
     """
-    from .area import check_bbox, describe, no_roads
+    from .area import describe, roads_in
     from .maps import _elements as el
     from .maps._features import road_layer
     from .maps._html import claims_html, legend_html, title_html
@@ -134,10 +134,8 @@ def explore(
 
     q = model.query(on=on, traffic=traffic, view=view, horizon=horizon)  # parsed once, here
     day, v = q.day, q.view
-    area = None if bbox is None else check_bbox(bbox)
+    area = None if bbox is None else roads_in(model.timeline, bbox)[0]
     gdf = model._status(q, bbox=area)
-    if area is not None and not len(gdf):
-        raise no_roads(model.G, area)
     cls = gdf.attrs.get("traffic", "all")
     fmap = base_map(model, offline=offline, tiles=tiles, bbox=area, roads=gdf.geometry)
     title = f"Segment status on {day.isoformat()}"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import folium
 from jinja2 import Template
 
-from ..area import check_bbox, describe, no_roads
+from ..area import describe, roads_in
 from ..dates import DateLike
 from ..network import place_index
 from ..query import Query
@@ -301,10 +301,8 @@ def query_map(
     Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
     """
     day, traffic, v = q.day, q.traffic, q.view
-    area = None if bbox is None else check_bbox(bbox)
+    area = None if bbox is None else roads_in(model.timeline, bbox)[0]
     gdf = model._status(q, bbox=area)
-    if area is not None and not len(gdf):
-        raise no_roads(model.G, area)
     fmap = base_map(model, offline=offline, tiles=tiles, bbox=area, roads=gdf.geometry)
     region = region_of(model)
     title = f"{region.title} on {day.isoformat()}"

@@ -38,7 +38,7 @@ from pyproj import Geod
 
 from .._errors import AreaError
 from .._io import atomic_write
-from ..area import check_bbox, describe, no_roads, segments_in
+from ..area import describe, roads_in
 from ..dates import DateLike
 from ..network import place_index
 from ..query import Query
@@ -591,12 +591,10 @@ def query_static_map(model: RoadModel, q: Query, *, path: Sequence[str] | None =
     Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
     """
     day, traffic, v = q.day, q.traffic, q.view
-    area = None if bbox is None else check_bbox(bbox)
-    if area is not None and extent is not None:
+    if bbox is not None and extent is not None:
         raise AreaError(f"give an extent ({extent!r}) or a bbox, not both")
+    area = None if bbox is None else roads_in(model.timeline, bbox)[0]
     bounds = map_bounds(model, extent or "contested") if area is None else area
-    if area is not None and not len(segments_in(model.timeline, area)):
-        raise no_roads(model.G, area)
     places = place_index(model.G).places
 
     fig = Figure(figsize=_FIGSIZE, dpi=_DPI)

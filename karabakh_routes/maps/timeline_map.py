@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import folium
 
-from ..area import check_bbox, describe, no_roads, segments_in
+from ..area import describe, roads_in
 from ..dates import DateLike
 from ..query import Query
 from ..timeline import Horizon, View
@@ -115,12 +115,10 @@ def query_timeline_map(model: RoadModel, q: Query, *, offline: bool = False,
     Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
     """
     traffic, v = q.traffic, q.view
-    area = None if bbox is None else check_bbox(bbox)
-    within: list[int] | None = None
-    if area is not None:
-        within = segments_in(model.timeline, area).tolist()
-        if not within:
-            raise no_roads(model.G, area)
+    area, within = None, None
+    if bbox is not None:
+        area, found = roads_in(model.timeline, bbox)
+        within = found.tolist()
     table = query_slider_table(model, q, within=within)
     steps = table.steps
     last = q.end
