@@ -302,8 +302,9 @@ def _frame_anchor(model: RoadModel, pid: str, lim: Bounds, cos_lat: float) -> tu
     return ex, ey, _arrow((px - cx) * cos_lat, py - cy)
 
 
-#: The most places off an area's frame named at its edge (:func:`_far_ends`): the far ends of
-#: the roads leaving it, claimed places first, then by kind.
+#: The most places off a frame named at its edge as the far ends of the roads leaving it
+#: (:func:`_far_ends`: a map of an area, or a frame with more places off it than this), claimed
+#: places first, then by kind.
 _FAR_ENDS = 16
 
 
@@ -718,7 +719,7 @@ def query_static_map(model: RoadModel, q: Query, *, path: Sequence[str] | None =
     off = sum(1 for pl in places.values() if not _inside(pl.lon, pl.lat, lim))
     far = None if area is None and off <= _FAR_ENDS else _far_ends(model, gdf, lim, places)
     for pid, pl in places.items():
-        inside = x0 <= pl.lon <= x1 and y0 <= pl.lat <= y1
+        inside = _inside(pl.lon, pl.lat, lim)
         if far is not None and not inside and pid not in far:
             continue
         rank = _KIND_ORDER.get(pl.kind, 6)
