@@ -157,8 +157,9 @@ def base_map(model: RoadModel, *, offline: bool = False, tiles: str | None = "Op
         el.TileLayer(tiles).add_to(fmap)
     root_header(fmap).add_child(el.Raw(_CSS), name="kr_css")
     fmap.add_child(_Attribution(region.attribution))
-    points = route_points(model, region.focus_routes)
-    if bbox is not None:
+    if bbox is None:
+        points = route_points(model, region.focus_routes)
+    else:
         points = area_points(roads, (min_lon, min_lat, max_lon, max_lat))
         el.Rectangle([[min_lat, min_lon], [max_lat, max_lon]], color="#444", weight=1.5, opacity=0.8, dash_array="6 5",
                      fill=False, interactive=False).add_to(fmap)
