@@ -55,8 +55,20 @@ def road_layers(fmap: folium.Map) -> list[folium.GeoJson]:
 
 
 def road_properties(fmap: folium.Map) -> dict[str, dict]:
-    """Segment id -> the properties of its feature (status, escaped popup and tooltip HTML)."""
-    return {f["properties"]["segment"]: f["properties"] for layer in road_layers(fmap) for f in layer.data["features"]}
+    """Segment id -> the properties of its feature (status, escaped popup and tooltip HTML).
+
+    A popup stored as shared fragments (``pp``) is joined as the page joins it.
+    """
+    out = {}
+    for layer in road_layers(fmap):
+        shared = [c for c in layer._children.values() if isinstance(c, _elements.SharedPopups)]
+        for f in layer.data["features"]:
+            props = dict(f["properties"])
+            if "pp" in props:
+                (html_parts,) = [c.html for c in shared]
+                props["popup"] = "".join(html_parts[i] for i in props["pp"])
+            out[props["segment"]] = props
+    return out
 
 
 def slider_of(fmap: folium.Map) -> _elements.TimelineSlider:
@@ -341,6 +353,7 @@ def test_timeline_features_are_the_date_map_features(fixture_model: kr.RoadModel
     date = road_properties(date_map(fixture_model, on=first, traffic="civilian"))
     assert timeline.keys() == date.keys()
     for seg, props in date.items():
+        props = {k: v for k, v in props.items() if k != "pp"}  # (the date map's popup as shared fragments)
         assert {**timeline[seg], "popup": props["popup"], "tooltip": props["tooltip"]} == props
 
 

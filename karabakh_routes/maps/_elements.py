@@ -36,7 +36,7 @@ file reaches the page literally.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
@@ -53,6 +53,7 @@ __all__ = [
     "GeoJsonPopup",
     "GeoJsonTooltip",
     "TimelineSlider",
+    "SharedPopups",
     "PolyLine",
     "Rectangle",
     "CircleMarker",
@@ -228,6 +229,38 @@ SLIDER_CSS = """<style>
 .kr-date{font:700 15px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#111}
 .kr-until{font-size:12px;color:#333}
 </style>"""
+
+
+class SharedPopups(RenderOnce):
+    """Popups of a ``GeoJson`` layer stored as shared fragments: each feature's ``popup`` made when read.
+
+    A feature's popup is the join of ``html[i]`` for the indexes in its ``pp`` property (the
+    pieces that repeat across segments, such as a route's claims and their quotes, stored
+    once). In the page, ``feature.properties.popup`` becomes a property that joins them when
+    first read (by the layer's ``GeoJsonPopup``, on opening); setting it replaces it.
+    ``html`` is escaped HTML and reaches the page only through ``tojson``.
+    """
+
+    _template = _SLIDER_ENV.from_string(r"""
+{% macro script(this, kwargs) %}
+(function () {
+  var H = {{ this.html|tojson }};
+  {{ this._parent.get_name() }}.eachLayer(function (l) {
+    var p = l.feature && l.feature.properties;
+    if (!p || !p.pp) { return; }
+    var ids = p.pp, made = null;
+    Object.defineProperty(p, "popup", {configurable: true, enumerable: true,
+      get: function () { if (made === null) { made = ids.map(function (i) { return H[i]; }).join(""); } return made; },
+      set: function (v) { made = v; }});
+  });
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, html: Sequence[str]) -> None:
+        super().__init__()
+        self._name = "KrSharedPopups"
+        self.html = [str(h) for h in html]
 
 
 class TimelineSlider(RenderOnce):

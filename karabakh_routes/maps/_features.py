@@ -413,6 +413,11 @@ def road_layer(features: Sequence[Mapping[str, Any]], *, name: str, highlight: b
     layer's ``GeoJsonPopup`` and ``GeoJsonTooltip`` show its ``popup`` and ``tooltip``
     properties (escaped HTML, inserted as HTML by folium). ``highlight`` thickens a
     segment under the mouse; ``popup_options`` are extra Leaflet popup options.
+
+    The popups are cut into fragments at the same boundaries as the timeline map's and each
+    distinct fragment is written once (:class:`~karabakh_routes.maps._elements.SharedPopups`):
+    a claim about a route, with its quote, is in the popup of every segment of the route. In
+    the page each feature's ``popup`` is the same text as given.
     """
 
     def style(feature: Mapping[str, Any]) -> dict[str, object]:
@@ -422,8 +427,16 @@ def road_layer(features: Sequence[Mapping[str, Any]], *, name: str, highlight: b
         s = style(feature)
         return {**s, "weight": int(s["weight"]) + 3}  # type: ignore[call-overload]
 
-    return el.GeoJson(
-        {"type": "FeatureCollection", "features": list(features)},
+    fragments: dict[str, int] = {}
+    shared = []
+    for f in features:
+        props = dict(f["properties"])
+        if props.get("popup"):
+            props["pp"] = [fragments.setdefault(x, len(fragments)) for x in _FRAGMENT_BOUNDARY.split(props["popup"]) if x]
+            props["popup"] = ""
+        shared.append({**f, "properties": props})
+    layer = el.GeoJson(
+        {"type": "FeatureCollection", "features": shared},
         name=name,
         style_function=style,
         highlight_function=thicker if highlight else None,
@@ -432,3 +445,6 @@ def road_layer(features: Sequence[Mapping[str, Any]], *, name: str, highlight: b
         tooltip=el.GeoJsonTooltip(fields=["tooltip"], labels=False, localize=False, style="",
                                   class_name="kr-road-tip", sticky=True),
     )
+    if fragments:
+        layer.add_child(el.SharedPopups(list(fragments)))
+    return layer
