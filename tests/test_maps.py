@@ -574,3 +574,18 @@ def test_popups_are_cut_where_one_lookahead_per_tag_would_cut_them(pieces: list[
     one_per_tag = re.compile(r"(?=<li>)|(?=<div )|(?=</ul>)|(?=<table>)|(?=<p>)")  # the definition
     assert _FRAGMENT_BOUNDARY.split(text) == one_per_tag.split(text)
     assert "".join(_FRAGMENT_BOUNDARY.split(text)) == text
+
+
+def test_road_popups_are_written_as_shared_fragments(bundled: kr.RoadModel) -> None:
+    """A claim about a route is in the popup of each of its segments, and in the page once."""
+    fmap = date_map(bundled, on="2023-07-20", offline=True)
+    props = road_properties(fmap)
+    gdf = bundled.status(on="2023-07-20")
+    for seg, row in gdf.iterrows():  # joined as the page joins them, each popup is the segment's popup
+        assert props[seg]["popup"] == segment_popup(bundled, row.to_dict(), None), seg
+    quotes = [q for q in (ev.quote for ev in bundled.ledger.events) if len(q) > 40 and '"' not in q and "'" not in q]
+    shared = [q for q in dict.fromkeys(quotes) if sum(q in p["popup"] for p in props.values()) > 1]
+    assert shared  # claims about routes: on several segments' popups
+    page = render(fmap)
+    for q in shared:
+        assert page.count(q) == 1, q
