@@ -385,10 +385,38 @@ def _cmd_reach(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Progress:
+    """A one-line progress display on stderr, for a terminal only, redrawn at most every half second."""
+
+    def __init__(self, what: str) -> None:
+        self.what, self.shown, self.last = what, False, 0.0
+
+    def __call__(self, done: int, total: int, day: dt.date) -> None:
+        import time
+
+        now = time.monotonic()
+        if done < total and now - self.last < 0.5:
+            return
+        self.last = now
+        sys.stderr.write(f"\rkarabakh-routes: {done:,} of {total:,} {self.what} ({day.isoformat()})")
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[2K")  # (the line cleared: the answer follows on stdout)
+            sys.stderr.flush()
+
+
 def _cmd_periods(args: argparse.Namespace) -> int:
     m = _load(args)
     q = _query(m, args, start=args.start, end=args.end)
-    ps = m._periods(args.origin, args.destination, q)
+    progress = _Progress("days where something may change") if sys.stderr.isatty() else None
+    try:
+        ps = m._periods(args.origin, args.destination, q, progress=progress)
+    finally:
+        if progress is not None:
+            progress.done()
     _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
     if args.json:
         _print_json([p.to_dict() for p in ps])

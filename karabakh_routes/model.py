@@ -24,7 +24,8 @@ from .region import DEFAULT_REGION, REGION_FILE, Region, bundled_region_path, re
 from .timeline import Horizon, Timeline, View
 
 if TYPE_CHECKING:  # loaded by the methods that return tables
-    from collections.abc import Sequence
+    import datetime as dt
+    from collections.abc import Callable, Sequence
 
     import geopandas as gpd
 
@@ -107,15 +108,17 @@ class RoadModel:
         return reach(self.timeline, origin, destination, on=q.day, traffic=q.traffic_class, view=q.view)
 
     def periods(self, origin: str, destination: str, *, start: DateLike | None = None, end: DateLike | None = None,
-                traffic: str = "civilian", view: str | View = "consensus", horizon: Horizon = "default") -> list[Period]:
-        """Return reachability periods; see :func:`karabakh_routes.reach.periods`."""
+                traffic: str = "civilian", view: str | View = "consensus", horizon: Horizon = "default",
+                progress: Callable[[int, int, dt.date], None] | None = None) -> list[Period]:
+        """Return reachability periods; see :func:`karabakh_routes.reach.periods` (and its ``progress``)."""
         return self._periods(origin, destination, self.query(start=start, end=end, traffic=traffic, view=view,
-                                                             horizon=horizon))
+                                                             horizon=horizon), progress=progress)
 
-    def _periods(self, origin: str, destination: str, q: Query) -> list[Period]:
+    def _periods(self, origin: str, destination: str, q: Query, *,
+                 progress: Callable[[int, int, dt.date], None] | None = None) -> list[Period]:
         """:meth:`periods` of a parsed query (its range, for ``q.traffic``; nothing is parsed again)."""
         return periods(self.timeline, origin, destination, start=q.start, end=q.end, traffic=q.traffic_class,
-                       view=q.view)
+                       view=q.view, progress=progress)
 
     def map(self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus",
             horizon: Horizon = "default", **kwargs: Any) -> Any:

@@ -1399,6 +1399,7 @@ def periods(
     traffic: str = "civilian",
     view: str | View = "consensus",
     horizon: Horizon = "default",
+    progress: Callable[[int, int, dt.date], None] | None = None,
 ) -> list[Period]:
     """Return the merged periods of each answer for a trip over a date range.
 
@@ -1412,6 +1413,9 @@ def periods(
         The range, inclusive; default: the first and last change point of the data.
     horizon
         Days an open-ended claim is carried past its as-of date (default 30); None = no bound.
+    progress
+        Called as ``progress(done, total, day)`` after each day visited (``total`` days in
+        all): for a progress display on a long range of a large network.
 
     Examples
     --------
@@ -1422,7 +1426,7 @@ def periods(
     [('2023-09-10', 'no'), ('2023-09-12', 'yes'), ('2023-09-13', 'no')]
     """
     out = periods_from(timeline, origin, [destination], start=start, end=end, traffic=traffic, view=view,
-                       horizon=horizon)
+                       horizon=horizon, progress=progress)
     return next(iter(out.values()))
 
 
@@ -1436,11 +1440,13 @@ def periods_from(
     traffic: str = "civilian",
     view: str | View = "consensus",
     horizon: Horizon = "default",
+    progress: Callable[[int, int, dt.date], None] | None = None,
 ) -> dict[str, list[Period]]:
     """Return :func:`periods` from one origin to many places at once (default: every place).
 
     The same periods as one :func:`periods` per destination; at each change point the day's
     statuses, one-way decisions and shortest-path trees are computed once for all of them.
+    ``progress`` as for :func:`periods`.
 
     Examples
     --------
@@ -1482,6 +1488,8 @@ def periods_from(
             last = cuts[i + 1] - dt.timedelta(days=1) if i + 1 < len(cuts) else hi
             for b, r in zip(targets, _answers(timeline, a, targets, day, traffic, v)):
                 runs[b].add(r, day, last, side[day])
+            if progress is not None:
+                progress(i + 1, len(cuts), day)
         return {b: run.periods() for b, run in runs.items()}
     # from change point to change point, carrying the day's state and each answer forward:
     # only the segments touched since the day before are looked up again, and an answer is
@@ -1518,6 +1526,8 @@ def periods_from(
                 r, path = state.answer_path(a, b)
                 held[b] = (r, path, day)
                 runs[b].add(r, day, last, side[day])
+            if progress is not None:
+                progress(i + 1, len(cuts), day)
     return {b: run.periods() for b, run in runs.items()}
 
 

@@ -252,3 +252,42 @@ def test_queries_leave_the_garbage_collector_as_they_found_it(fixture_model: kr.
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+@pytest.mark.parametrize("engine", ["columnar", "reference"])
+def test_periods_report_their_progress_day_by_day_visited(bundled: kr.RoadModel, engine: str) -> None:
+    tl = bundled.timeline if engine == "columnar" else kr.Timeline(bundled.G, bundled.ledger, engine="reference")
+    calls: list[tuple[int, int, object]] = []
+    got = kr.periods(tl, "Goris", "Stepanakert", start="2022-11-01", end="2023-10-31", traffic="humanitarian",
+                     progress=lambda done, total, day: calls.append((done, total, day)))
+    assert got == kr.periods(tl, "Goris", "Stepanakert", start="2022-11-01", end="2023-10-31", traffic="humanitarian")
+    total = calls[0][1]
+    assert [c[0] for c in calls] == list(range(1, total + 1)) and {c[1] for c in calls} == {total}
+    days = [c[2] for c in calls]
+    assert days == sorted(days) and days[0].isoformat() == "2022-11-01" and total > 10
+    assert {p.start for p in got} <= set(days)  # every period starts on a day visited
+
+
+def test_cli_periods_shows_progress_on_a_terminal_only(capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from karabakh_routes.cli import main
+
+    args = ["periods", "Goris", "Stepanakert", "--from", "2023-06-01", "--to", "2023-09-30", "--traffic", "humanitarian"]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert "2023-06-01 .. " in out and "days where something may change" not in err
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    assert main(args) == 0
+    shown = term.getvalue()
+    assert " days where something may change (2023-09-" in shown  # the last day is always shown
+    assert shown.endswith("\r\x1b[2K")  # and the line cleared before the answer
+    assert capsys.readouterr().out.count("2023-06-01 .. ") == 1
