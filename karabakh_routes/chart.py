@@ -165,9 +165,11 @@ class _Statuses:
     chart's time).
     """
 
-    def __init__(self, model: RoadModel, view: View, routes: Iterable[Route]) -> None:
+    def __init__(self, model: RoadModel, view: View, routes: Iterable[Route],
+                 progress: Callable[[int, int, dt.date], None] | None = None, total: int = 0) -> None:
         tl = self._tl = model.timeline
         self.view = view
+        self._progress, self._total = progress, total  # (called after each snapshot: ``total`` at most)
         index = {s: i for i, s in enumerate(tl.segments)}
         self._names = sorted({s for r in routes for s in r.segments if s in index}, key=index.__getitem__)
         self._at = np.array([index[s] for s in self._names], np.int64)
@@ -177,6 +179,8 @@ class _Statuses:
         if (day, traffic) not in self._seen:
             codes = self._tl._codes_on(day, traffic, self.view)[self._at]
             self._seen[(day, traffic)] = dict(zip(self._names, [_CODES[c] for c in codes.tolist()]))
+            if self._progress is not None:
+                self._progress(len(self._seen), self._total, day)
         return self._seen[(day, traffic)]
 
 
@@ -301,11 +305,14 @@ def timeline_chart(
     return query_chart(model, model.query(start=start, end=end, view=view, horizon=horizon), routes=routes)
 
 
-def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = None) -> Figure:
+def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = None,
+                progress: Callable[[int, int, dt.date], None] | None = None) -> Figure:
     """Return :func:`timeline_chart` of a parsed :class:`~karabakh_routes.query.Query` (its range and view).
 
     The chart has a row per traffic class, so ``q.traffic`` is not used. Nothing is parsed
     again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
+    ``progress(done, total, day)`` is called after each day and class looked up (``total``
+    days × classes at most: the routes' alignments may not need them all).
     """
     v = q.view
     all_routes: dict[str, Route] = routes_of(model.G)
@@ -348,7 +355,7 @@ def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = No
                   | {d for d in bounds if lo < d <= hi})
     passage_days = {d: model.timeline.passages(on=d, view=v) for d in days}
 
-    statuses = _Statuses(model, v, shown)
+    statuses = _Statuses(model, v, shown, progress, len(days) * len(TRAFFIC_CLASSES))
     table: dict[str, dict[str, list[_Span]]] = {}
     silent: list[Route] = []
     speaking: list[Route] = []

@@ -528,7 +528,12 @@ def _cmd_timeline_map(args: argparse.Namespace) -> int:
     area = _area(m, args)
     _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
     from .maps.timeline_map import query_timeline_map
-    fmap = query_timeline_map(m, q, offline=args.offline, bbox=area)
+    progress = _Progress("dates where something may change") if sys.stderr.isatty() else None
+    try:
+        fmap = query_timeline_map(m, q, offline=args.offline, bbox=area, progress=progress)
+    finally:
+        if progress is not None:
+            progress.done()
     _write_output(args.output, fmap.get_root().render())
     return 0
 
@@ -541,10 +546,14 @@ def _cmd_chart(args: argparse.Namespace) -> int:
     q = _query(m, args, start=args.start, end=args.end)
     _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
     from .chart import query_chart, save_chart
+    progress = _Progress("days and traffic classes looked up") if sys.stderr.isatty() else None
     try:
-        fig = query_chart(m, q, routes=args.chart_routes)
+        fig = query_chart(m, q, routes=args.chart_routes, progress=progress)
     except KeyError as exc:  # an unknown --route: the message names the known ones
         raise _UsageError(f"--route: {exc.args[0]}") from None
+    finally:
+        if progress is not None:
+            progress.done()
     with _writing(args.output):
         save_chart(fig, args.output)
     _wrote(args.output)

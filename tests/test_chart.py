@@ -241,3 +241,36 @@ def test_an_unknown_route_lists_a_few_known_ones(tmp_path: Path, capsys: pytest.
     err = capsys.readouterr().err
     assert code == 2 and "--route: Unknown route(s) 'no such road'. Known routes: lachin_corridor" in err
     assert not (tmp_path / "d.png").exists()
+
+
+def test_chart_reports_progress_per_day_and_class_looked_up(bundled: kr.RoadModel) -> None:
+    from karabakh_routes.chart import query_chart
+
+    calls: list[tuple[int, int, dt.date]] = []
+    q = bundled.query(start="2023-06-01", end="2023-09-30")
+    fig = query_chart(bundled, q, progress=lambda done, total, day: calls.append((done, total, day)))
+    assert [c[0] for c in calls] == list(range(1, len(calls) + 1)) and calls
+    total = calls[0][1]
+    assert {c[1] for c in calls} == {total} and len(calls) <= total and total % len(kr.TRAFFIC_CLASSES) == 0
+    assert labels(fig) == labels(query_chart(bundled, q))  # the same chart
+
+
+@pytest.mark.parametrize("command", [["chart", "--from", "2023-06-01", "--to", "2023-09-30"],
+                                     ["timeline-map", "--from", "2023-06-01", "--to", "2023-09-30", "--offline"]])
+def test_long_commands_show_progress_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   command: list[str]) -> None:
+    import io
+    import sys
+
+    from karabakh_routes.cli import main
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    out = tmp_path / ("c.png" if command[0] == "chart" else "t.html")
+    assert main([*command, "-o", str(out)]) == 0 and out.exists()
+    shown = term.getvalue()
+    assert shown.startswith("\rkarabakh-routes: 1 of ") and "\r\x1b[2K" in shown

@@ -589,3 +589,12 @@ def test_road_popups_are_written_as_shared_fragments(bundled: kr.RoadModel) -> N
     page = render(fmap)
     for q in shared:
         assert page.count(q) == 1, q
+
+
+def test_slider_table_reports_progress_per_step(bundled: kr.RoadModel) -> None:
+    from karabakh_routes.maps._features import query_slider_table
+
+    calls: list[tuple[int, int, dt.date]] = []
+    q = bundled.query(start="2023-06-01", end="2023-09-30", traffic="civilian")
+    table = query_slider_table(bundled, q, progress=lambda done, total, day: calls.append((done, total, day)))
+    assert [(c[0], c[1], c[2]) for c in calls] == [(i + 1, len(table.steps), d) for i, d in enumerate(table.steps)]

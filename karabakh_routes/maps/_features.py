@@ -321,12 +321,14 @@ def slider_table(
     return query_slider_table(model, model.query(start=start, end=end, traffic=traffic, view=view, horizon=horizon))
 
 
-def query_slider_table(model: RoadModel, q: Query, *, within: Sequence[int] | None = None) -> SliderTable:
+def query_slider_table(model: RoadModel, q: Query, *, within: Sequence[int] | None = None,
+                       progress: Callable[[int, int, dt.date], None] | None = None) -> SliderTable:
     """Return :func:`slider_table` of a parsed :class:`~karabakh_routes.query.Query` (its range, class and view).
 
     Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
     ``within``: only these segments (indexes in ``timeline.segments``, ascending; an area's,
     :func:`karabakh_routes.area.segments_in`), and only the steps where one of them changes.
+    ``progress(done, total, day)`` is called after each step.
     """
     traffic, v = q.traffic, q.view
     steps = _steps(model, q.start, q.end, v.horizon)
@@ -373,6 +375,8 @@ def query_slider_table(model: RoadModel, q: Query, *, within: Sequence[int] | No
         popup_index.append(tuple(popup_now))
         passed = {p["segment"] for p in tl.passages(on=day, view=v) if traffic is None or traffic in p["traffic"]}
         passages.append(tuple(s for s in segments if s in passed and s in known))
+        if progress is not None:
+            progress(n + 1, len(steps), day)
     if within is not None:  # an area: a step where none of its segments changes is no step
         keep = [i for i in range(len(steps)) if i == 0 or (statuses[i], popup_index[i], passages[i]) != (
             statuses[i - 1], popup_index[i - 1], passages[i - 1])]

@@ -11,7 +11,8 @@ anywhere but Leaflet itself; with ``offline=True`` not even that.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import folium
@@ -109,17 +110,19 @@ def timeline_map(
 
 
 def query_timeline_map(model: RoadModel, q: Query, *, offline: bool = False,
-                       tiles: str | None = "OpenStreetMap", bbox: Sequence[float] | None = None) -> folium.Map:
+                       tiles: str | None = "OpenStreetMap", bbox: Sequence[float] | None = None,
+                       progress: Callable[[int, int, dt.date], None] | None = None) -> folium.Map:
     """Return :func:`timeline_map` of a parsed :class:`~karabakh_routes.query.Query` (its range, class and view).
 
     Nothing is parsed again: ``q`` comes from :meth:`RoadModel.query <karabakh_routes.RoadModel.query>`.
+    ``progress(done, total, day)`` is called after each step of the slider's table.
     """
     traffic, v = q.traffic, q.view
     area, within = None, None
     if bbox is not None:
         area, found = roads_in(model.timeline, bbox)
         within = found.tolist()
-    table = query_slider_table(model, q, within=within)
+    table = query_slider_table(model, q, within=within, progress=progress)
     steps = table.steps
     last = q.end
 
