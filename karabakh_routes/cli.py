@@ -408,15 +408,22 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _cmd_periods(args: argparse.Namespace) -> int:
-    m = _load(args)
-    q = _query(m, args, start=args.start, end=args.end)
-    progress = _Progress("days where something may change") if sys.stderr.isatty() else None
+@contextlib.contextmanager
+def _progress(what: str) -> Iterator[_Progress | None]:
+    """A :class:`_Progress` of ``what`` while a long query runs, when stderr is a terminal (else None); cleared after."""
+    progress = _Progress(what) if sys.stderr.isatty() else None
     try:
-        ps = m._periods(args.origin, args.destination, q, progress=progress)
+        yield progress
     finally:
         if progress is not None:
             progress.done()
+
+
+def _cmd_periods(args: argparse.Namespace) -> int:
+    m = _load(args)
+    q = _query(m, args, start=args.start, end=args.end)
+    with _progress("days where something may change") as progress:
+        ps = m._periods(args.origin, args.destination, q, progress=progress)
     _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
     if args.json:
         _print_json([p.to_dict() for p in ps])
@@ -528,12 +535,8 @@ def _cmd_timeline_map(args: argparse.Namespace) -> int:
     area = _area(m, args)
     _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
     from .maps.timeline_map import query_timeline_map
-    progress = _Progress("dates where something may change") if sys.stderr.isatty() else None
-    try:
+    with _progress("dates where something may change") as progress:
         fmap = query_timeline_map(m, q, offline=args.offline, bbox=area, progress=progress)
-    finally:
-        if progress is not None:
-            progress.done()
     _write_output(args.output, fmap.get_root().render())
     return 0
 
@@ -546,14 +549,11 @@ def _cmd_chart(args: argparse.Namespace) -> int:
     q = _query(m, args, start=args.start, end=args.end)
     _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
     from .chart import query_chart, save_chart
-    progress = _Progress("days and traffic classes looked up") if sys.stderr.isatty() else None
     try:
-        fig = query_chart(m, q, routes=args.chart_routes, progress=progress)
+        with _progress("days and traffic classes looked up") as progress:
+            fig = query_chart(m, q, routes=args.chart_routes, progress=progress)
     except KeyError as exc:  # an unknown --route: the message names the known ones
         raise _UsageError(f"--route: {exc.args[0]}") from None
-    finally:
-        if progress is not None:
-            progress.done()
     with _writing(args.output):
         save_chart(fig, args.output)
     _wrote(args.output)
