@@ -61,6 +61,9 @@ _LAST_DAY_WIDTH = 1 - 1 / 1440
 #: hundreds of routes the first ones with claims in the range, in file order; a note names how
 #: to choose others.
 MAX_DEFAULT_ROUTES = 20
+#: Above this many days with a closure or opening claimed, their dashed lines are drawn in the
+#: strip above the bars only (a note says so): hundreds of lines across the bars hide them.
+MAX_EVENT_LINES = 60
 #: The most route names listed in a chart's notes (routes not shown; unknown routes).
 _MAX_NAMED = 12
 
@@ -380,19 +383,29 @@ def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = No
         notes.append("Not shown (no claim in this range): " + ", ".join(names[:_MAX_NAMED])
                      + (f" and {len(names) - _MAX_NAMED} more" if len(names) > _MAX_NAMED else ""))
 
+    key = _key_events(model, shown, lo, hi)
+    across = len(key) <= MAX_EVENT_LINES  # the key events' lines drawn across the bars too
+    if not across:
+        notes.append(f"{len(key)} days with a closure or opening claimed: marked above the bars only "
+                     f"(more than {MAX_EVENT_LINES} would hide the bars)")
+
     rows_per_route = len(TRAFFIC_CLASSES) + 1  # a heading row, then one row per class
     n_rows = rows_per_route * len(shown)
     fig = Figure(figsize=(13, 3.3 + 0.27 * n_rows + 0.25 * len(notes)), layout="constrained")
-    gs = fig.add_gridspec(2, 1, height_ratios=[2.1, 0.27 * n_rows])
-    ax_ev = fig.add_subplot(gs[0])
-    ax = fig.add_subplot(gs[1], sharex=ax_ev)
+    # the notes in a row of their own above the key events: the events' rotated labels may run
+    # past the top of their axes, and the layout then keeps the notes clear of them
+    gs = fig.add_gridspec(2 + bool(notes), 1, height_ratios=[*([0.25 * len(notes)] if notes else []), 2.1,
+                                                             0.27 * n_rows])
+    ax_ev = fig.add_subplot(gs[-2])
+    ax = fig.add_subplot(gs[-1], sharex=ax_ev)
 
     yticks: list[float] = []
     ylabels: list[str] = []
     y = 0.0
     for route in shown:
         ax.text(_num(lo), y + 0.1, "  " + _route_label(model, route, hi), ha="left", va="center",
-                fontsize=10.5, fontweight="bold", color="#111", parse_math=False)  # data text shown literally
+                fontsize=10.5, fontweight="bold", color="#111", parse_math=False,  # data text shown literally
+                zorder=5, bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.0})
         y += 1
         route_segs = set(route.segments)
         for cls in TRAFFIC_CLASSES:
@@ -424,14 +437,14 @@ def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = No
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
 
-    key = _key_events(model, shown, lo, hi)
     gap = dt.timedelta(days=max(1, round(((hi - lo).days + 1) * 0.015)))
     ax_ev.set_ylim(0, 1)
     ax_ev.axis("off")
     for group in _cluster(list(key), gap):
         types = sorted(set().union(*(key[d] for d in group)))
         for d in group:
-            ax.axvline(_num(d), color="#444", linestyle=(0, (4, 3)), linewidth=0.8, zorder=3)
+            if across:
+                ax.axvline(_num(d), color="#444", linestyle=(0, (4, 3)), linewidth=0.8, zorder=3)
             ax_ev.axvline(_num(d), ymax=0.08, color="#333", linestyle=(0, (4, 3)), linewidth=0.9)
         ax_ev.text(_num(group[0]), 0.1, f"{_range_text(group)}: {', '.join(types)}", rotation=90,
                    ha="center", va="bottom", fontsize=8.5, color="#111")
@@ -439,7 +452,10 @@ def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = No
                  f"(view: {v}; claims carried up to {v.horizon_text})",
                  fontsize=13, fontweight="bold", x=0.01, ha="left", parse_math=False)
     if notes:
-        ax_ev.set_title("\n".join(notes), fontsize=9.5, color="#333", loc="left", parse_math=False)
+        ax_note = fig.add_subplot(gs[0])
+        ax_note.axis("off")
+        ax_note.text(0, 1, "\n".join(notes), transform=ax_note.transAxes, ha="left", va="top", fontsize=9.5,
+                     color="#333", parse_math=False)  # data text shown literally
 
     handles: list[Patch | Line2D] = []
     for status, (alpha, hatch) in _FILL.items():

@@ -23,6 +23,11 @@ def texts(ax) -> list[str]:  # type: ignore[no-untyped-def]
     return [t.get_text() for t in ax.texts]
 
 
+def notes(fig: Figure) -> str:
+    """The notes under the title (their own row above the key events; empty when none)."""
+    return " | ".join(t.get_text() for ax in fig.axes[2:] for t in ax.texts)
+
+
 def spans(fig: Figure) -> list[tuple[float, str, dt.date, dt.date]]:
     """(row y, colour, first day, day after) of every status bar."""
     out = []
@@ -136,7 +141,7 @@ def test_chart_options_are_checked(fixture_model: kr.RoadModel) -> None:
 def test_chart_leaves_out_routes_without_any_claim(fixture_model: kr.RoadModel) -> None:
     fig = timeline_chart(fixture_model, start="2020-06-01", end="2021-02-01")
     assert labels(fig) == list(kr.TRAFFIC_CLASSES)  # the tail has no claim before May 2021
-    assert "Tail road" in fig.axes[0].get_title(loc="left")
+    assert "Tail road" in notes(fig)
     # asked for by name, it is shown anyway
     fig = timeline_chart(fixture_model, start="2020-06-01", end="2021-02-01", routes=["corridor", "tail"])
     assert labels(fig) == list(kr.TRAFFIC_CLASSES) * 2
@@ -213,12 +218,12 @@ def test_a_network_of_many_routes_charts_the_first_with_claims_and_says_so(bundl
 
     whole = timeline_chart(bundled, start="2022-12-01", end="2023-10-31")
     headings = [t for t in texts(whole.axes[1])]
-    assert len(headings) > 2 and "The first" not in whole.axes[0].get_title(loc="left")
+    assert len(headings) > 2 and "The first" not in notes(whole)
     monkeypatch.setattr(chart, "MAX_DEFAULT_ROUTES", 2)
     fig = timeline_chart(bundled, start="2022-12-01", end="2023-10-31")
     assert texts(fig.axes[1]) == headings[:2]  # the same first two, in file order
     assert labels(fig) == list(kr.TRAFFIC_CLASSES) * 2
-    note = fig.axes[0].get_title(loc="left")
+    note = notes(fig)
     assert f"The first 2 routes with claims in this range, of {len(default_routes(bundled))} routes" in note
     assert "--route" in note
     # routes asked for are all shown, by id or any alias, in the order asked
@@ -274,3 +279,41 @@ def test_long_commands_show_progress_on_a_terminal(tmp_path: Path, monkeypatch: 
     assert main([*command, "-o", str(out)]) == 0 and out.exists()
     shown = term.getvalue()
     assert shown.startswith("\rkarabakh-routes: 1 of ") and "\r\x1b[2K" in shown
+
+
+def test_notes_stay_clear_of_the_key_events_labels(bundled: kr.RoadModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    from karabakh_routes import chart
+
+    monkeypatch.setattr(chart, "MAX_DEFAULT_ROUTES", 1)  # a note under the title
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = timeline_chart(bundled)  # the whole range: labels grouping days months apart
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    note = [t for ax in fig.axes[2:] for t in ax.texts]
+    labels_ = [t for t in fig.axes[0].texts if t.get_rotation() == 90]
+    assert note and labels_
+    # the rotated labels are long enough to run past the top of their strip
+    assert max(t.get_window_extent(renderer).y1 for t in labels_) > fig.axes[0].get_window_extent(renderer).y1
+    for t in note:
+        box = t.get_window_extent(renderer)
+        assert not any(box.overlaps(lb.get_window_extent(renderer)) for lb in labels_)
+        assert not box.overlaps(fig._suptitle.get_window_extent(renderer))  # type: ignore[union-attr]
+
+
+def test_too_many_key_events_are_marked_above_the_bars_only(bundled: kr.RoadModel,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from karabakh_routes import chart
+
+    def dashed(ax) -> int:  # type: ignore[no-untyped-def]
+        return sum(1 for line in ax.lines if line.get_linestyle() not in ("None", "none", ""))
+
+    fig = timeline_chart(bundled, start="2022-12-01", end="2023-10-31")
+    days = dashed(fig.axes[0])
+    assert days > 3 and dashed(fig.axes[1]) == days  # across the bars too
+    assert "marked above the bars only" not in notes(fig)
+    monkeypatch.setattr(chart, "MAX_EVENT_LINES", days - 1)
+    fig = timeline_chart(bundled, start="2022-12-01", end="2023-10-31")
+    assert dashed(fig.axes[0]) == days and dashed(fig.axes[1]) == 0
+    assert f"{days} days with a closure or opening claimed: marked above the bars only" in notes(fig)
