@@ -2007,19 +2007,36 @@ class Timeline:
         """Return the convoy passages of a date: one dict per (event, segment)."""
         day = to_date(on)
         v = parse_view(view, self.ledger)
-        ncls = len(TRAFFIC_CLASSES)
-        found: list[tuple[int, int, int]] = []  # (event, segment, class) indexes
-        d = day.toordinal()
-        for g in self._passage_groups.get(d, np.zeros(0, np.int64)).tolist():
-            i, j = np.searchsorted(self._pass_key, [g * _col._BIG + d, g * _col._BIG + d + 1])
-            found += [(e, g // ncls, g % ncls) for e in self._pass_ev[i:j].tolist()]
         out: dict[tuple[int, int], dict[str, Any]] = {}
         events = self._ea.events
-        for e, si, ci in sorted(found):  # in ledger order, then segment and class order
-            ev = events[e]
-            if not _in_view(ev, v):
-                continue
-            entry = out.setdefault((e, si), {**self._claim(ev, "passage", day).to_dict(), "segment": self.segments[si],
-                                             "traffic": []})
+        for e, si, ci in self._passages_of(day, v):
+            entry = out.setdefault((e, si), {**self._claim(events[e], "passage", day).to_dict(),
+                                             "segment": self.segments[si], "traffic": []})
             entry["traffic"].append(TRAFFIC_CLASSES[ci])
         return list(out.values())
+
+    def _passages_of(self, day: dt.date, v: View, segments: np.ndarray | None = None) -> list[tuple[int, int, int]]:
+        """The passages of a day in the view, as ``(event, segment, class)`` indexes in ledger, segment and class order.
+
+        With ``segments`` (indexes), on those segments only.
+        """
+        ncls = len(TRAFFIC_CLASSES)
+        d = day.toordinal()
+        groups = self._passage_groups.get(d)
+        if groups is None:
+            return []
+        if segments is not None:
+            groups = groups[_col.isin(groups // ncls, segments)]
+        lo = np.searchsorted(self._pass_key, groups * _col._BIG + d)
+        cnt = np.searchsorted(self._pass_key, groups * _col._BIG + d + 1) - lo
+        ev = self._pass_ev[_col.spans(lo, cnt)]
+        g = np.repeat(groups, cnt)
+        if v.kind == "claimant":
+            ea = self._ea
+            keep = ea.claimant[ev] == (ea.claimants.index(v.value) if v.value in ea.claimants else -1)
+            ev, g = ev[keep], g[keep]
+        elif v.kind == "source":
+            keep = self._source_events(v.value)[ev]
+            ev, g = ev[keep], g[keep]
+        order = np.lexsort((g % ncls, g // ncls, ev))
+        return list(zip(ev[order].tolist(), (g[order] // ncls).tolist(), (g[order] % ncls).tolist()))

@@ -32,7 +32,9 @@ def spans(fig: Figure) -> list[tuple[float, str, dt.date, dt.date]]:
     """(row y, colour, first day, day after) of every status bar."""
     out = []
     for coll in fig.axes[1].collections:
-        for path, fc in zip(coll.get_paths(), coll.get_facecolors()):
+        colours = coll.get_facecolors()  # (one for all the bars of a collection, or one each)
+        for k, path in enumerate(coll.get_paths()):
+            fc = colours[k % len(colours)]
             (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
             out.append(((y0 + y1) / 2, to_hex(fc[:3]).upper(), mdates.num2date(x0).date(),
                         mdates.num2date(x1).date()))

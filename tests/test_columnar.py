@@ -919,3 +919,40 @@ def test_periods_do_not_search_again_for_a_place_still_walled_off(tmp_path: Path
     unknown_tier = frozenset(reach_mod._CODE[s] for s in ("open", "disputed", "unknown"))
     # the unknown tier searched on the first day and when east__far opened; never in between
     assert searched.count(unknown_tier) == 2
+
+
+def test_chart_statuses_and_passages_on_a_synthetic_grid_agree(tmp_path: Path) -> None:
+    """The chart's statuses (its routes' segments alone, claims in force carried day to day) are
+    the whole network's snapshot's, in every view; a day's passages, found in arrays, are those
+    of one search per (segment, class) with the view checked event by event."""
+    from karabakh_routes.chart import _Statuses
+    from karabakh_routes.network import routes_of
+    from karabakh_routes.timeline import _in_view
+
+    m = _synthetic(tmp_path, segments=200, claims=2500, seed=13)
+    tl = m.timeline
+    routes = list(routes_of(m.G).values())[:4]
+    lo, hi = dt.date(2021, 3, 1), dt.date(2021, 6, 30)
+    claimant, source = tl.ledger.claimants[0], tl.ledger.events[0].source
+    ncls = len(kr.TRAFFIC_CLASSES)
+    seen_passages = 0
+    for view, horizon in [("consensus", "default"), ("strict", None), ("lenient", 5),
+                          (f"claimant:{claimant}", "default"), (f"source:{source}", "default")]:
+        v = parse_view(view, tl.ledger, horizon=horizon)
+        statuses = _Statuses(m, v, routes)
+        days = [lo, *(d for d in tl.change_points(lo, hi, horizon=v.horizon) if d > lo)]
+        for cls in kr.TRAFFIC_CLASSES:
+            for day in [*days, days[len(days) // 2], *days[len(days) // 2 + 1:]]:  # and back in time once
+                assert statuses.codes(day, cls).tolist() == tl._codes_on(day, cls, v)[statuses._at].tolist(), (view, day)
+        for day in days:
+            expected = []
+            d = day.toordinal()
+            for g in tl._passage_groups.get(d, np.zeros(0, np.int64)).tolist():
+                i, j = np.searchsorted(tl._pass_key, [g * _columnar._BIG + d, g * _columnar._BIG + d + 1])
+                expected += [(e, g // ncls, g % ncls) for e in tl._pass_ev[i:j].tolist()]
+            expected = [x for x in sorted(expected) if _in_view(tl._ea.events[x[0]], v)]
+            assert tl._passages_of(day, v) == expected
+            seen_passages += len(expected)
+            some = statuses._at[::2]
+            assert tl._passages_of(day, v, some) == [x for x in expected if x[1] in set(some.tolist())]
+    assert seen_passages > 20
