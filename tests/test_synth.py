@@ -84,3 +84,17 @@ def test_first_query_benchmark_runs_and_the_cache_answers_the_same(tmp_path: Pat
     assert [r.split(" | ")[0] for r in rows] == ["| no cache", "| cache, first", "| cache, warm"]
     answers = {r.split("(")[1].split(")")[0] for r in rows}
     assert len(answers) == 1 and answers <= set(ANSWERS)
+
+
+def test_chart_benchmark_runs_and_its_statuses_equal_the_whole_snapshot(tmp_path: Path) -> None:
+    """benchmarks/chart_year.py on a small synthetic region: a PNG, and the chart's statuses equal the baseline's."""
+    import json
+    import subprocess
+
+    _generate(tmp_path / "data")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "chart_year.py"
+    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), "--png", str(tmp_path / "c.png")],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    row = json.loads(out.strip().splitlines()[-1])
+    assert row["same"] is True and row["days"] > 1 and 0 < row["segments"] <= row["network_segments"]
+    assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
