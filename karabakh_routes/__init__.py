@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import sys
 import types
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
 
 if TYPE_CHECKING:  # the names, for type checkers and readers; at run time they load on first use
     from ._errors import (
@@ -165,10 +166,6 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
-try:
-    __version__ = version("karabakh_routes")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
 
 __all__ = [
     "AreaError",

@@ -71,3 +71,17 @@ def test_reach_stays_the_function_when_its_module_loads() -> None:
             "print(callable(kr.reach) and kr.reach.__name__ == 'reach' and not hasattr(kr.reach, '__path__'))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert res.stdout.strip() == "True"
+
+
+def test_the_version_is_the_distributions_and_help_reads_no_metadata() -> None:
+    # one place for the version (karabakh_routes/_version.py, which pyproject.toml reads):
+    # importlib.metadata (the email parser and friends) took a third of `--help`'s start
+    from importlib.metadata import version
+
+    assert kr.__version__ == version("karabakh_routes")
+    code = ("import sys, io, contextlib\nfrom karabakh_routes.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        main(['--version'])\n    except SystemExit:\n        pass\n"
+            "print('importlib.metadata' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert res.stdout.strip().splitlines()[-1] == "False"
