@@ -98,3 +98,16 @@ def test_chart_benchmark_runs_and_its_statuses_equal_the_whole_snapshot(tmp_path
     row = json.loads(out.strip().splitlines()[-1])
     assert row["same"] is True and row["days"] > 1 and 0 < row["segments"] <= row["network_segments"]
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_periods_floor_benchmark_runs(tmp_path: Path) -> None:
+    """benchmarks/periods_floor.py on a small synthetic region: every change point of the range visited."""
+    import json
+    import subprocess
+
+    _generate(tmp_path / "data")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "periods_floor.py"
+    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data")],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    row = json.loads(out.strip().splitlines()[-1])
+    assert row["change_points"] > 100 and row["together_s"] >= 0
