@@ -312,8 +312,8 @@ def timeline_chart(
     """Return a chart of each route's status over time, one row per route and traffic class.
 
     A route's status for a traffic class on a date combines the statuses of the segments of
-    its alignment(s) in force on that date (:meth:`Timeline.status_codes
-    <karabakh_routes.Timeline.status_codes>` for every segment at once, then :func:`route_status`):
+    its alignment(s) in force on that date (the statuses of the shown routes' segments, found as
+    :meth:`Timeline.status_codes <karabakh_routes.Timeline.status_codes>` finds them, then :func:`route_status`):
     ``closed`` if any segment is closed, else ``disputed`` if any is disputed, else ``open``
     if all are open, else ``unknown``. Before a route's first alignment (the road not yet in
     use) its row is empty. Statuses are computed at change points only (plus the range start
@@ -323,6 +323,8 @@ def timeline_chart(
     ``disputed`` is hatched, ``unknown`` is pale and dotted. Triangles mark convoy passages
     reported for that class. Dashed vertical lines mark the closures and openings claimed for
     the shown routes; dates closer together than about 1.5 % of the range share one label.
+    Above :data:`MAX_EVENT_LINES` such dates, the lines are drawn in the strip above the bars
+    only (a note says so).
 
     Parameters
     ----------
