@@ -78,6 +78,22 @@ def _warn_outside(m: Any, q: Any, *days: tuple[str, dt.date | None]) -> None:
                 _warning(f"{option} {note}")
 
 
+#: Above this many segments, an HTML map of the whole network (no ``--bbox``/``--around``) is
+#: followed by a note on stderr naming the area options: at 10,000 segments the page is some
+#: 11 MB, at 100,000 some 100 MB (docs/scaling.md, "Maps of a large network").
+_AREA_HINT = 5_000
+
+
+def _area_hint(m: Any, area: Any, output: str) -> None:
+    """After writing an HTML map of the whole of a large network: say on stderr that a map of an area is lighter."""
+    n = len(m.timeline.segments)
+    if area is not None or n <= _AREA_HINT:
+        return
+    size = f" ({os.path.getsize(output) / 1e6:,.0f} MB)" if os.path.isfile(output) else ""
+    print(f"karabakh-routes: note: every one of the network's {n:,} segments is drawn{size}; a map of an area "
+          "is smaller and opens faster: --bbox W,S,E,N or --around PLACE [--km KM]", file=sys.stderr)
+
+
 def _emit(text: str) -> None:
     """Write to stdout; characters the terminal's encoding lacks become escapes, not a crash."""
     try:
@@ -525,6 +541,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     from .maps.date_map import query_map
     fmap = query_map(m, q, path=path, offline=args.offline, bbox=area)
     _write_output(args.output, fmap.get_root().render())
+    _area_hint(m, area, args.output)
     return 0
 
 
@@ -538,6 +555,7 @@ def _cmd_timeline_map(args: argparse.Namespace) -> int:
     with _progress("dates where something may change") as progress:
         fmap = query_timeline_map(m, q, offline=args.offline, bbox=area, progress=progress)
     _write_output(args.output, fmap.get_root().render())
+    _area_hint(m, area, args.output)
     return 0
 
 

@@ -267,6 +267,28 @@ def test_cli_map_around_any_name_of_a_place(capsys: pytest.CaptureFixture[str], 
     assert "lachin_berdzor__km36_fork" in html and "goris__kornidzor" not in html
 
 
+def test_cli_names_the_area_options_after_a_whole_map_of_a_large_network(capsys: pytest.CaptureFixture[str],
+                                                                         tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from karabakh_routes import cli
+
+    monkeypatch.setattr(cli, "_AREA_HINT", 10)  # (the bundled network has 21 segments: "large" here)
+    hint = "a map of an area is smaller and opens faster: --bbox W,S,E,N or --around PLACE [--km KM]"
+    for command in (["map", "--on", "2023-07-20"], ["timeline-map", "--from", "2023-07-01", "--to", "2023-07-31"]):
+        out = tmp_path / "whole.html"
+        code, stdout, err = run(capsys, *command, "-o", str(out))
+        assert code == 0 and out.exists(), err
+        assert f"every one of the network's {len(kr.load().timeline.segments)} segments is drawn (" in err
+        assert hint in err and hint not in stdout  # (stdout: the "wrote" line alone)
+        code, _, err = run(capsys, *command, "--around", "Berdzor", "--km", "5", "-o", str(out))
+        assert code == 0 and hint not in err  # an area: no note
+    code, _, err = run(capsys, "map", "--on", "2023-07-20", "-o", str(tmp_path / "whole.png"))
+    assert code == 0 and hint not in err  # a static map: no page to open
+    monkeypatch.setattr(cli, "_AREA_HINT", 5_000)
+    code, _, err = run(capsys, "map", "--on", "2023-07-20", "-o", str(tmp_path / "small.html"))
+    assert code == 0 and hint not in err  # a network this small: no note
+
+
 # -- which places some claim is about (the maps label them first) ------------------------------------
 
 
