@@ -32,15 +32,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth  # noqa: E402
 
-_FILES = {"places": "places.geojson", "segments": "segments.geojson", "routes": "routes.json",
-          "events": "events.csv", "sources": "sources.csv"}
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", default="S", help="a synthetic size from S, M, L (default S), written to a temporary folder")
-    parser.add_argument("--data", type=Path, help="a folder with the five input files instead")
-    parser.add_argument("--cache", default=False, help="a cache folder for the compiled claims (default: none)")
+    synth.data_options(parser)
     parser.add_argument("--year", type=int, default=2022)
     parser.add_argument("--png", type=Path, help="where to save the chart (default: a temporary file)")
     args = parser.parse_args()
@@ -53,14 +48,9 @@ def main() -> None:
     from karabakh_routes.timeline import parse_view
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.data
-        if folder is None:
-            folder = Path(tmp)
-            segments, claims = synth.SIZES[args.size.upper()]
-            synth.generate(folder, segments=segments, claims=claims, seed=0)  # (as benchmarks/scale.py)
         t = time.perf_counter()
-        m = kr.load(**{k: str(folder / f) for k, f in _FILES.items()}, cache=args.cache)
-        load_s = time.perf_counter() - t
+        m, _ = synth.load_data(args, Path(tmp))
+        load_s = time.perf_counter() - t  # (with writing a synthetic region, if asked for one)
         lo, hi = dt.date(args.year, 1, 1), dt.date(args.year, 12, 31)
         tl = m.timeline
         for cls in kr.TRAFFIC_CLASSES:

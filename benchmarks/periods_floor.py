@@ -32,15 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth  # noqa: E402
 from scale import RANGE, _far_apart  # noqa: E402
 
-_FILES = {"places": "places.geojson", "segments": "segments.geojson", "routes": "routes.json",
-          "events": "events.csv", "sources": "sources.csv"}
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", default="S", help="a synthetic size from S, M, L (default S), written to a temporary folder")
-    parser.add_argument("--data", type=Path, help="a folder with the five input files instead")
-    parser.add_argument("--cache", default=False, help="a cache folder for the compiled claims (default: none)")
+    synth.data_options(parser)
     args = parser.parse_args()
 
     import numpy as np
@@ -50,13 +45,8 @@ def main() -> None:
 
     R = importlib.import_module("karabakh_routes.reach")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.data
-        if folder is None:
-            folder = Path(tmp)
-            segments, claims = synth.SIZES[args.size.upper()]
-            synth.generate(folder, segments=segments, claims=claims, seed=0)  # (as benchmarks/scale.py)
+        m, folder = synth.load_data(args, Path(tmp))
         a, _ = _far_apart(folder / "places.geojson")
-        m = kr.load(**{k: str(folder / f) for k, f in _FILES.items()}, cache=args.cache)
     tl, cls = m.timeline, "civilian"
     v = parse_view("consensus", tl.ledger)
     lo, hi = (kr.to_date(d) for d in RANGE)

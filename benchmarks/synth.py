@@ -43,6 +43,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 SIZES = {"S": (1_000, 10_000), "M": (10_000, 100_000), "L": (100_000, 1_000_000)}
 # (min_lon, min_lat, max_lon, max_lat) = karabakh_routes.network.REGION_BOUNDS, with a margin
@@ -275,6 +276,32 @@ def generate(folder: str | Path, *, segments: int, claims: int, seed: int = 0) -
             w.writerow([f"E{i}", start, end, target, etype, status, "|".join(traffic), "|".join(allowed), direction,
                         CLAIMANTS[randrange(len(CLAIMANTS))], f"S{j}", "", "synthetic" if i % 50 == 0 else "", as_of])
     return paths
+
+
+#: The five input files of a region, by ``load`` argument.
+FILES = {"places": "places.geojson", "segments": "segments.geojson", "routes": "routes.json",
+         "events": "events.csv", "sources": "sources.csv"}
+
+
+def data_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--size``, ``--data`` and ``--cache`` (what a benchmark of one region runs on) to ``parser``."""
+    parser.add_argument("--size", default="S", choices=sorted(SIZES),
+                        help="a synthetic size (default S), written to a temporary folder")
+    parser.add_argument("--data", type=Path, help="a folder with the five input files instead")
+    parser.add_argument("--cache", default=False, help="a cache folder for the compiled claims (default: none)")
+
+
+def load_data(args: argparse.Namespace, tmp: Path) -> tuple[Any, Path]:
+    """The model of ``args.data``, or of a synthetic ``args.size`` region written into ``tmp`` (seed 0, as
+    ``benchmarks/scale.py``), loaded with ``args.cache``; and the folder of its files."""
+    import karabakh_routes as kr
+
+    folder = args.data
+    if folder is None:
+        folder = tmp
+        segments, claims = SIZES[args.size]
+        generate(folder, segments=segments, claims=claims, seed=0)
+    return kr.load(**{k: str(folder / f) for k, f in FILES.items()}, cache=args.cache), folder
 
 
 def _write_json(path: Path, doc: object) -> None:
