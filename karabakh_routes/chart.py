@@ -185,7 +185,7 @@ class _Statuses:
         self._progress, self._total, self.done = progress, total, done
         # per class: the last day looked up and the claims in force on every key then, carried forward
         self._cursors: dict[str, tuple[dt.date, _Cursor | None]] = {}
-        index = {s: i for i, s in enumerate(tl.segments)}
+        index = tl._seg_index
         self._names = sorted({s for r in routes for s in r.segments if s in index}, key=index.__getitem__)
         self._index = {s: i for i, s in enumerate(self._names)}
         self._at = np.array([index[s] for s in self._names], np.int64)
@@ -270,7 +270,7 @@ def _passage_marks(model: RoadModel, routes: Sequence[Route], days: Sequence[dt.
                    v: View) -> dict[dt.date, dict[str, set[str]]]:
     """The passages on the routes' segments: ``{day: {class: segments}}``, for the days with any."""
     tl = model.timeline
-    index = {s: i for i, s in enumerate(tl.segments)}
+    index = tl._seg_index
     at = np.array(sorted({index[s] for r in routes for s in r.segments if s in index}), np.int64)
     out: dict[dt.date, dict[str, set[str]]] = {}
     for d in days:
@@ -421,7 +421,6 @@ def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = No
     bounds |= {_next_day(al.end.upper) for r in shown for al in r.alignments if al.end is not None}
     days = sorted({lo} | set(model.timeline.change_points(lo, hi, horizon=v.horizon))
                   | {d for d in bounds if lo < d <= hi})
-    passed = _passage_marks(model, shown, days, v)
 
     table: dict[str, dict[str, list[_Span]]] = {}
     silent: list[Route] = []
@@ -455,6 +454,7 @@ def query_chart(model: RoadModel, q: Query, *, routes: Sequence[str] | None = No
         notes.append("Not shown (no claim in this range): " + ", ".join(names[:_MAX_NAMED])
                      + (f" and {len(names) - _MAX_NAMED} more" if len(names) > _MAX_NAMED else ""))
 
+    passed = _passage_marks(model, shown, days, v)
     key = _key_events(model, shown, lo, hi)
     across = len(key) <= MAX_EVENT_LINES  # the key events' lines drawn across the bars too
     if not across:
