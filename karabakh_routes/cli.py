@@ -204,7 +204,11 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("reach", help="could TRAFFIC get from ORIGIN to DESTINATION on a date?")
     s.add_argument("origin", help=_PLACE_HELP.format("where the trip starts"))
-    s.add_argument("destination", help=_PLACE_HELP.format("where the trip ends"))
+    s.add_argument("destination", nargs="*",
+                   help=_PLACE_HELP.format("where the trip ends") + "; several: one line each, the day's "
+                        "statuses and routes worked out once for all of them")
+    s.add_argument("--everywhere", action="store_true",
+                   help="to every place of the network, one line each (instead of naming destinations)")
     s.add_argument("--on", required=True, metavar="DATE", help=_ON_HELP)
     _query_options(s)
     s.add_argument("--json", action="store_true", help=_JSON_HELP)
@@ -373,9 +377,21 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_destinations(args: argparse.Namespace) -> None:
+    """``reach``: one destination or more, or ``--everywhere``; refused before anything is loaded."""
+    if args.everywhere and args.destination:
+        raise _UsageError("give destinations or --everywhere, not both")
+    if not args.everywhere and not args.destination:
+        raise _UsageError("give a destination (or several, or --everywhere for every place)")
+
+
 def _cmd_reach(args: argparse.Namespace) -> int:
+    _check_destinations(args)
     m = _load(args)
-    r = m._reach(args.origin, args.destination, _query(m, args, on=args.on))
+    q = _query(m, args, on=args.on)
+    if args.everywhere or len(args.destination) > 1:
+        return _reach_many(m, q, args)
+    r = m._reach(args.origin, args.destination[0], q)
     if r.outside_data:
         _warning(f"--on {r.outside_data}")
     if args.json:
@@ -398,6 +414,40 @@ def _cmd_reach(args: argparse.Namespace) -> int:
         print("  basis (claims, passages and assumptions behind the answer):")
     for line in _basis_lines(r.basis, "  "):
         print(line)
+    return 0
+
+
+def _reach_many(m: Any, q: Any, args: argparse.Namespace) -> int:
+    """``reach`` to several destinations (or every place): one line each, or a JSON list of the answers."""
+    from .reach import reach_from
+
+    answers = list(reach_from(m.timeline, args.origin, None if args.everywhere else args.destination, on=q.day,
+                              traffic=q.traffic_class, view=q.view).values())
+    first = answers[0]  # (never none: every place includes the origin)
+    if first.outside_data:
+        _warning(f"--on {first.outside_data}")
+    if args.json:
+        _print_json([r.to_dict() for r in answers])
+        return 0
+    print(f"from {first.origin} on {first.on} for {first.traffic} traffic (view {first.view}), "
+          f"{len(answers)} destination(s):")
+    width = max(len(r.destination) for r in answers)
+    for r in answers:
+        parts = [f"{r.length_km:.1f} km" if r.length_km is not None and r.answer != "no" else ""]
+        if r.blocked_by:
+            parts.append(f"blocked by {len(r.blocked_by)} segment(s): {', '.join(r.blocked_by[:3])}"
+                         + (" ..." if len(r.blocked_by) > 3 else ""))
+        if r.disputed:
+            parts.append(f"claims disagree on {len(r.disputed)} segment(s)")
+        if r.unknown:
+            parts.append(f"no claim about {len(r.unknown)} segment(s)")
+        if r.carried:
+            parts.append("some claims carried")
+        if r.uncertain:
+            parts.append("an event date is uncertain")
+        print(f"  {r.destination:<{width}}  {r.answer.upper():<8}  {'; '.join(p for p in parts if p)}".rstrip())
+    print(f"  (the claims behind each answer: --json, or `karabakh-routes reach {first.origin} DESTINATION --on "
+          f"{q.day}` for one)")
     return 0
 
 

@@ -161,3 +161,53 @@ def test_segments_lists_segments_and_routes(capsys: pytest.CaptureFixture[str], 
     assert doc["routes"][0]["aliases"] == ["corridor road", "Koridor"]
     code, out, _ = run(capsys, "segments", *data_args(fixture_files))
     assert "corridor" in out and "Koridor" in out
+
+
+def test_reach_to_several_destinations_answers_each_as_one_reach(capsys: pytest.CaptureFixture[str],
+                                                                 tmp_path: Path) -> None:
+    import karabakh_routes as kr
+
+    m = kr.load()
+    names = ["Stepanakert", "Agdam", "Berdzor", "Kornidzor"]  # any of each place's names
+    code, out, err = run(capsys, "reach", "Goris", *names, "--on", "2023-07-20", "--traffic", "humanitarian", "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    expected = [kr.reach(m.timeline, "Goris", n, on="2023-07-20", traffic="humanitarian").to_dict() for n in names]
+    assert got == json.loads(json.dumps(expected))  # each answer with its basis, in the order asked
+    code, out, _ = run(capsys, "reach", "Goris", *names, "--on", "2023-07-20", "--traffic", "humanitarian")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "from goris on 2023-07-20 for humanitarian traffic (view consensus), 4 destination(s):"
+    for line, r in zip(lines[1:5], expected):
+        assert line.split()[:2] == [r["destination"], r["answer"].upper()]
+        if r["blocked_by"]:
+            assert f"blocked by {len(r['blocked_by'])} segment(s): {r['blocked_by'][0]}" in line
+    assert "--json" in lines[5]
+    out_file = tmp_path / "answers.json"
+    code, _, _ = run(capsys, "reach", "Goris", *names, "--on", "2023-07-20", "--traffic", "humanitarian", "--json",
+                     "-o", str(out_file))
+    assert code == 0 and json.loads(out_file.read_text(encoding="utf-8")) == got
+
+
+def test_reach_everywhere_answers_every_place(capsys: pytest.CaptureFixture[str]) -> None:
+    import karabakh_routes as kr
+
+    m = kr.load()
+    code, out, err = run(capsys, "reach", "Lachin", "--everywhere", "--on", "2022-06-01", "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    expected = kr.reach_from(m.timeline, "Lachin", on="2022-06-01")
+    assert [r["destination"] for r in got] == list(expected) == list(m.G.nodes)
+    assert got == json.loads(json.dumps([r.to_dict() for r in expected.values()]))
+    code, out, _ = run(capsys, "reach", "Lachin", "--everywhere", "--on", "2022-06-01")
+    assert code == 0 and len(out.splitlines()) == len(expected) + 2  # a heading, a line each, a hint
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["Goris"], "give a destination (or several, or --everywhere for every place)"),
+    (["Goris", "Aghdam", "--everywhere"], "give destinations or --everywhere, not both"),
+    (["Goris", "Aghdam", "Nowhere-at-all"], "Unknown place 'Nowhere-at-all'"),
+])
+def test_reach_destinations_are_checked(capsys: pytest.CaptureFixture[str], args: list[str], needle: str) -> None:
+    code, out, err = run(capsys, "reach", *args, "--on", "2022-06-01")
+    assert code == 2 and needle in err and not out
