@@ -165,8 +165,6 @@ class _Package(types.ModuleType):
 
 sys.modules[__name__].__class__ = _Package
 
-
-
 __all__ = [
     "AreaError",
     "bbox_around",
