@@ -216,7 +216,11 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("periods", help="periods when a trip was possible, over a date range")
     s.add_argument("origin", help=_PLACE_HELP.format("where the trip starts"))
-    s.add_argument("destination", help=_PLACE_HELP.format("where the trip ends"))
+    s.add_argument("destination", nargs="*",
+                   help=_PLACE_HELP.format("where the trip ends") + "; several: the periods of each, the range "
+                        "walked once for all of them")
+    s.add_argument("--everywhere", action="store_true",
+                   help="to every place of the network (instead of naming destinations)")
     s.add_argument("--from", dest="start", metavar="DATE", help=_FROM_HELP)
     s.add_argument("--to", dest="end", metavar="DATE", help=_TO_HELP)
     _query_options(s)
@@ -378,7 +382,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _check_destinations(args: argparse.Namespace) -> None:
-    """``reach``: one destination or more, or ``--everywhere``; refused before anything is loaded."""
+    """``reach``, ``periods``: one destination or more, or ``--everywhere``; refused before anything is loaded."""
     if args.everywhere and args.destination:
         raise _UsageError("give destinations or --everywhere, not both")
     if not args.everywhere and not args.destination:
@@ -486,21 +490,45 @@ def _progress(what: str) -> Iterator[_Progress | None]:
 
 
 def _cmd_periods(args: argparse.Namespace) -> int:
+    _check_destinations(args)
     m = _load(args)
     q = _query(m, args, start=args.start, end=args.end)
+    many = args.everywhere or len(args.destination) > 1
     with _progress("days where something may change") as progress:
-        ps = m._periods(args.origin, args.destination, q, progress=progress)
+        if many:
+            from .network import place_index
+            from .reach import periods_from
+
+            origin = place_index(m.G).resolve(args.origin)
+            found = periods_from(m.timeline, origin, None if args.everywhere else args.destination, start=q.start,
+                                 end=q.end, traffic=q.traffic_class, view=q.view, progress=progress)
+        else:
+            ps = m._periods(args.origin, args.destination[0], q, progress=progress)
     _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
-    if args.json:
-        _print_json([p.to_dict() for p in ps])
+    if not many:
+        if args.json:
+            _print_json([p.to_dict() for p in ps])
+        else:
+            _print_periods(ps, "")
         return 0
+    if args.json:
+        _print_json([{"origin": origin, "destination": b, "periods": [p.to_dict() for p in ps]}
+                     for b, ps in found.items()])
+        return 0
+    for b, ps in found.items():
+        print(f"{origin} -> {b}:")
+        _print_periods(ps, "  ")
+    return 0
+
+
+def _print_periods(ps: Any, indent: str) -> None:
+    """One line per period: its dates, answer, flags and the events behind it."""
     for p in ps:
         flags = ("  (uncertain)" if p.uncertain else "") + (
             f"  (carried; evidence up to {p.evidence_age_days} day(s) old)" if p.carried else "") + (
             "  (outside the data's range)" if p.outside_data else "")
         events = ", ".join(b["event"] for b in p.basis)
-        print(f"{p.start} .. {p.end}  {p.answer}{flags}" + (f"  [{events}]" if events else ""))
-    return 0
+        print(f"{indent}{p.start} .. {p.end}  {p.answer}{flags}" + (f"  [{events}]" if events else ""))
 
 
 def _cmd_events(args: argparse.Namespace) -> int:

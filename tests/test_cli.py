@@ -211,3 +211,27 @@ def test_reach_everywhere_answers_every_place(capsys: pytest.CaptureFixture[str]
 def test_reach_destinations_are_checked(capsys: pytest.CaptureFixture[str], args: list[str], needle: str) -> None:
     code, out, err = run(capsys, "reach", *args, "--on", "2022-06-01")
     assert code == 2 and needle in err and not out
+
+
+def test_periods_to_several_destinations_are_each_ones_periods(capsys: pytest.CaptureFixture[str]) -> None:
+    import karabakh_routes as kr
+
+    m = kr.load()
+    names = ["Stepanakert", "Agdam"]
+    args = ["--from", "2023-06-01", "--to", "2023-10-31", "--traffic", "humanitarian"]
+    code, out, err = run(capsys, "periods", "Goris", *names, *args, "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    assert [(g["origin"], g["destination"]) for g in got] == [("goris", "khankendi_stepanakert"), ("goris", "aghdam")]
+    for g, name in zip(got, names):
+        one = kr.periods(m.timeline, "Goris", name, start="2023-06-01", end="2023-10-31", traffic="humanitarian")
+        assert g["periods"] == json.loads(json.dumps([p.to_dict() for p in one]))
+        code, single, _ = run(capsys, "periods", "Goris", name, *args)
+        assert code == 0
+        assert f"goris -> {g['destination']}:\n" + "".join(f"  {line}\n" for line in single.splitlines()) in \
+            run(capsys, "periods", "Goris", *names, *args)[1]
+    code, out, _ = run(capsys, "periods", "Lachin", "--everywhere", "--from", "2023-06-01", "--to", "2023-06-30",
+                       "--json")
+    assert code == 0 and [g["destination"] for g in json.loads(out)] == list(m.G.nodes)
+    code, _, err = run(capsys, "periods", "Goris", "--from", "2023-06-01")
+    assert code == 2 and "give a destination (or several, or --everywhere for every place)" in err
