@@ -422,21 +422,29 @@ def _cmd_reach(args: argparse.Namespace) -> int:
 
 
 def _reach_many(m: Any, q: Any, args: argparse.Namespace) -> int:
-    """``reach`` to several destinations (or every place): one line each, or a JSON list of the answers."""
-    from .reach import reach_from
+    """``reach`` to several destinations (or every place): one line each, or a JSON list of the answers.
 
-    answers = list(reach_from(m.timeline, args.origin, None if args.everywhere else args.destination, on=q.day,
-                              traffic=q.traffic_class, view=q.view).values())
-    first = answers[0]  # (never none: every place includes the origin)
-    if first.outside_data:
-        _warning(f"--on {first.outside_data}")
-    if args.json:
-        _print_json([r.to_dict() for r in answers])
+    The answers are written as they are made (``reach_from``'s, one at a time): at L the
+    answers to every place, each with its basis, held 7 GB when kept until the end.
+    """
+    from .reach import _each_answer, _trip_args
+
+    a, targets, traffic, v = _trip_args(m.timeline, args.origin, None if args.everywhere else args.destination,
+                                        q.traffic_class, q.view, "default")
+    answers = _each_answer(m.timeline, a, targets, q.day, traffic, v)
+    if args.json:  # as _print_json of the list, an answer at a time
+        for n, r in enumerate(answers):
+            if n == 0 and r.outside_data:
+                _warning(f"--on {r.outside_data}")
+            text = escape_json(json.dumps(r.to_dict(), ensure_ascii=False, indent=2)).replace("\n", "\n  ")
+            print(("[\n  " if n == 0 else ",\n  ") + text, end="")
+        print("\n]")
         return 0
-    print(f"from {first.origin} on {first.on} for {first.traffic} traffic (view {first.view}), "
-          f"{len(answers)} destination(s):")
-    width = max(len(r.destination) for r in answers)
-    for r in answers:
+    print(f"from {a} on {q.day} for {traffic} traffic (view {v}), {len(targets)} destination(s):")
+    width = max(len(b) for b in targets)
+    for n, r in enumerate(answers):
+        if n == 0 and r.outside_data:
+            _warning(f"--on {r.outside_data}")
         parts = [f"{r.length_km:.1f} km" if r.length_km is not None and r.answer != "no" else ""]
         if r.blocked_by:
             parts.append(f"blocked by {len(r.blocked_by)} segment(s): {', '.join(r.blocked_by[:3])}"
@@ -450,7 +458,7 @@ def _reach_many(m: Any, q: Any, args: argparse.Namespace) -> int:
         if r.uncertain:
             parts.append("an event date is uncertain")
         print(f"  {r.destination:<{width}}  {r.answer.upper():<8}  {'; '.join(p for p in parts if p)}".rstrip())
-    print(f"  (the claims behind each answer: --json, or `karabakh-routes reach {first.origin} DESTINATION --on "
+    print(f"  (the claims behind each answer: --json, or `karabakh-routes reach {a} DESTINATION --on "
           f"{q.day}` for one)")
     return 0
 

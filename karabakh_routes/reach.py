@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -1341,12 +1341,25 @@ def _reach_arrays(timeline: Timeline, a: str, b: str, day: dt.date, traffic: str
 
 def _answers(timeline: Timeline, a: str, targets: list[str], day: dt.date, traffic: str, v: View) -> list[Reach]:
     """The answers from ``a`` to each of ``targets`` on a day, sharing the day's statuses and routes."""
+    return list(_each_answer(timeline, a, targets, day, traffic, v))
+
+
+def _each_answer(timeline: Timeline, a: str, targets: list[str], day: dt.date, traffic: str,
+                 v: View) -> Iterator[Reach]:
+    """:func:`_answers` one at a time, made as they are asked for.
+
+    For a program that writes each answer out before the next (the command line's ``reach
+    --everywhere``): at L the answers to all 50,268 places, each with its basis, held 7 GB.
+    """
     if timeline.engine == "reference":
-        return [_reach_reference(timeline, a, b, day, traffic, v) for b in targets]
+        for b in targets:
+            yield _reach_reference(timeline, a, b, day, traffic, v)
+        return
     with gc_paused():  # (as in periods_from)
         state = _Day(timeline, day, traffic, v)
         state.settle_paths(a, targets)
-        return [state.answer(a, b) for b in targets]
+        for b in targets:
+            yield state.answer(a, b)
 
 
 def reach_from(

@@ -174,6 +174,7 @@ def test_reach_to_several_destinations_answers_each_as_one_reach(capsys: pytest.
     got = json.loads(out)
     expected = [kr.reach(m.timeline, "Goris", n, on="2023-07-20", traffic="humanitarian").to_dict() for n in names]
     assert got == json.loads(json.dumps(expected))  # each answer with its basis, in the order asked
+    assert out == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"  # (written an answer at a time)
     code, out, _ = run(capsys, "reach", "Goris", *names, "--on", "2023-07-20", "--traffic", "humanitarian")
     assert code == 0
     lines = out.splitlines()
