@@ -431,20 +431,17 @@ def _reach_many(m: Any, q: Any, args: argparse.Namespace) -> int:
 
     a, targets, traffic, v = _trip_args(m.timeline, args.origin, None if args.everywhere else args.destination,
                                         q.traffic_class, q.view, "default")
+    _warn_outside(m, q, ("--on", q.day))
     answers = _each_answer(m.timeline, a, targets, q.day, traffic, v)
     if args.json:  # as _print_json of the list, an answer at a time
         for n, r in enumerate(answers):
-            if n == 0 and r.outside_data:
-                _warning(f"--on {r.outside_data}")
             text = escape_json(json.dumps(r.to_dict(), ensure_ascii=False, indent=2)).replace("\n", "\n  ")
             print(("[\n  " if n == 0 else ",\n  ") + text, end="")
         print("\n]")
         return 0
     print(f"from {a} on {q.day} for {traffic} traffic (view {v}), {len(targets)} destination(s):")
     width = max(len(b) for b in targets)
-    for n, r in enumerate(answers):
-        if n == 0 and r.outside_data:
-            _warning(f"--on {r.outside_data}")
+    for r in answers:
         parts = [f"{r.length_km:.1f} km" if r.length_km is not None and r.answer != "no" else ""]
         if r.blocked_by:
             parts.append(f"blocked by {len(r.blocked_by)} segment(s): {', '.join(r.blocked_by[:3])}"
