@@ -116,3 +116,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.name == "test_properties.py":
             item.add_marker(pytest.mark.filterwarnings("ignore::karabakh_routes.KarabakhRoutesWarning"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # the README's set-up commands build fresh venvs (some 40 s each): started now, in the
+    # background, when a test that needs them was selected (see tests/_readme_runs.py)
+    if os.environ.get("KR_NESTED_README_RUN") or session.config.option.collectonly:
+        return
+    from _readme_runs import NEEDED_BY, RUNS
+
+    selected = {item.name for item in session.items if item.path.name == "test_readme.py"}
+    RUNS.start([name for name, test in NEEDED_BY.items() if test in selected])
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("KR_NESTED_README_RUN"):
+        return
+    from _readme_runs import RUNS
+
+    RUNS.close()

@@ -4,67 +4,50 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from _readme_runs import RUNS, TIMEOUT, clean_env, setup_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 slow = pytest.mark.slow  # the set-up commands build fresh venvs; the "Your own data" commands run in the quick loop
 
 
-def setup_commands() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"```bash\n(.*?)```", text, re.S)
-    assert block, "README must open with a bash block of set-up commands"
-    lines = [ln for ln in block.group(1).splitlines() if ln.strip()]
-    assert len(lines) == 2, "README must open with exactly two set-up commands"
-    assert text.index("```bash") < text.index("\n## "), "the set-up block must come first"
-    return lines
-
-
-def fresh_copy(tmp_path: Path) -> Path:
-    dest = tmp_path / "checkout"
-    shutil.copytree(ROOT, dest, symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", ".venv*", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache", ".hypothesis", "map.html"))
-    return dest
-
-
 def run(cmd: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
-    full_env.update(env)
-    return subprocess.run(["bash", "-c", cmd], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=1500)
+    return subprocess.run(["bash", "-c", cmd], cwd=cwd, env=clean_env(**env), capture_output=True, text=True,
+                          timeout=TIMEOUT)
 
+
+def test_setup_block() -> None:
+    """The README opens with exactly two set-up commands: a map, then the tests."""
+    first, second = setup_commands()
+    assert "karabakh-routes map" in first and "-o map.html" in first
+    assert "pytest" in second
+
+
+# The two set-up commands were started in the background when the suite was collected
+# (see tests/_readme_runs.py); these tests wait for them and check what they did.
 
 @slow
-def test_first_command_renders_the_map(tmp_path: Path) -> None:
+def test_first_command_renders_the_map() -> None:
     if os.environ.get("KR_NESTED_README_RUN"):
         pytest.skip("inside the README test command's own run")
-    cwd = fresh_copy(tmp_path)
-    res = run(setup_commands()[0].split("  #")[0], cwd)
+    res = RUNS.result("first")
     assert res.returncode == 0, res.stderr[-3000:]
-    html = (cwd / "map.html").read_text(encoding="utf-8")
+    html = (res.cwd / "map.html").read_text(encoding="utf-8")
     assert "Roads into Nagorno-Karabakh on 2023-07-20" in html
     # the installed copy (not the checkout) was used: the venv has the bundled data inside the package
-    res2 = run(". .venv/bin/activate && cd / && karabakh-routes places --json && karabakh-routes validate", cwd)
+    res2 = run(". .venv/bin/activate && cd / && karabakh-routes places --json && karabakh-routes validate", res.cwd)
     assert res2.returncode == 0 and "khankendi_stepanakert" in res2.stdout
     assert "All files valid." in res2.stdout  # the bundled articles (quote checks) ship in the package too
 
 
 @slow
-def test_second_command_installs_and_runs_tests(tmp_path: Path) -> None:
+def test_second_command_installs_and_runs_tests() -> None:
     if os.environ.get("KR_NESTED_README_RUN"):
         pytest.skip("inside the README test command's own run")
-    cwd = fresh_copy(tmp_path)
-    cmd = setup_commands()[1].split("  #")[0]
-    # The outer run already runs every test (browser ones and the full hypothesis profile under
-    # CI=true); this one proves that the README's command installs the package and the test
-    # extras in a fresh venv and that pytest runs from it, so it runs two files of the suite
-    # (the command line and the start-up imports of the installed package), not the whole of
-    # it again (that doubled the CI run, to 10 minutes).
-    res = run(cmd + " tests/test_startup.py tests/test_cli.py -q -x -p no:cacheprovider", cwd,
-              KR_NESTED_README_RUN="1", CI="")
+    res = RUNS.result("second")
     assert res.returncode == 0, (res.stdout[-3000:], res.stderr[-2000:])
     assert re.search(r"\d+ passed", res.stdout)
 
