@@ -111,3 +111,21 @@ def test_periods_floor_benchmark_runs(tmp_path: Path) -> None:
                          capture_output=True, text=True, check=True, timeout=300).stdout
     row = json.loads(out.strip().splitlines()[-1])
     assert row["change_points"] > 100 and row["together_s"] >= 0
+
+
+def test_answer_changes_benchmark_runs(tmp_path: Path) -> None:
+    """benchmarks/answer_changes.py on a small synthetic region: its counts are consistent."""
+    import json
+    import subprocess
+
+    _generate(tmp_path / "data")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "answer_changes.py"
+    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), "--days", "40"],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    row = json.loads(out.strip().splitlines()[-1])
+    seen = row["change_points"]
+    assert 5 < seen <= 40 and row["some_status_improved"] <= seen
+    # the two-bound test is the stricter, and it is sound: it lets a search be skipped only
+    # where the best cost did stay the same
+    assert row["skippable_both_bounds"] <= row["skippable_one_entry_bound"]
+    assert row["skippable_both_bounds"] <= seen - row["best_cost_changed"]
