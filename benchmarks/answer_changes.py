@@ -31,12 +31,10 @@ import datetime as dt
 import importlib
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth  # noqa: E402
-from scale import _far_apart  # noqa: E402
 
 
 def main() -> None:
@@ -54,10 +52,8 @@ def main() -> None:
     from karabakh_routes.timeline import parse_view
 
     R = importlib.import_module("karabakh_routes.reach")
-    with tempfile.TemporaryDirectory() as tmp:
-        m, folder = synth.load_data(args, Path(tmp))
-        a, b = _far_apart(folder / "places.geojson")
-    tl, cls = m.timeline, "civilian"
+    tl, a, b = synth.load_trip(args)
+    cls = "civilian"
     v = parse_view("consensus", tl.ledger)
     net = R._net(tl.G, tl.segments, tl._edges)
     ia, ib, n = net.index[a], net.index[b], len(net.nodes)

@@ -24,13 +24,12 @@ import datetime as dt
 import importlib
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth  # noqa: E402
-from scale import RANGE, _far_apart  # noqa: E402
+from scale import RANGE  # noqa: E402
 
 
 def main() -> None:
@@ -44,10 +43,8 @@ def main() -> None:
     from karabakh_routes.timeline import parse_view
 
     R = importlib.import_module("karabakh_routes.reach")
-    with tempfile.TemporaryDirectory() as tmp:
-        m, folder = synth.load_data(args, Path(tmp))
-        a, _ = _far_apart(folder / "places.geojson")
-    tl, cls = m.timeline, "civilian"
+    tl, a, _ = synth.load_trip(args)
+    cls = "civilian"
     v = parse_view("consensus", tl.ledger)
     lo, hi = (kr.to_date(d) for d in RANGE)
     cuts = [lo, *(p for p in tl.change_points(lo, hi, horizon=v.horizon, traffic=cls) if p > lo)]

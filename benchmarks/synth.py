@@ -41,6 +41,7 @@ import json
 import math
 import random
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -302,6 +303,17 @@ def load_data(args: argparse.Namespace, tmp: Path) -> tuple[Any, Path]:
         segments, claims = SIZES[args.size]
         generate(folder, segments=segments, claims=claims, seed=0)
     return kr.load(**{k: str(folder / f) for k, f in FILES.items()}, cache=args.cache), folder
+
+
+def load_trip(args: argparse.Namespace) -> tuple[Any, str, str]:
+    """The timeline of :func:`load_data` and the trip the benchmarks ask about (see ``scale._far_apart``):
+    the places at the grid's south-west and north-east corners."""
+    from scale import _far_apart
+
+    with tempfile.TemporaryDirectory() as tmp:
+        m, folder = load_data(args, Path(tmp))
+        a, b = _far_apart(folder / "places.geojson")
+    return m.timeline, a, b
 
 
 def _write_json(path: Path, doc: object) -> None:
