@@ -100,7 +100,8 @@ def main() -> None:
         sizes.append(len(s))
         # the path of the day before kept as it was (no entry on it changed weight), and no
         # improvement able to make a shorter one
-        if np.isfinite(cost0) and (w1[path_entries(pred)] == w0[path_entries(pred)]).all():
+        path = path_entries(pred) if np.isfinite(cost0) else None
+        if path is not None and (w1[path] == w0[path]).all():
             u, x = net.src[s], net.dst[s]
             one = float((da[u] + w1[s] + db[x]).min()) if len(s) else np.inf
             two = float((da[u] + w1[s]).min() + (w1[s] + db[x]).min()) if len(s) else np.inf
