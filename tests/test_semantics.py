@@ -198,6 +198,35 @@ def test_a_claim_its_source_still_attests_is_never_set_aside(tmp_path: Path) -> 
     assert st.status == "disputed" and st.decision.set_aside == ()
 
 
+@pytest.mark.parametrize(("end", "status", "aside"), [
+    ("", "disputed", []),  # E2 in force: it counts from its start, 06-01, which X could know of
+    ("2021-07-03", "unknown", ["E1"]),  # E2 over: it counts from its start on the segment, 07-01
+])
+def test_a_report_on_a_route_that_reached_the_segment_later(tmp_path: Path, end: str, status: str,
+                                                             aside: list[str]) -> None:
+    """The corridor runs over west__south from 2021-07-01 only: Y's opening of the corridor from 06-01 starts there later.
+
+    X's closure of west__south is as of 06-10 (carried on 07-05, within the horizon). A report
+    in force counts from its own start; one no longer in force, from its start on the segment
+    (docs/semantics.md section 2). Every way of asking (the segment's status, the status
+    table, the vectorised codes, a trip, the reference engine) gives the same answer.
+    """
+    m = ledger(tmp_path, [
+        ev("E1", "2021-06-10", "west__south", "closure", "closed", claimant="X", source="S1"),
+        ev("E2", "2021-06-01", "corridor", "opening", "open", end=end, claimant="Y", source="S2"),
+    ], {"S1": "2021-06-10", "S2": "2021-08-01"})
+    day = "2021-07-05"
+    st = cs(m, day, seg="west__south")
+    assert st.status == status and [c.event for c in st.decision.set_aside] == aside
+    assert m.status(on=day, traffic="civilian").loc["west__south", "status"] == status
+    assert m.timeline.status_codes(on=day, traffic="civilian")["west__south"] == status
+    ref = kr.Timeline(m.G, m.ledger, engine="reference")
+    assert ref.class_status("west__south", "civilian", on=day).status == status
+    fast, slow = kr.reach(m.timeline, "west", "south", on=day), kr.reach(ref, "west", "south", on=day)
+    assert fast.answer == status and fast.segments == ["west__south"]
+    assert fast.to_dict() == slow.to_dict()
+
+
 def test_an_older_report_does_not_set_aside_a_carried_claim(tmp_path: Path) -> None:
     """Y restates a state that started before X's as-of date: X could know it, so both stand."""
     m = ledger(tmp_path, [
