@@ -129,3 +129,26 @@ def test_answer_changes_benchmark_runs(tmp_path: Path) -> None:
     # where the best cost did stay the same
     assert row["skippable_both_bounds"] <= row["skippable_one_entry_bound"]
     assert row["skippable_both_bounds"] <= seen - row["best_cost_changed"]
+    # the exact lower bound is at least as sharp as the two bounds, and sound too
+    assert row["skippable_both_bounds"] <= row["skippable_exact"] <= row["path_kept_its_weights"]
+    assert row["skippable_exact"] <= seen - row["best_cost_changed"]
+
+
+def test_compiled_search_benchmark_runs_or_says_what_it_needs(tmp_path: Path) -> None:
+    """benchmarks/compiled_search.py: with numba, the same searches both ways; without it, exit 2 naming numba."""
+    import importlib.util
+    import json
+    import subprocess
+
+    _generate(tmp_path / "data")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "compiled_search.py"
+    run = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), "--days", "3"],
+                         capture_output=True, text=True, timeout=300)
+    if importlib.util.find_spec("numba") is None:
+        assert run.returncode == 2 and "pip install numba" in run.stderr and not run.stdout
+        return
+    assert run.returncode == 0, run.stderr  # (1: the two ways gave different distances or predecessors)
+    row = json.loads(run.stdout.strip().splitlines()[-1])
+    assert row["change_points"] == 2 and row["bounded_nodes_reached_median"] > 0
+    assert all(row[k] > 0 for k in ("full_scipy_ms", "full_compiled_ms", "bounded_scipy_ms", "bounded_compiled_ms",
+                                    "bounded_compiled_sparse_ms"))
