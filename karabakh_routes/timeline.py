@@ -1476,8 +1476,9 @@ class Timeline:
         ask = np.flatnonzero(hit != ((a < first) & (first <= known)))  # where being in force would change it
         if len(ask):
             g_in, ev_in = in_force
-            near = _col.isin(g_in, group[rep[ask]])
-            hit[ask] ^= np.isin(group[rep[ask]] * len(ea.events) + ev[ask], g_in[near] * len(ea.events) + ev_in[near])
+            g_ask, n_ev = group[rep[ask]], len(ea.events)
+            near = _col.isin(g_in, g_ask)  # the claims in force on those groups only
+            hit[ask] ^= np.isin(g_ask * n_ev + ev[ask], g_in[near] * n_ev + ev_in[near])
         return rep[hit], ev[hit]
 
     def _touches(self, traffic: str, v: View) -> tuple[np.ndarray, np.ndarray]:
