@@ -19,7 +19,10 @@ then measured in a child process of their own (so peak RSS is per size):
   that class, the other classes' statuses alone);
 * one ``reach`` between two far-apart places (opposite corners of the grid): the first call,
   and the median of one call on each of the next days;
-* ``periods`` for that pair over three years (2021-01-01 to 2023-12-31);
+* ``periods`` for that pair over three years (2021-01-01 to 2023-12-31), in this process and
+  with ``workers=N`` (``--workers``, default 2: the range walked in N forked processes; wall
+  time, the workers' CPU time and peak RSS from ``RUSAGE_CHILDREN``, and whether the periods
+  are the same as in one process);
 * the naive baseline for the same ``periods``: ``reach`` for every day of the range. For
   sizes above S only ``--baseline-days`` days spread evenly over the range are timed (the
   first days, with fewer claims in force, are cheaper than most) and the whole range is
@@ -57,7 +60,7 @@ RANGE = (dt.date(2021, 1, 1), dt.date(2023, 12, 31))
 SNAPSHOT_DAY = dt.date(2022, 6, 15)
 STEPS = ("read_network", "read_ledger", "compile", "compile_classes", "status", "status_codes",
          "status_codes_steady", "status_class",
-         "reach", "reach_steady", "periods", "per_day")
+         "reach", "reach_steady", "periods", "periods_workers", "per_day")
 #: Calls of ``status_codes`` and ``reach`` on the days after the first, for the steady cost (their median).
 STEADY_CALLS = 5
 
@@ -76,7 +79,7 @@ def _rss_mb() -> float:
 
 # -- child: measure one size ----------------------------------------------------------------
 
-def child(folder: Path, out: Path, timeout: int, baseline_days: int | None, memory_gb: float) -> None:
+def child(folder: Path, out: Path, timeout: int, baseline_days: int | None, memory_gb: float, workers: int) -> None:
     if memory_gb:  # a MemoryError reported as a step error, rather than the OOM killer
         limit = int(memory_gb * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -215,7 +218,25 @@ def child(folder: Path, out: Path, timeout: int, baseline_days: int | None, memo
                       "changes": sum(1 for x, y in zip(answers, answers[1:]) if x != y)}
 
     run("per_day", per_day)
-    run("periods", lambda: (None, {"periods": len(kr.periods(tl, a, b, start=RANGE[0], end=RANGE[1]))}))
+    one: dict[str, Any] = {}
+
+    def periods_here() -> tuple[None, dict[str, Any]]:
+        one["periods"] = kr.periods(tl, a, b, start=RANGE[0], end=RANGE[1])
+        return None, {"periods": len(one["periods"])}
+
+    run("periods", periods_here)
+
+    def periods_workers() -> tuple[None, dict[str, Any]]:
+        # the workers are forked children: their CPU time and memory are the children's usage
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        ps = kr.periods(tl, a, b, start=RANGE[0], end=RANGE[1], workers=workers)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return None, {"workers": workers, "periods": len(ps), "same_as_one_process": ps == one["periods"],
+                      "workers_cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2),
+                      "workers_peak_rss_mb": round(after.ru_maxrss / 1024, 1)}
+
+    if workers > 1 and "periods" in one:
+        run("periods_workers", periods_workers)
     fh.close()
 
 
@@ -229,7 +250,7 @@ def _far_apart(places: Path) -> tuple[str, str]:
 # -- parent: generate, run a child per size, tabulate -----------------------------------------
 
 def measure(size: str, timeout: int, size_timeout: int, baseline_days: int, keep: Path | None,
-            memory_gb: float) -> dict[str, Any]:
+            memory_gb: float, workers: int) -> dict[str, Any]:
     segments, claims = synth.SIZES[size]
     tmp = tempfile.TemporaryDirectory(prefix=f"kr-scale-{size}-")
     folder = (keep / size) if keep else Path(tmp.name)
@@ -240,7 +261,8 @@ def measure(size: str, timeout: int, size_timeout: int, baseline_days: int, keep
     result["files_mb"] = round(sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) / 1e6, 1)
     out = Path(tmp.name) / "steps.jsonl"
     cmd = [sys.executable, __file__, "--child", str(folder), "--child-out", str(out), "--timeout", str(timeout),
-           "--baseline-days", str(0 if size == "S" else baseline_days), "--memory-gb", str(memory_gb)]
+           "--baseline-days", str(0 if size == "S" else baseline_days), "--memory-gb", str(memory_gb),
+           "--workers", str(workers)]
     print(f"[{size}] generated {segments:,} segments / {claims:,} claims ({result['files_mb']} MB) in "
           f"{result['generate_s']:.1f} s; measuring (child timeout {size_timeout} s)", file=sys.stderr, flush=True)
     proc = subprocess.Popen(cmd)
@@ -307,7 +329,7 @@ def table(results: list[dict[str, Any]]) -> str:
             "of which target resolution", "compile Timeline", "compile the claims, 4 classes (each on first use)",
             "peak RSS", "status snapshot (with claims): every class; one class",
             "status of one class (vectorised)", "one reach",
-            "periods, 3 years", "per-day reach loop, 3 years"]
+            "periods, 3 years", "periods, 3 years, in worker processes", "per-day reach loop, 3 years"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in results:
         st = r["steps"]
@@ -326,6 +348,12 @@ def table(results: list[dict[str, Any]]) -> str:
             periods += f" ({n_cp} change points × one reach ≈ {_fmt(n_cp * st['reach']['wall_s'])})"
         if st.get("periods", {}).get("status") == "ok":
             periods += f"; {info.get('change_points_in_range', '?')} change points, {st['periods']['periods']} periods"
+        pw_step = st.get("periods_workers")
+        pw = _cell(pw_step, r)
+        if pw_step and pw_step.get("status") == "ok":
+            pw = (f"{_fmt(pw_step['wall_s'])} with {pw_step['workers']} workers (their cpu {_fmt(pw_step['workers_cpu_s'])}, "
+                  f"peak RSS {pw_step['workers_peak_rss_mb']:,.0f} MB each at most); "
+                  + ("the same periods" if pw_step["same_as_one_process"] else "DIFFERENT periods"))
         pd_step = st.get("per_day")
         per_day = _cell(pd_step, r)
         if pd_step and pd_step.get("status") == "ok":
@@ -355,7 +383,7 @@ def table(results: list[dict[str, Any]]) -> str:
             r["size"], f"{r['segments']:,} / {r['claims']:,}", load, _cell(st.get("read_network"), r),
             _cell(st.get("read_ledger"), r), tr_cell, _cell(st.get("compile"), r), classes, rss,
             _cell(st.get("status"), r) + ("; " + _cell(st.get("status_class"), r) if st.get("status_class") else ""),
-            codes, reach, periods, per_day]) + " |")
+            codes, reach, periods, pw, per_day]) + " |")
     return "\n".join(lines)
 
 
@@ -368,13 +396,15 @@ def main() -> None:
                         help="days of the per-day baseline timed above size S, then extrapolated (default 30)")
     parser.add_argument("--memory-gb", type=float, default=20,
                         help="address-space limit of the measuring process, GiB (default 20; 0 = none)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="also time periods with workers=N (default 2; 1: not)")
     parser.add_argument("--json", type=Path, help="write the results here (default: scale-results.json in a temp folder)")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder (one subfolder per size)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.child_out, args.timeout, args.baseline_days or None, args.memory_gb)
+        child(args.child, args.child_out, args.timeout, args.baseline_days or None, args.memory_gb, args.workers)
         return
     sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
     bad = [s for s in sizes if s not in synth.SIZES]
@@ -383,7 +413,8 @@ def main() -> None:
     results = []
     json_path = args.json or Path(tempfile.mkdtemp(prefix="kr-scale-")) / "scale-results.json"
     for size in sizes:
-        results.append(measure(size, args.timeout, args.size_timeout, args.baseline_days, args.keep, args.memory_gb))
+        results.append(measure(size, args.timeout, args.size_timeout, args.baseline_days, args.keep, args.memory_gb,
+                               args.workers))
         json_path.write_text(json.dumps({"python": sys.version.split()[0], "cpus": os.cpu_count(),
                                          "range": [d.isoformat() for d in RANGE], "snapshot_day": SNAPSHOT_DAY.isoformat(),
                                          "results": results}, indent=1), encoding="utf-8")

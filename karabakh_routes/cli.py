@@ -165,6 +165,20 @@ def _area(m: Any, args: argparse.Namespace) -> Any:
     return roads_in(m.timeline, box)[0]  # (an area with no road is refused here, for every command)
 
 
+def _workers(text: str) -> int | None:
+    """``--workers``: a whole number of processes, at least 1, or ``all`` (None: one per usable core)."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes: give a whole number, 1 or more, "
+                                         "or 'all' (one per core)")
+    return n
+
+
 def _query_options(p: argparse.ArgumentParser, *, traffic_default: str | None = "civilian") -> None:
     p.add_argument("--traffic", choices=TRAFFIC_CLASSES, default=traffic_default, type=_traffic_name,
                    help=f"traffic class, any letter case (default: {traffic_default or 'all classes'})")
@@ -224,6 +238,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--from", dest="start", metavar="DATE", help=_FROM_HELP)
     s.add_argument("--to", dest="end", metavar="DATE", help=_TO_HELP)
     _query_options(s)
+    s.add_argument("--workers", type=_workers, default=1, metavar="N|all",
+                   help="walk the range in N processes forked from this one (default 1; 'all': one per core): "
+                        "the same periods, sooner on a large network")
     s.add_argument("--json", action="store_true", help=_JSON_HELP)
     _data_options(s)
 
@@ -506,9 +523,10 @@ def _cmd_periods(args: argparse.Namespace) -> int:
 
             origin = place_index(m.G).resolve(args.origin)
             found = periods_from(m.timeline, origin, None if args.everywhere else args.destination, start=q.start,
-                                 end=q.end, traffic=q.traffic_class, view=q.view, progress=progress)
+                                 end=q.end, traffic=q.traffic_class, view=q.view, progress=progress,
+                                 workers=args.workers)
         else:
-            ps = m._periods(args.origin, args.destination[0], q, progress=progress)
+            ps = m._periods(args.origin, args.destination[0], q, progress=progress, workers=args.workers)
     _warn_outside(m, q, ("--from", q.start), ("--to", q.end))
     if not many:
         if args.json:

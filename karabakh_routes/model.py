@@ -109,16 +109,17 @@ class RoadModel:
 
     def periods(self, origin: str, destination: str, *, start: DateLike | None = None, end: DateLike | None = None,
                 traffic: str = "civilian", view: str | View = "consensus", horizon: Horizon = "default",
-                progress: Callable[[int, int, dt.date], None] | None = None) -> list[Period]:
-        """Return reachability periods; see :func:`karabakh_routes.reach.periods` (and its ``progress``)."""
+                progress: Callable[[int, int, dt.date], None] | None = None, workers: int | None = 1) -> list[Period]:
+        """Return reachability periods; see :func:`karabakh_routes.reach.periods` (and its ``progress``, ``workers``)."""
         return self._periods(origin, destination, self.query(start=start, end=end, traffic=traffic, view=view,
-                                                             horizon=horizon), progress=progress)
+                                                             horizon=horizon), progress=progress, workers=workers)
 
     def _periods(self, origin: str, destination: str, q: Query, *,
-                 progress: Callable[[int, int, dt.date], None] | None = None) -> list[Period]:
+                 progress: Callable[[int, int, dt.date], None] | None = None,
+                 workers: int | None = 1) -> list[Period]:
         """:meth:`periods` of a parsed query (its range, for ``q.traffic``; nothing is parsed again)."""
         return periods(self.timeline, origin, destination, start=q.start, end=q.end, traffic=q.traffic_class,
-                       view=q.view, progress=progress)
+                       view=q.view, progress=progress, workers=workers)
 
     def map(self, *, on: DateLike, traffic: str | None = None, view: str | View = "consensus",
             horizon: Horizon = "default", **kwargs: Any) -> Any:

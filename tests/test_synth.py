@@ -132,6 +132,8 @@ def test_answer_changes_benchmark_runs(tmp_path: Path) -> None:
     # the exact lower bound is at least as sharp as the two bounds, and sound too
     assert row["skippable_both_bounds"] <= row["skippable_exact"] <= row["path_kept_its_weights"]
     assert row["skippable_exact"] <= seen - row["best_cost_changed"]
+    # shares of the nodes reached on either day
+    assert 0 <= row["nodes_whose_distance_changed_min"] <= row["nodes_whose_distance_changed_median"] <= 1
 
 
 def test_compiled_search_benchmark_runs_or_says_what_it_needs(tmp_path: Path) -> None:
@@ -152,3 +154,25 @@ def test_compiled_search_benchmark_runs_or_says_what_it_needs(tmp_path: Path) ->
     assert row["change_points"] == 2 and row["bounded_nodes_reached_median"] > 0
     assert all(row[k] > 0 for k in ("full_scipy_ms", "full_compiled_ms", "bounded_scipy_ms", "bounded_compiled_ms",
                                     "bounded_compiled_sparse_ms"))
+
+
+def test_scale_benchmark_times_periods_in_worker_processes(tmp_path: Path) -> None:
+    """benchmarks/scale.py's measuring child on a small synthetic region: periods with workers, checked the same."""
+    import json
+    import subprocess
+
+    _generate(tmp_path / "data")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "scale.py"
+    out = tmp_path / "steps.jsonl"
+    subprocess.run([sys.executable, str(script), "--child", str(tmp_path / "data"), "--child-out", str(out),
+                    "--timeout", "300", "--baseline-days", "5", "--memory-gb", "0", "--workers", "2"],
+                   capture_output=True, text=True, check=True, timeout=600)
+    steps = {(rec := json.loads(line)).pop("step"): rec for line in out.read_text(encoding="utf-8").splitlines()}
+    assert steps["periods"]["status"] == "ok"
+    got = steps["periods_workers"]
+    assert got["status"] == "ok" and got["workers"] == 2 and got["same_as_one_process"] is True
+    assert got["periods"] == steps["periods"]["periods"] and got["workers_cpu_s"] > 0
+    import scale  # (benchmarks/ is on the path)
+
+    row = scale.table([{"size": "S", "segments": SEGMENTS, "claims": CLAIMS, "steps": steps, "peak_rss_mb": 1.0}])
+    assert "with 2 workers" in row and "the same periods" in row

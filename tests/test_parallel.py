@@ -1,0 +1,150 @@
+"""Range queries over several processes (``workers=``): the same periods as one walk, progress, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_columnar import _engines, ledger_rows
+
+import karabakh_routes as kr
+from karabakh_routes import _parallel
+from karabakh_routes._range import outside_side, outside_span_note
+from karabakh_routes.cli import main
+from karabakh_routes.timeline import parse_view
+
+reach_mod = importlib.import_module("karabakh_routes.reach")
+
+_EXAMPLES = 60 if os.environ.get("CI", "").lower() in ("1", "true", "yes") else 15
+
+
+def _cuts(tl: kr.Timeline, lo: dt.date, hi: dt.date, traffic: str, horizon: int | None) -> list[dt.date]:
+    from karabakh_routes._range import range_cuts
+    return sorted({lo, *(p for p in tl.change_points(lo, hi, horizon=horizon, traffic=traffic) if p > lo),
+                   *range_cuts(tl, lo, hi, horizon=horizon)})
+
+
+@settings(max_examples=_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=ledger_rows(), horizon=st.sampled_from([0, 7, 30, None]), cls=st.sampled_from(["civilian", "humanitarian"]),
+       view=st.sampled_from(["consensus", "strict", "source:S1"]), where=st.lists(st.integers(1, 10_000), max_size=4))
+def test_runs_walked_apart_and_joined_equal_one_walk(tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]],
+                                                    horizon: int | None, cls: str, view: str, where: list[int]) -> None:
+    # the range cut anywhere into runs of change points, each walked from a fresh state (as a
+    # worker does), and the runs' periods joined: the periods of one walk, bases and ages included
+    m, new, ref = _engines(tmp_path_factory.mktemp("par"), rows)
+    points = new.change_points(horizon=horizon)
+    lo = (points[0] if points else dt.date(2023, 1, 1)) - dt.timedelta(days=3)
+    hi = (points[-1] if points else dt.date(2023, 1, 1)) + dt.timedelta(days=3)
+    v = parse_view(view, m.ledger, horizon=horizon)
+    targets = ["far", "mid", "west"]
+    for tl in (new, ref):
+        whole = kr.periods_from(tl, "west", targets, start=lo, end=hi, traffic=cls, view=view, horizon=horizon)
+        cuts = _cuts(tl, lo, hi, cls, v.horizon)
+        side = {d: outside_side(tl, d, horizon=v.horizon) for d in cuts}
+
+        def note(a: dt.date, b: dt.date, tl: kr.Timeline = tl) -> str:
+            return outside_span_note(tl, a, b, horizon=v.horizon)
+
+        at = sorted({0, *(w % len(cuts) for w in where), len(cuts)})
+        parts = [reach_mod._walk(tl, "west", targets, cls, v, cuts[i:j],
+                                 cuts[j] - dt.timedelta(days=1) if j < len(cuts) else hi, side, note, lambda d: None)
+                 for i, j in zip(at, at[1:]) if i < j]
+        for b in targets:
+            assert reach_mod._joined([p[b] for p in parts], side, note) == whole[b]
+
+
+def test_workers_give_the_same_periods_on_the_bundled_data() -> None:
+    tl = kr.load().timeline
+    for cls in ("civilian", "humanitarian"):
+        one = kr.periods_from(tl, "Aghdam", traffic=cls)
+        assert kr.periods_from(tl, "Aghdam", traffic=cls, workers=2) == one
+        assert kr.periods_from(tl, "Goris", ["Stepanakert"], traffic=cls, workers=3)["khankendi_stepanakert"] == (
+            kr.periods(tl, "Goris", "Khankendi", traffic=cls))
+    # more workers than change points in the range, and the reference engine
+    assert kr.periods(tl, "Goris", "Stepanakert", start="2023-07-18", end="2023-07-22", workers=8) == (
+        kr.periods(tl, "Goris", "Stepanakert", start="2023-07-18", end="2023-07-22"))
+    ref = kr.Timeline(tl.G, tl.ledger, engine="reference")
+    assert kr.periods(ref, "Aghdam", "Askeran", start="2023-06-01", end="2023-10-31", traffic="humanitarian",
+                      workers=2) == kr.periods(tl, "Aghdam", "Askeran", start="2023-06-01", end="2023-10-31",
+                                               traffic="humanitarian")
+
+
+def test_workers_report_progress_for_every_day_visited() -> None:
+    m = kr.load()
+    tl = m.timeline
+    days: list[tuple[int, int, dt.date]] = []
+    got = kr.periods(tl, "Goris", "Stepanakert", workers=2, progress=lambda i, n, d: days.append((i, n, d)))
+    assert got == kr.periods(tl, "Goris", "Stepanakert")
+    total = days[0][1]
+    # every day visited reported once, counted 1..total in the order they arrive
+    assert [i for i, _, _ in days] == list(range(1, total + 1))
+    assert {n for _, n, _ in days} == {total}
+    assert sorted(d for *_, d in days) == _cuts(tl, min(d for *_, d in days), max(d for *_, d in days), "civilian",
+                                                  30)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_a_bad_number_of_workers_is_refused_before_any_work(bad: object) -> None:
+    tl = kr.load().timeline
+    with pytest.raises(ValueError, match=r"workers must be a whole number of processes, at least 1 .*got " + repr(bad)
+                       .replace(".", r"\.")):
+        kr.periods(tl, "Goris", "Stepanakert", workers=bad)  # type: ignore[arg-type]
+
+
+def test_workers_none_is_one_per_usable_core() -> None:
+    assert _parallel.check_workers(None) == _parallel.usable_cores() >= 1
+    assert _parallel.check_workers(3) == 3
+
+
+def test_without_fork_the_range_is_walked_here_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    tl = kr.load().timeline
+    want = kr.periods(tl, "Aghdam", "Khankendi", traffic="humanitarian")
+    monkeypatch.setattr(_parallel, "can_fork", lambda: False)
+    pid = os.getpid()
+    seen: list[int] = []
+    real = reach_mod._walk
+
+    def walk(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(os.getpid())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reach_mod, "_walk", walk)
+    with pytest.warns(RuntimeWarning, match="cannot do; the range is walked in this process"):
+        assert kr.periods(tl, "Aghdam", "Khankendi", traffic="humanitarian", workers=2) == want
+    assert set(seen) == {pid} and len(seen) > 1
+
+
+def test_an_error_in_a_worker_is_raised_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    tl = kr.load().timeline
+    real = reach_mod._walk
+
+    def walk(timeline, a, targets, traffic, v, cuts, *rest):  # type: ignore[no-untyped-def]
+        if cuts[0] > dt.date(2022, 1, 1):
+            raise ArithmeticError(f"a worker failed on {cuts[0]}")
+        return real(timeline, a, targets, traffic, v, cuts, *rest)
+
+    monkeypatch.setattr(reach_mod, "_walk", walk)  # (the forked workers inherit it)
+    with pytest.raises(ArithmeticError, match="a worker failed on"):
+        kr.periods(tl, "Goris", "Stepanakert", workers=2)
+    assert _parallel._TASK is None and _parallel._DONE is None
+
+
+def test_cli_periods_with_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["periods", "Goris", "Stepanakert", "--traffic", "humanitarian", "--json"]) == 0
+    one = capsys.readouterr().out
+    assert main(["periods", "Goris", "Stepanakert", "--traffic", "humanitarian", "--json", "--workers", "2"]) == 0
+    assert capsys.readouterr().out == one
+    assert main(["periods", "Goris", "Berdzor", "Askeran", "--workers", "all"]) == 0
+    assert "goris -> " in capsys.readouterr().out.lower()
+    for bad in ("0", "-3", "two", "1.5"):
+        with pytest.raises(SystemExit) as e:
+            main(["periods", "Goris", "Stepanakert", "--workers", bad])
+        assert e.value.code == 2
+        err = capsys.readouterr().err
+        assert f"argument --workers: '{bad}' is not a number of processes" in err
+        assert "Traceback" not in err
