@@ -46,9 +46,13 @@ def check_workers(workers: object) -> int:
     return workers
 
 
-def can_fork() -> bool:
-    """Whether worker processes can be forked here (they share the loaded data; see the module's docstring)."""
-    return "fork" in mp.get_all_start_methods()
+def why_not_fork() -> str | None:
+    """Why worker processes cannot be forked here (they share the loaded data; see the module's docstring), else None."""
+    if "fork" not in mp.get_all_start_methods():
+        return "needs worker processes forked from this one, which this platform cannot do"
+    if mp.current_process().daemon:
+        return "needs worker processes, which this process (itself a worker of a process pool) may not start"
+    return None
 
 
 def _run(i: int) -> Any:
@@ -72,9 +76,9 @@ def map_forked(task: Callable[[int, Callable[[Any], None]], Any], n: int, worker
     step: Callable[[Any], None] = on_step if on_step is not None else (lambda item: None)
     if workers <= 1 or n <= 1:
         return [task(i, step) for i in range(n)]
-    if not can_fork():
-        warnings.warn("workers > 1 needs worker processes forked from this one, which this platform cannot "
-                      "do; the range is walked in this process", RuntimeWarning, stacklevel=3)
+    why = why_not_fork()
+    if why is not None:
+        warnings.warn(f"workers > 1 {why}; the range is walked in this process", RuntimeWarning, stacklevel=3)
         return [task(i, step) for i in range(n)]
     global _TASK, _DONE
     from concurrent.futures import ProcessPoolExecutor

@@ -1430,7 +1430,9 @@ def periods(
         Days an open-ended claim is carried past its as-of date (default 30); None = no bound.
     progress
         Called as ``progress(done, total, day)`` after each day visited (``total`` days in
-        all): for a progress display on a long range of a large network.
+        all): for a progress display on a long range of a large network. (With ``workers``,
+        in this process, as the workers report them: ``done`` counts up, ``day`` is the day
+        a worker has just finished, not always later than the one before.)
     workers
         Processes to walk the range in (default 1: this one; None: one per usable core).
         The range is cut into runs of change points, each walked by a worker forked from

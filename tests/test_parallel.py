@@ -104,7 +104,7 @@ def test_workers_none_is_one_per_usable_core() -> None:
 def test_without_fork_the_range_is_walked_here_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     tl = kr.load().timeline
     want = kr.periods(tl, "Aghdam", "Khankendi", traffic="humanitarian")
-    monkeypatch.setattr(_parallel, "can_fork", lambda: False)
+    monkeypatch.setattr(_parallel.mp, "get_all_start_methods", lambda: ["spawn"])  # (as on Windows)
     pid = os.getpid()
     seen: list[int] = []
     real = reach_mod._walk
@@ -148,3 +148,37 @@ def test_cli_periods_with_workers(capsys: pytest.CaptureFixture[str]) -> None:
         err = capsys.readouterr().err
         assert f"argument --workers: '{bad}' is not a number of processes" in err
         assert "Traceback" not in err
+
+
+def test_a_pool_worker_walks_its_range_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a daemonic process (a worker of a multiprocessing pool) may not start processes of its own
+    tl = kr.load().timeline
+    want = kr.periods(tl, "Aghdam", "Khankendi", traffic="humanitarian")
+
+    class Daemon:
+        daemon = True
+
+    monkeypatch.setattr(_parallel.mp, "current_process", lambda: Daemon())
+    with pytest.warns(RuntimeWarning, match=r"itself a worker of a process pool\) may not start"):
+        assert kr.periods(tl, "Aghdam", "Khankendi", traffic="humanitarian", workers=2) == want
+
+
+def test_cli_periods_with_workers_shows_progress_on_a_terminal(capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import re
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    assert main(["periods", "Goris", "Stepanakert", "--workers", "2"]) == 0
+    shown = term.getvalue()
+    last = re.findall(r"karabakh-routes: ([\d,]+) of ([\d,]+) days where something may change", shown)[-1]
+    assert last[0] == last[1]  # every day counted, the last one always shown
+    assert shown.endswith("\r\x1b[2K") and "Traceback" not in shown
+    monkeypatch.setattr(sys, "stderr", sys.__stderr__)
+    assert capsys.readouterr().out.count(" .. ") > 3
