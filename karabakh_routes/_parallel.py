@@ -94,7 +94,8 @@ def map_forked(task: Callable[[int, Callable[[Any], None]], Any], n: int, worker
                                     category=DeprecationWarning)
             # (the workers are forked as the tasks are submitted, while _TASK is set; a worker
             # that dies, killed for memory say, raises BrokenProcessPool here instead of hanging)
-            with ProcessPoolExecutor(max_workers=min(workers, n), mp_context=ctx) as pool:
+            pool = ProcessPoolExecutor(max_workers=min(workers, n), mp_context=ctx)
+            try:
                 futures = [pool.submit(_run, i) for i in range(n)]
                 while done is not None and not all(f.done() for f in futures):
                     try:
@@ -102,6 +103,12 @@ def map_forked(task: Callable[[int, Callable[[Any], None]], Any], n: int, worker
                     except queue.Empty:
                         pass
                 out = [f.result() for f in futures]
+            except BaseException:
+                # (a task's error, or one in ``on_step``: the tasks not started are dropped, and
+                # the error raised once the running ones have stopped)
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
         # the workers have exited, each flushing what it reported: what was still on its way
         while done is not None:
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -182,3 +183,33 @@ def test_cli_periods_with_workers_shows_progress_on_a_terminal(capsys: pytest.Ca
     assert shown.endswith("\r\x1b[2K") and "Traceback" not in shown
     monkeypatch.setattr(sys, "stderr", sys.__stderr__)
     assert capsys.readouterr().out.count(" .. ") > 3
+
+
+def test_an_error_in_the_progress_callback_drops_the_work_not_started(monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    tl = kr.load().timeline
+    real = reach_mod._walk
+    log = tmp_path / "runs.txt"
+    first = kr.periods(tl, "Goris", "Stepanakert")[0].start
+
+    def walk(timeline, a, targets, traffic, v, cuts, *rest):  # type: ignore[no-untyped-def]
+        import time
+        with open(log, "a", encoding="utf-8") as fh:  # (in the worker: which runs were started)
+            fh.write(f"{cuts[0]}\n")
+        if cuts[0] != first:
+            time.sleep(1.0)  # (the other runs slow enough for the first one's error to come first)
+        return real(timeline, a, targets, traffic, v, cuts, *rest)
+
+    monkeypatch.setattr(reach_mod, "_walk", walk)
+    shown: list[dt.date] = []
+
+    def progress(done: int, total: int, day: dt.date) -> None:
+        shown.append(day)
+        raise KeyError("the display failed")
+
+    with pytest.raises(KeyError, match="the display failed"):
+        kr.periods(tl, "Goris", "Stepanakert", workers=2, progress=progress)
+    # of the 8 runs, only those already handed to the 2 workers (and one queued) were walked:
+    # not all of them (they would take 3.5 s more)
+    assert len(shown) == 1 and 1 <= len(log.read_text(encoding="utf-8").split()) < 8
+    assert _parallel._TASK is None
