@@ -18,7 +18,8 @@ then measured in a child process of their own (so peak RSS is per size):
   table of one class on a day not asked about yet (``traffic="civilian"``: the evidence of
   that class, the other classes' statuses alone);
 * one ``reach`` between two far-apart places (opposite corners of the grid): the first call,
-  and the median of one call on each of the next days;
+  the median of one call on each of the next days, and the median and the slowest of one call
+  on each of 12 days 47 days apart (each in a part of the range not asked about before);
 * ``periods`` for that pair over three years (2021-01-01 to 2023-12-31), in this process and
   with ``workers=N`` (``--workers``, default 2: the range walked in N forked processes; wall
   time, the workers' CPU time and peak RSS from ``RUSAGE_CHILDREN``, and whether the periods
@@ -60,9 +61,11 @@ RANGE = (dt.date(2021, 1, 1), dt.date(2023, 12, 31))
 SNAPSHOT_DAY = dt.date(2022, 6, 15)
 STEPS = ("read_network", "read_ledger", "compile", "compile_classes", "status", "status_codes",
          "status_codes_steady", "status_class",
-         "reach", "reach_steady", "periods", "periods_workers", "per_day")
+         "reach", "reach_steady", "reach_far", "periods", "periods_workers", "per_day")
 #: Calls of ``status_codes`` and ``reach`` on the days after the first, for the steady cost (their median).
 STEADY_CALLS = 5
+#: Calls of ``reach`` on days this many days apart from 2021-01-05, for the cost far from any day asked about.
+FAR_CALLS, FAR_STEP = 12, 47
 
 
 class _Timeout(Exception):
@@ -206,6 +209,17 @@ def child(folder: Path, out: Path, timeout: int, baseline_days: int | None, memo
         return None, {"calls": STEADY_CALLS, "median_s": statistics.median(took)}
 
     run("reach_steady", steady_reach)
+
+    def far_reach() -> tuple[None, dict[str, Any]]:
+        # one reach on each of days far apart: no day near one asked about before
+        took = []
+        for i in range(FAR_CALLS):
+            t = time.perf_counter()
+            kr.reach(tl, a, b, on=RANGE[0] + dt.timedelta(days=4 + FAR_STEP * i))
+            took.append(time.perf_counter() - t)
+        return None, {"calls": FAR_CALLS, "median_s": statistics.median(took), "max_s": max(took)}
+
+    run("reach_far", far_reach)
 
     total = (RANGE[1] - RANGE[0]).days + 1
     n = total if baseline_days is None else min(total, baseline_days)
@@ -368,6 +382,10 @@ def table(results: list[dict[str, Any]]) -> str:
         steady_r = st.get("reach_steady", {})
         if steady_r.get("status") == "ok":
             reach += f" first; {_fmt(steady_r['median_s'])} the median of the next {steady_r['calls']} days"
+        far = st.get("reach_far", {})
+        if far.get("status") == "ok":
+            reach += (f"; {_fmt(far['median_s'])} the median, {_fmt(far['max_s'])} the slowest, of {far['calls']} days "
+                      f"{FAR_STEP} days apart")
         if st.get("reach", {}).get("status") == "ok":
             reach += f" → {st['reach']['answer']}"
         rss = f"{r['peak_rss_mb']:,.0f} MB" if r.get("peak_rss_mb") else "?"

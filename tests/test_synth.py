@@ -172,7 +172,9 @@ def test_scale_benchmark_times_periods_in_worker_processes(tmp_path: Path) -> No
     got = steps["periods_workers"]
     assert got["status"] == "ok" and got["workers"] == 2 and got["same_as_one_process"] is True
     assert got["periods"] == steps["periods"]["periods"] and got["workers_cpu_s"] > 0
+    far = steps["reach_far"]
+    assert far["status"] == "ok" and far["calls"] == 12 and 0 < far["median_s"] <= far["max_s"]
     import scale  # (benchmarks/ is on the path)
 
     row = scale.table([{"size": "S", "segments": SEGMENTS, "claims": CLAIMS, "steps": steps, "peak_rss_mb": 1.0}])
-    assert "with 2 workers" in row and "the same periods" in row
+    assert "with 2 workers" in row and "the same periods" in row and "of 12 days 47 days apart" in row
