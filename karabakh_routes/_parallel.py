@@ -88,8 +88,10 @@ def map_forked(task: Callable[[int, Callable[[Any], None]], Any], n: int, worker
     _TASK, _DONE = task, done
     try:
         with warnings.catch_warnings():
-            # Python 3.12+ warns when a process with threads forks: ours are the thread pools of
-            # pyarrow and of the BLAS library, which both start again in a forked child
+            # Python 3.12+ warns when a process with Python threads forks (a notebook's kernel has
+            # several; pyarrow's and BLAS's native threads do not count): a child could find a lock
+            # held by one of them. The workers take none of theirs: they compute and hand back
+            # their results through pipes of their own, with no printing or logging
             warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks",
                                     category=DeprecationWarning)
             # (the workers are forked as the tasks are submitted, while _TASK is set; a worker
