@@ -24,6 +24,7 @@ import pytest
 from conftest import PLACES, write_fixture
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from test_maps import assert_slider_is_each_steps_status
 from test_properties import event_rows
 from test_reading import _same_arrays as same_arrays
 from test_semantics import ev as semantics_ev
@@ -144,8 +145,6 @@ def test_timeline_slider_equals_each_steps_status(tmp_path_factory: pytest.TempP
                                                   horizon: int | None, traffic: str | None, view: str) -> None:
     # the timeline map's table looks up only the segments touched since the step before (and those
     # whose popup shows a claim's age): every step must show what the whole status table of its day says
-    from test_maps import assert_slider_is_each_steps_status
-
     files = write_fixture(tmp_path_factory.mktemp("slider"), rows)
     m = kr.load(**{k: str(v) for k, v in files.items()})
     if not m.timeline.change_points(horizon=horizon):
