@@ -74,11 +74,10 @@ def map_forked(task: Callable[[int, Callable[[Any], None]], Any], n: int, worker
     An exception in a task is raised here, once the workers have stopped.
     """
     step: Callable[[Any], None] = on_step if on_step is not None else (lambda item: None)
-    if workers <= 1 or n <= 1:
-        return [task(i, step) for i in range(n)]
-    why = why_not_fork()
+    why = why_not_fork() if workers > 1 and n > 1 else None
     if why is not None:
         warnings.warn(f"workers > 1 {why}; the range is walked in this process", RuntimeWarning, stacklevel=3)
+    if workers <= 1 or n <= 1 or why is not None:
         return [task(i, step) for i in range(n)]
     global _TASK, _DONE
     from concurrent.futures import ProcessPoolExecutor
@@ -99,11 +98,8 @@ def map_forked(task: Callable[[int, Callable[[Any], None]], Any], n: int, worker
             pool = ProcessPoolExecutor(max_workers=min(workers, n), mp_context=ctx)
             try:
                 futures = [pool.submit(_run, i) for i in range(n)]
-                while done is not None and not all(f.done() for f in futures):
-                    try:
-                        step(done.get(timeout=0.05))
-                    except queue.Empty:
-                        pass
+                if done is not None:
+                    _relay(done, step, lambda: all(f.done() for f in futures))
                 out = [f.result() for f in futures]
             except BaseException:
                 # (a task's error, or one in ``on_step``: the tasks not started are dropped, and
@@ -111,14 +107,20 @@ def map_forked(task: Callable[[int, Callable[[Any], None]], Any], n: int, worker
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
             pool.shutdown(wait=True)
-        # the workers have exited, each flushing what it reported: what was still on its way
-        while done is not None:
-            try:
-                step(done.get(timeout=0.05))
-            except queue.Empty:
-                break
+        if done is not None:  # the workers have exited, each flushing what it reported: what was still on its way
+            _relay(done, step, lambda: True)
         return out
     finally:
         _TASK, _DONE = None, None
         if done is not None:
             done.close()
+
+
+def _relay(done: Any, step: Callable[[Any], None], finished: Callable[[], bool]) -> None:
+    """Pass what the workers report on to ``step`` until the queue is empty and ``finished()``."""
+    while True:
+        try:
+            step(done.get(timeout=0.05))
+        except queue.Empty:
+            if finished():
+                return

@@ -1499,10 +1499,7 @@ def periods_from(
     if hi < lo:
         msg = f"The range ends ({hi}) before it starts ({lo}); give --from before --to."
         raise DateError(msg)
-    # only the days on which something about this class may change (and where the data's range
-    # starts and ends, so that no period straddles either bound)
-    cuts = sorted({lo, *(p for p in timeline.change_points(lo, hi, horizon=v.horizon, traffic=traffic) if p > lo),
-                   *range_cuts(timeline, lo, hi, horizon=v.horizon)})
+    cuts = _range_days(timeline, lo, hi, traffic, v.horizon)
     side = {day: outside_side(timeline, day, horizon=v.horizon) for day in cuts}
 
     def note(first: dt.date, last: dt.date) -> str:
@@ -1531,6 +1528,15 @@ def periods_from(
         timeline._cursor(cuts[0], traffic, v)
     runs = map_forked(walk, parts, n, step if progress is not None else None)
     return {b: _joined([run[b] for run in runs], side, note) for b in targets}
+
+
+def _range_days(timeline: Timeline, lo: dt.date, hi: dt.date, traffic: str, horizon: int | None) -> list[dt.date]:
+    """The days a range query visits from ``lo`` to ``hi``: ``lo`` and the days on which something about the class may change.
+
+    And the days where the data's range starts and ends, so that no period straddles either bound.
+    """
+    return sorted({lo, *(p for p in timeline.change_points(lo, hi, horizon=horizon, traffic=traffic) if p > lo),
+                   *range_cuts(timeline, lo, hi, horizon=horizon)})
 
 
 def _walk(timeline: Timeline, a: str, targets: list[str], traffic: str, v: View, cuts: list[dt.date], hi: dt.date,

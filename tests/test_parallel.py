@@ -23,12 +23,6 @@ reach_mod = importlib.import_module("karabakh_routes.reach")
 _EXAMPLES = 60 if os.environ.get("CI", "").lower() in ("1", "true", "yes") else 15
 
 
-def _cuts(tl: kr.Timeline, lo: dt.date, hi: dt.date, traffic: str, horizon: int | None) -> list[dt.date]:
-    from karabakh_routes._range import range_cuts
-    return sorted({lo, *(p for p in tl.change_points(lo, hi, horizon=horizon, traffic=traffic) if p > lo),
-                   *range_cuts(tl, lo, hi, horizon=horizon)})
-
-
 @settings(max_examples=_EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(rows=ledger_rows(), horizon=st.sampled_from([0, 7, 30, None]), cls=st.sampled_from(["civilian", "humanitarian"]),
@@ -45,7 +39,7 @@ def test_runs_walked_apart_and_joined_equal_one_walk(tmp_path_factory: pytest.Te
     targets = ["far", "mid", "west"]
     for tl in (new, ref):
         whole = kr.periods_from(tl, "west", targets, start=lo, end=hi, traffic=cls, view=view, horizon=horizon)
-        cuts = _cuts(tl, lo, hi, cls, v.horizon)
+        cuts = reach_mod._range_days(tl, lo, hi, cls, v.horizon)
         side = {d: outside_side(tl, d, horizon=v.horizon) for d in cuts}
 
         def note(a: dt.date, b: dt.date, tl: kr.Timeline = tl) -> str:
@@ -85,8 +79,8 @@ def test_workers_report_progress_for_every_day_visited() -> None:
     # every day visited reported once, counted 1..total in the order they arrive
     assert [i for i, _, _ in days] == list(range(1, total + 1))
     assert {n for _, n, _ in days} == {total}
-    assert sorted(d for *_, d in days) == _cuts(tl, min(d for *_, d in days), max(d for *_, d in days), "civilian",
-                                                  30)
+    assert sorted(d for *_, d in days) == reach_mod._range_days(tl, min(d for *_, d in days),
+                                                                 max(d for *_, d in days), "civilian", 30)
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
