@@ -708,14 +708,36 @@ class _Toward:
         """
         dist, limit = self._dist.get(p, (None, 0.0))
         start = None
-        while dist is None or not (limit == np.inf or ((dist[xs] <= limit) | (dist[ys] <= limit)).all()):
+        while dist is None or not (limit == np.inf or self._settles(dist, limit, xs, ys)):
             if start is None:
                 start = max(self._hint.get(p, 0.0), self._first, _DETOUR * self._crow(p, xs, ys))
             limit = max(limit * 2, start)
             limit = np.inf if limit > self._total else limit
-            dist = self._search(bool(self.closed.any()) and self._alone(p)).distances(p, limit)
+            everything = bool(self.closed.any()) and self._alone(p)
+            dist = self._search(everything).distances(p, limit)
+            if limit != np.inf and not self._settles(dist, limit, xs, ys) and self._spent(dist, everything):
+                # every node the place's roads lead to is within the limit: the distances are
+                # exact everywhere (a move towards a node cut off from the place is never settled
+                # by a larger limit: at L it had the whole grid searched again 9 times, 50 ms)
+                limit = np.inf
             self._dist[p] = (dist, limit)
         return dist, limit
+
+    @staticmethod
+    def _settles(dist: np.ndarray, limit: float, xs: np.ndarray, ys: np.ndarray) -> bool:
+        """Whether distances exact up to ``limit`` settle every move ``xs`` to ``ys`` (an end of each within it)."""
+        return bool(((dist[xs] <= limit) | (dist[ys] <= limit)).all())
+
+    def _spent(self, dist: np.ndarray, everything: bool) -> bool:
+        """Whether a search that found ``dist`` reached every node it could: no road it may take leaves them."""
+        net = self.net
+        indptr = net.layout()[0]
+        nodes = np.flatnonzero(np.isfinite(dist))
+        out = net.order[_col.spans(indptr[nodes], indptr[nodes + 1] - indptr[nodes])]  # the entries leaving them
+        out = out[~np.isfinite(dist[net.dst[out]])]
+        if not everything:
+            out = out[~self.closed[out // 2]]
+        return not len(out)
 
 
 _PLACES_OF: weakref.WeakKeyDictionary[Timeline, np.ndarray] = weakref.WeakKeyDictionary()

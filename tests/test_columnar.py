@@ -640,6 +640,52 @@ def test_one_way_searches_start_no_farther_than_the_crow_flies(fixture_model: kr
     assert reach_mod._Toward(net, np.zeros(2, bool))._crow(0, np.array([1]), np.array([2])) == 0.0
 
 
+@pytest.mark.parametrize("cut", ["no road", "closed"])
+def test_a_move_cut_off_from_a_one_way_place_is_settled_by_one_search(cut: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a move between nodes that no open road links to the place: no limit settles it, so the
+    # search doubled its limit up to the whole network, searching it again each time (at L
+    # 9 extra searches of the grid, 50 ms, for one such move). A search that reached every
+    # node it could is exact everywhere: one search, the same answer and distances
+    reach_mod = importlib.import_module("karabakh_routes.reach")
+    monkeypatch.setattr(reach_mod, "_SMALL_NET", 0)  # scipy, as on a large network
+    G = nx.MultiGraph()
+    for i in range(3):  # the place a0's roads: 3 km of them; then a link to a chain of 40 roads of 1 km
+        G.add_edge(f"a{i}", f"a{i + 1}", key=f"a{i}", length_km=1.0)
+    G.add_edge("a3" if cut == "closed" else "b-", "b0", key="link", length_km=1.0)
+    for i in range(40):
+        G.add_edge(f"b{i}", f"b{i + 1}", key=f"b{i}", length_km=1.0)
+    for n in G.nodes:
+        G.nodes[n].update(x=44.0, y=40.0)
+    segments = [k for *_, k in G.edges(keys=True)]
+    net = reach_mod._net(G, segments)
+    closed = np.array([s == "link" and cut == "closed" for s in segments])
+    calls: list[float] = []
+    real = reach_mod._Search.distances
+
+    def counted(self: Any, origin: int, limit: float = np.inf) -> np.ndarray:
+        calls.append(limit)
+        return real(self, origin, limit)
+
+    monkeypatch.setattr(reach_mod._Search, "distances", counted)
+    toward = reach_mod._Toward(net, closed)
+    p, x, y = net.index["a0"], net.index["b0"], net.index["b1"]
+    assert not toward.at(p, x, y) and not toward.at(p, y, x)  # neither way goes towards the place
+    assert calls == [4.0]  # (the first limit: 4 median lengths; before, 4, 8, 16, 32 and no limit)
+    dist, limit = toward._dist[p]
+    assert limit == np.inf
+    use = np.repeat(~closed, 2)
+    whole = reach_mod._Search.over(net, use, net.length)[0]
+    assert np.array_equal(dist, real(whole, p))  # the distances of a search without a limit
+    # a move farther along the place's own roads than the first limit: searched further, as before
+    G.add_edge("a3", "a4", key="a3", length_km=5.0)
+    G.add_edge("a4", "a5", key="a4", length_km=1.0)
+    net = reach_mod._net(G, [k for *_, k in G.edges(keys=True)])
+    calls.clear()
+    toward = reach_mod._Toward(net, np.append(closed, [False, False]))
+    assert toward.at(net.index["a0"], net.index["a5"], net.index["a4"])
+    assert calls == [4.0, 8.0] and toward._dist[net.index["a0"]][1] == 8.0
+
+
 @settings(max_examples=150, deadline=None)
 @given(values=st.lists(st.integers(-50, 400), max_size=700), needles=st.lists(st.integers(-60, 420), max_size=700),
        side=st.sampled_from(["left", "right"]))
