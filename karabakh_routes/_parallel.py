@@ -66,17 +66,18 @@ def _report(item: Any) -> None:
 
 
 def map_forked(task: Callable[[int, Callable[[Any], None]], Any], n: int, workers: int,
-               on_step: Callable[[Any], None] | None = None) -> list[Any]:
+               on_step: Callable[[Any], None] | None = None, *, here: str = "the range is walked") -> list[Any]:
     """``[task(i, step) for i in range(n)]``, in ``workers`` forked processes (in this one when it cannot fork).
 
     ``task`` calls ``step(item)`` after each step of its work; in this process
     ``on_step(item)`` is called for each, in the order they arrive (for a progress display).
-    An exception in a task is raised here, once the workers have stopped.
+    An exception in a task is raised here, once the workers have stopped. ``here``: what the
+    warning says is done in this process instead, when it cannot fork.
     """
     step: Callable[[Any], None] = on_step if on_step is not None else (lambda item: None)
     why = why_not_fork() if workers > 1 and n > 1 else None
     if why is not None:
-        warnings.warn(f"workers > 1 {why}; the range is walked in this process", RuntimeWarning, stacklevel=3)
+        warnings.warn(f"workers > 1 {why}; {here} in this process", RuntimeWarning, stacklevel=3)
     if workers <= 1 or n <= 1 or why is not None:
         return [task(i, step) for i in range(n)]
     global _TASK, _DONE

@@ -43,10 +43,11 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ._io import EXCEL_RISKY_STARTS, atomic_write
+from ._io import EXCEL_RISKY_STARTS, atomic_write, gc_paused
 from .dates import DateLike
 from .vocab import TRAFFIC_CLASSES
 
@@ -114,6 +115,7 @@ def status_intervals(
     horizon: Horizon = "default",
     traffic: str | Sequence[str] | None = None,
     bbox: Sequence[float] | None = None,
+    workers: int | None = 1,
 ) -> gpd.GeoDataFrame:
     """Return the status of every segment and traffic class as intervals of days.
 
@@ -143,6 +145,11 @@ def status_intervals(
     bbox
         ``(west, south, east, north)`` in degrees: only the segments whose line meets this box
         (:func:`karabakh_routes.area.segments_in`; their statuses are the whole network's).
+    workers
+        Worker processes (default 1: this one; None: one per usable core). The segments are
+        shared out among processes forked from this one (they share the loaded data), each
+        segment's intervals worked out whole in one of them: the same table. Where the
+        platform cannot fork (Windows), the table is made in this process, with a ``RuntimeWarning``.
 
     Returns
     -------
@@ -164,6 +171,8 @@ def status_intervals(
         If a date is invalid, or ``end`` is before ``start``.
     ViewError, TrafficError
         If the view or a traffic class is unknown.
+    ValueError
+        If ``workers`` is not a whole number of at least 1 (or None).
 
     Examples
     --------
@@ -174,10 +183,10 @@ def status_intervals(
     ('closed', True)
     """
     import geopandas as gpd
-    import numpy as np
     import pandas as pd
 
     from ._errors import DateError
+    from ._parallel import check_workers, map_forked
     from .dates import to_date
     from .events import check_traffic
     from .timeline import Timeline, parse_view
@@ -190,6 +199,7 @@ def status_intervals(
         classes = [check_traffic(traffic)]
     else:
         classes = [check_traffic(t) for t in traffic]
+    n = check_workers(workers)
     if start is not None:
         lo = to_date(start, what="start")
     elif tl.ledger.events:
@@ -209,43 +219,137 @@ def status_intervals(
         from .area import segments_in
         within = segments_in(tl, bbox)
     every = list(range(len(segments))) if within is None else within.tolist()
-    # per (segment, class): its rows, the last one open. At each change point only the segments
-    # something happened to since the one before are looked up again (all of them, many at
-    # once); the others keep their answer (only a carried claim's age grows)
-    runs: dict[tuple[int, int], list[dict[str, Any]]] = {}
-    keys: dict[tuple[int, int], tuple[Any, ...]] = {}
-    for c, cls in enumerate(classes):
-        for n, day in enumerate(days):
-            if n == 0 or tl.engine == "reference":
-                todo = every
-            else:
-                touched = tl._touched(cls, v, days[n - 1] + dt.timedelta(days=1), day)
-                todo = (touched if within is None else np.intersect1d(touched, within, assume_unique=True)).tolist()
-            for i, cs in zip(todo, tl._class_statuses(todo, cls, day, v)):
-                k = _interval_key(cs)
-                pair = (i, c)
-                if keys.get(pair) == k:
-                    continue
-                if pair in runs:
-                    runs[pair][-1]["end"] = (day - dt.timedelta(days=1)).isoformat()
-                row = _interval_row(segments[i], edges.get(segments[i], {}), cls, day, cs)
-                row.update(view=str(v), horizon=v.horizon_text)
-                runs.setdefault(pair, []).append(row)
-                keys[pair] = k
-    rows: list[dict[str, Any]] = []
-    for i in every:
-        for c in range(len(classes)):
-            run = runs[(i, c)]
-            run[-1]["end"] = last
-            rows += run
-    frame = pd.DataFrame(rows, columns=list(INTERVAL_COLUMNS))
+    # each segment's intervals are its own: the segments are shared out in contiguous runs of
+    # about the same work (two per worker: a worker that finishes early takes the next), whose
+    # rows, put back in order, are the table's
+    if n > 1 and tl.engine != "reference":
+        for cls in classes:  # (what every worker reads, built here once and shared: see periods_from)
+            tl._touches(cls, v)
+    cut = _shares(tl, every, min(len(every), 2 * n) if n > 1 else 1, classes, v, lo, hi)
+    parts = len(cut) - 1
+
+    def rows_of(k: int, tick: Callable[[Any], None]) -> _Rows:
+        return _interval_rows(tl, every[cut[k]:cut[k + 1]], classes, days, v, last, whole=within is None and parts == 1)
+
+    with gc_paused():  # (as in periods_from: millions of short-lived objects at L, no cycles)
+        bodies: list[tuple[Any, ...]] = []
+        seg_of: list[int] = []
+        body_of: list[int] = []
+        ends: list[str | None] = []
+        for got in map_forked(rows_of, parts, n, here="the table is made"):
+            base = len(bodies)
+            bodies += got.bodies
+            seg_of += got.segments
+            body_of += [base + j for j in got.body]
+            ends += got.ends
+        # the table, column by column; a row's lists and dicts its own (rows may share a body)
+        cols: dict[str, Any] = {"segment": [segments[i] for i in seg_of],
+                                "name": [edges.get(segments[i], {}).get("name", segments[i]) for i in seg_of]}
+        for k, col in enumerate(_BODY):
+            values = [bodies[j][k] for j in body_of]
+            cols[col] = [x.copy() for x in values] if col in _NESTED else values
+        cols["end"] = ends
+        cols["geometry"] = [edges.get(segments[i], {}).get("geometry") for i in seg_of]
+    frame = pd.DataFrame(cols, columns=[c for c in INTERVAL_COLUMNS if c not in ("view", "horizon")])
+    frame.insert(frame.columns.get_loc("geometry"), "view", str(v))
+    frame.insert(frame.columns.get_loc("geometry"), "horizon", v.horizon_text)
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=tl.G.graph.get("crs", "EPSG:4326"))
     # whole days or None (not NaN), as in ``Timeline.status``; ISO text or None for the end
-    gdf["evidence_age_days"] = pd.Series([r["evidence_age_days"] for r in rows], index=gdf.index, dtype=object)
-    gdf["end"] = pd.Series([r["end"] for r in rows], index=gdf.index, dtype=object)
+    gdf["evidence_age_days"] = pd.Series(cols["evidence_age_days"], index=gdf.index, dtype=object)
+    gdf["end"] = pd.Series(ends, index=gdf.index, dtype=object)
     gdf.attrs.update({"table": "intervals", "start": lo.isoformat(), "end": last, "view": str(v),
                       "horizon": v.horizon_text, "traffic": list(classes)})
     return gdf
+
+
+def _shares(tl: Timeline, every: list[int], parts: int, classes: list[str], v: View, lo: dt.date,
+            hi: dt.date | None) -> list[int]:
+    """Where to cut ``every`` (segment indexes) into up to ``parts`` contiguous runs of about the same work.
+
+    A segment is looked up on the range's first day, then on each change point that touches
+    it (:meth:`Timeline._touched`): it weighs one plus the times it is touched in the range,
+    per class (the reference engine looks up every segment every time: each weighs the same).
+    Returns the runs' bounds, from 0 to ``len(every)``.
+    """
+    import numpy as np
+
+    if parts <= 1 or not every:
+        return [0, len(every)]
+    weight = np.full(len(tl.segments), float(len(classes)))
+    if tl.engine != "reference":
+        for cls in classes:
+            days, segs = tl._touches(cls, v)
+            i = int(np.searchsorted(days, days.dtype.type(lo.toordinal()), "left"))
+            j = len(days) if hi is None else int(np.searchsorted(days, days.dtype.type(hi.toordinal()), "right"))
+            weight += np.bincount(segs[i:j], minlength=len(weight))
+    total = np.cumsum(weight[np.asarray(every, np.int64)])
+    at = np.searchsorted(total, total[-1] * np.arange(1, parts) / parts, "left") + 1
+    return sorted({0, *(int(k) for k in at if 0 < k < len(every)), len(every)})
+
+
+#: What a row of :func:`status_intervals` says about its segment's answer (:func:`_interval_body`), in order;
+#: those of its values that are lists or dicts, copied for each row.
+_BODY = ("traffic", "start", "status", "disputed", "uncertain", "claimants", "positions", "claim_ids", "carried",
+         "evidence_age_days", "assumptions")
+_NESTED = frozenset({"claimants", "positions", "claim_ids", "assumptions"})
+
+
+@dataclass
+class _Rows:
+    """Rows of :func:`status_intervals`: each one's segment (index), body (position in ``bodies``) and end."""
+
+    bodies: list[tuple[Any, ...]]
+    segments: list[int]
+    body: list[int]
+    ends: list[str | None]
+
+
+def _interval_rows(tl: Timeline, chunk: list[int], classes: list[str], days: list[dt.date], v: View,
+                   last: str | None, *, whole: bool) -> _Rows:
+    """The rows of :func:`status_intervals` of the segments ``chunk`` (indexes, in order).
+
+    ``whole``: ``chunk`` is every segment (what is touched needs no narrowing to it).
+    """
+    import numpy as np
+
+    sub = np.asarray(chunk, np.int64)
+    # per (segment, class): its rows as [body, end], the last one open. At each change point
+    # only the segments something happened to since the one before are looked up again (all
+    # of them, many at once); the others keep their answer (only a carried claim's age grows)
+    runs: dict[tuple[int, int], list[list[Any]]] = {}
+    keys: dict[tuple[int, int], tuple[Any, ...]] = {}
+    bodies: list[tuple[Any, ...]] = []
+    for c, cls in enumerate(classes):
+        for n, day in enumerate(days):
+            if n == 0 or tl.engine == "reference":
+                todo = chunk
+            else:
+                touched = tl._touched(cls, v, days[n - 1] + dt.timedelta(days=1), day)
+                todo = (touched if whole else np.intersect1d(touched, sub, assume_unique=True)).tolist()
+            # segments that share a ClassStatus (a claim about a route is in force on each of
+            # its segments) share its key and what a row says about it: made once a day
+            made: dict[int, tuple[tuple[Any, ...], int]] = {}
+            for i, cs in zip(todo, tl._class_statuses(todo, cls, day, v)):
+                got = made.get(id(cs))
+                if got is None:  # (the list of statuses keeps cs alive: its id is not reused meanwhile)
+                    got = made[id(cs)] = (_interval_key(cs), len(bodies))
+                    bodies.append(_interval_body(cls, day, cs))
+                pair = (i, c)
+                if keys.get(pair) == got[0]:
+                    continue
+                if pair in runs:
+                    runs[pair][-1][1] = (day - dt.timedelta(days=1)).isoformat()
+                runs.setdefault(pair, []).append([got[1], None])
+                keys[pair] = got[0]
+    out = _Rows(bodies, [], [], [])
+    for i in chunk:
+        for c in range(len(classes)):
+            run = runs[(i, c)]
+            run[-1][1] = last
+            out.segments += [i] * len(run)
+            out.body += [b for b, _ in run]
+            out.ends += [e for _, e in run]
+    return out
 
 
 def _interval_key(cs: ClassStatus) -> tuple[Any, ...]:
@@ -253,19 +357,14 @@ def _interval_key(cs: ClassStatus) -> tuple[Any, ...]:
     return (cs.status, tuple(c.event for c in cs.basis), cs.carried, cs.uncertain)
 
 
-def _interval_row(seg: str, data: Mapping[str, Any], cls: str, day: dt.date, cs: ClassStatus) -> dict[str, Any]:
+def _interval_body(cls: str, day: dt.date, cs: ClassStatus) -> tuple[Any, ...]:
+    """What a row starting on ``day`` says about a segment whose answer is ``cs``: the columns :data:`_BODY`."""
     positions: dict[str, str] = {}
     for c in cs.basis:
         positions[c.claimant] = "open" if c.kind == "passage" else c.status
-    return {
-        "segment": seg, "name": data.get("name", seg), "traffic": cls, "start": day.isoformat(), "end": None,
-        "status": cs.status, "disputed": cs.status == "disputed", "uncertain": bool(cs.uncertain),
-        "claimants": sorted(positions), "positions": dict(sorted(positions.items())),
-        "claim_ids": [c.event for c in cs.basis], "carried": bool(cs.carried),
-        "evidence_age_days": cs.evidence_age_days,
-        "assumptions": sorted({a for c in cs.basis if (a := c.assumption())}),
-        "geometry": data.get("geometry"),
-    }
+    return (cls, day.isoformat(), cs.status, cs.status == "disputed", bool(cs.uncertain), sorted(positions),
+            dict(sorted(positions.items())), [c.event for c in cs.basis], bool(cs.carried), cs.evidence_age_days,
+            sorted({a for c in cs.basis if (a := c.assumption())}))
 
 
 # -- writing -----------------------------------------------------------------------------------

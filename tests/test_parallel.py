@@ -6,16 +6,18 @@ import datetime as dt
 import importlib
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_columnar import _engines, ledger_rows
+from test_columnar import _engines, _synthetic, ledger_rows
 
 import karabakh_routes as kr
 from karabakh_routes import _parallel
 from karabakh_routes._range import outside_side, outside_span_note
 from karabakh_routes.cli import main
+from karabakh_routes.export import status_intervals
 from karabakh_routes.timeline import parse_view
 
 reach_mod = importlib.import_module("karabakh_routes.reach")
@@ -207,3 +209,72 @@ def test_an_error_in_the_progress_callback_drops_the_work_not_started(monkeypatc
     # not all of them (they would take 3.5 s more)
     assert len(shown) == 1 and 1 <= len(log.read_text(encoding="utf-8").split()) < 8
     assert _parallel._TASK is None
+
+
+# -- status intervals over several processes --------------------------------------------------
+export_mod = importlib.import_module("karabakh_routes.export")
+
+
+def _table(iv: Any) -> tuple[Any, ...]:
+    """Everything a status-interval table holds: rows (geometry as WKT), columns, types, attributes."""
+    rows = iv.drop(columns="geometry").to_dict("records")
+    return rows, list(iv.geometry.to_wkt()), list(iv.columns), [str(t) for t in iv.dtypes], iv.attrs, iv.crs
+
+
+def test_workers_give_the_same_status_intervals(tmp_path: Path) -> None:
+    # each segment's intervals are worked out whole in one process: the table is the same,
+    # row for row (on a grid where claims about routes give many segments the same answer)
+    m = _synthetic(tmp_path, segments=60, claims=2000, seed=13)
+    for view in ("consensus", f"source:{m.ledger.events[2].source}"):
+        one = status_intervals(m, "2022-03-01", "2022-05-31", view=view, traffic=["civilian", "medical"])
+        assert view != "consensus" or len(one) > 4 * len(m.timeline.segments)  # (answers change in the range)
+        for workers in (2, 3):
+            got = status_intervals(m, "2022-03-01", "2022-05-31", view=view, traffic=["civilian", "medical"],
+                                   workers=workers)
+            assert _table(got) == _table(one)
+    bundled = kr.load()
+    one = status_intervals(bundled)
+    got = status_intervals(bundled, workers=2)
+    assert _table(got) == _table(one)
+    # an area, and more workers than segments
+    box = (46.4, 39.7, 46.9, 40.0)
+    assert _table(status_intervals(bundled, "2023-01-01", "2023-12-31", bbox=box, workers=64)) == (
+        _table(status_intervals(bundled, "2023-01-01", "2023-12-31", bbox=box)))
+    # each row's lists and dicts are its own, although rows with the same answer are made from one
+    for column in ("claimants", "positions", "claim_ids", "assumptions"):
+        assert len({id(x) for x in got[column]}) == len(got)
+
+
+def test_status_intervals_refuse_a_bad_number_of_workers_and_work_here_without_fork(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    m = kr.load()
+    with pytest.raises(ValueError, match=r"workers must be a whole number of processes, at least 1 .*got 0"):
+        status_intervals(m, workers=0)
+    want = status_intervals(m, "2023-01-01", "2023-03-31")
+    monkeypatch.setattr(_parallel.mp, "get_all_start_methods", lambda: ["spawn"])  # (as on Windows)
+    pid = os.getpid()
+    seen: list[int] = []
+    real = export_mod._interval_rows
+
+    def rows(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(os.getpid())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export_mod, "_interval_rows", rows)
+    with pytest.warns(RuntimeWarning, match="cannot do; the table is made in this process"):
+        assert _table(status_intervals(m, "2023-01-01", "2023-03-31", workers=2)) == _table(want)
+    assert set(seen) == {pid} and len(seen) > 1
+
+
+def test_cli_export_intervals_with_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    assert main(["export", "intervals", "-o", str(one), "--from", "2023-01-01", "--to", "2023-12-31"]) == 0
+    assert main(["export", "intervals", "-o", str(two), "--from", "2023-01-01", "--to", "2023-12-31",
+                 "--workers", "2"]) == 0
+    assert two.read_bytes() == one.read_bytes()
+    capsys.readouterr()
+    # only the intervals take it
+    assert main(["export", "status", "--on", "2023-01-01", "-o", str(tmp_path / "s.csv"), "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "export status takes only" in err and "remove --workers" in err and "Traceback" not in err
+    assert not (tmp_path / "s.csv").exists()

@@ -113,6 +113,20 @@ def test_periods_floor_benchmark_runs(tmp_path: Path) -> None:
     assert row["change_points"] > 100 and row["together_s"] >= 0
 
 
+def test_intervals_benchmark_runs_and_its_tables_are_the_same(tmp_path: Path) -> None:
+    """benchmarks/intervals.py on a small synthetic region: the table in two processes equals the one in one."""
+    import json
+    import subprocess
+
+    _generate(tmp_path / "data")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "intervals.py"
+    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), "--start", "2022-01-01",
+                          "--end", "2022-03-31"], capture_output=True, text=True, check=True, timeout=300).stdout
+    row = json.loads(out.strip().splitlines()[-1])
+    assert row["same"] is True and row["workers"] == 2 and row["rows"] > row["segments"] > 0
+    assert row["change_points"] > 1 and row["one_s"] > 0 and row["workers_s"] > 0
+
+
 def test_answer_changes_benchmark_runs(tmp_path: Path) -> None:
     """benchmarks/answer_changes.py on a small synthetic region: its counts are consistent."""
     import json
