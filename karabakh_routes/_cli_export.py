@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _table(args: argparse.Namespace) -> Any:
-    from .cli import _area
+    from .cli import _area, _progress
 
     m = _load_model(args)
     view = args.view or "consensus"
@@ -153,8 +153,9 @@ def _table(args: argparse.Namespace) -> Any:
     if args.what == "intervals":
         from .export import status_intervals
 
-        return status_intervals(m, args.start, args.end, view=view, horizon=horizon, traffic=args.traffic,
-                                bbox=area, workers=1 if args.workers == 0 else args.workers)
+        with _progress("change points looked up, class by class") as progress:
+            return status_intervals(m, args.start, args.end, view=view, horizon=horizon, traffic=args.traffic,
+                                    bbox=area, workers=1 if args.workers == 0 else args.workers, progress=progress)
     if args.what == "events":
         return m.ledger.events_frame()
     return m.ledger.sources_frame()

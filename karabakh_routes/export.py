@@ -116,6 +116,7 @@ def status_intervals(
     traffic: str | Sequence[str] | None = None,
     bbox: Sequence[float] | None = None,
     workers: int | None = 1,
+    progress: Callable[[int, int, dt.date], None] | None = None,
 ) -> gpd.GeoDataFrame:
     """Return the status of every segment and traffic class as intervals of days.
 
@@ -150,6 +151,10 @@ def status_intervals(
         shared out among processes forked from this one (they share the loaded data), each
         segment's intervals worked out whole in one of them: the same table. Where the
         platform cannot fork (Windows), the table is made in this process, with a ``RuntimeWarning``.
+    progress
+        Called as ``progress(done, total, day)`` after each change point of each class is
+        looked up (``total`` steps in all; with ``workers``, a step per run of segments, in
+        this process as the workers report them): for a progress display on a large network.
 
     Returns
     -------
@@ -228,15 +233,23 @@ def status_intervals(
     cut = _shares(tl, every, min(len(every), 2 * n) if n > 1 else 1, classes, v, lo, hi)
     parts = len(cut) - 1
 
+    done = [0]
+
+    def step(day: dt.date) -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], parts * len(classes) * len(days), day)
+
     def rows_of(k: int, tick: Callable[[Any], None]) -> _Rows:
-        return _interval_rows(tl, every[cut[k]:cut[k + 1]], classes, days, v, last, whole=within is None and parts == 1)
+        return _interval_rows(tl, every[cut[k]:cut[k + 1]], classes, days, v, last, tick,
+                              whole=within is None and parts == 1)
 
     with gc_paused():  # (as in periods_from: millions of short-lived objects at L, no cycles)
         bodies: list[tuple[Any, ...]] = []
         seg_of: list[int] = []
         body_of: list[int] = []
         ends: list[str | None] = []
-        for got in map_forked(rows_of, parts, n, here="the table is made"):
+        for got in map_forked(rows_of, parts, n, step if progress is not None else None, here="the table is made"):
             base = len(bodies)
             bodies += got.bodies
             seg_of += got.segments
@@ -305,10 +318,11 @@ class _Rows:
 
 
 def _interval_rows(tl: Timeline, chunk: list[int], classes: list[str], days: list[dt.date], v: View,
-                   last: str | None, *, whole: bool) -> _Rows:
+                   last: str | None, tick: Callable[[dt.date], None], *, whole: bool) -> _Rows:
     """The rows of :func:`status_intervals` of the segments ``chunk`` (indexes, in order).
 
-    ``whole``: ``chunk`` is every segment (what is touched needs no narrowing to it).
+    ``tick(day)`` after each change point of each class; ``whole``: ``chunk`` is every segment
+    (what is touched needs no narrowing to it).
     """
     import numpy as np
 
@@ -341,6 +355,7 @@ def _interval_rows(tl: Timeline, chunk: list[int], classes: list[str], days: lis
                     runs[pair][-1][1] = (day - dt.timedelta(days=1)).isoformat()
                 runs.setdefault(pair, []).append([got[1], None])
                 keys[pair] = got[0]
+            tick(day)
     out = _Rows(bodies, [], [], [])
     for i in chunk:
         for c in range(len(classes)):

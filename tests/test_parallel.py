@@ -278,3 +278,43 @@ def test_cli_export_intervals_with_workers(tmp_path: Path, capsys: pytest.Captur
     err = capsys.readouterr().err
     assert "export status takes only" in err and "remove --workers" in err and "Traceback" not in err
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_status_intervals_report_progress_for_every_step() -> None:
+    m = kr.load()
+    days = [dt.date(2023, 1, 1), *(d for d in m.timeline.change_points("2023-01-01", "2023-12-31")
+                                   if d > dt.date(2023, 1, 1))]
+    seen: list[tuple[int, int, dt.date]] = []
+    one = status_intervals(m, "2023-01-01", "2023-12-31", traffic=["civilian", "medical"],
+                           progress=lambda i, n, d: seen.append((i, n, d)))
+    # in one process: each change point of each class once, in order
+    assert seen == [(i + 1, 2 * len(days), d) for i, d in enumerate(days + days)]
+    seen.clear()
+    got = status_intervals(m, "2023-01-01", "2023-12-31", traffic=["civilian", "medical"], workers=2,
+                           progress=lambda i, n, d: seen.append((i, n, d)))
+    assert _table(got) == _table(one)
+    # in two processes: each run of segments reports each step, counted 1..total as they arrive
+    total = seen[0][1]
+    assert total % (2 * len(days)) == 0 and total > 2 * len(days)
+    assert [i for i, _, _ in seen] == list(range(1, total + 1)) and {n for _, n, _ in seen} == {total}
+    assert sorted(d for _, _, d in seen) == sorted(days * (total // len(days)))
+
+
+def test_cli_export_intervals_shows_progress_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import re
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    out = tmp_path / "iv.csv"
+    assert main(["export", "intervals", "-o", str(out), "--from", "2023-01-01", "--to", "2023-06-30",
+                 "--workers", "2"]) == 0
+    shown = term.getvalue()
+    last = re.findall(r"karabakh-routes: ([\d,]+) of ([\d,]+) change points looked up, class by class", shown)[-1]
+    assert last[0] == last[1]  # every step counted, the last one always shown
+    assert "\r\x1b[2K" in shown and "Traceback" not in shown and out.stat().st_size > 0
