@@ -101,19 +101,24 @@ def test_workers_none_is_one_per_usable_core() -> None:
 def test_without_fork_the_range_is_walked_here_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     tl = kr.load().timeline
     want = kr.periods(tl, "Aghdam", "Khankendi", traffic="humanitarian")
-    monkeypatch.setattr(_parallel.mp, "get_all_start_methods", lambda: ["spawn"])  # (as on Windows)
-    pid = os.getpid()
-    seen: list[int] = []
-    real = reach_mod._walk
+    seen = _without_fork(monkeypatch, reach_mod, "_walk")
+    with pytest.warns(RuntimeWarning, match="cannot do; the range is walked in this process"):
+        assert kr.periods(tl, "Aghdam", "Khankendi", traffic="humanitarian", workers=2) == want
+    assert set(seen) == {os.getpid()} and len(seen) > 1
 
-    def walk(*args, **kwargs):  # type: ignore[no-untyped-def]
+
+def _without_fork(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    """Make the platform unable to fork (as Windows is); return the ids of the processes ``module.name`` then runs in."""
+    monkeypatch.setattr(_parallel.mp, "get_all_start_methods", lambda: ["spawn"])
+    seen: list[int] = []
+    real = getattr(module, name)
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(os.getpid())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(reach_mod, "_walk", walk)
-    with pytest.warns(RuntimeWarning, match="cannot do; the range is walked in this process"):
-        assert kr.periods(tl, "Aghdam", "Khankendi", traffic="humanitarian", workers=2) == want
-    assert set(seen) == {pid} and len(seen) > 1
+    monkeypatch.setattr(module, name, recorded)
+    return seen
 
 
 def test_an_error_in_a_worker_is_raised_here(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -251,19 +256,10 @@ def test_status_intervals_refuse_a_bad_number_of_workers_and_work_here_without_f
     with pytest.raises(ValueError, match=r"workers must be a whole number of processes, at least 1 .*got 0"):
         status_intervals(m, workers=0)
     want = status_intervals(m, "2023-01-01", "2023-03-31")
-    monkeypatch.setattr(_parallel.mp, "get_all_start_methods", lambda: ["spawn"])  # (as on Windows)
-    pid = os.getpid()
-    seen: list[int] = []
-    real = export_mod._interval_rows
-
-    def rows(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(os.getpid())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(export_mod, "_interval_rows", rows)
+    seen = _without_fork(monkeypatch, export_mod, "_interval_rows")
     with pytest.warns(RuntimeWarning, match="cannot do; the table is made in this process"):
         assert _table(status_intervals(m, "2023-01-01", "2023-03-31", workers=2)) == _table(want)
-    assert set(seen) == {pid} and len(seen) > 1
+    assert set(seen) == {os.getpid()} and len(seen) > 1
 
 
 def test_cli_export_intervals_with_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
