@@ -245,6 +245,10 @@ def test_workers_give_the_same_status_intervals(tmp_path: Path) -> None:
     box = (46.4, 39.7, 46.9, 40.0)
     assert _table(status_intervals(bundled, "2023-01-01", "2023-12-31", bbox=box, workers=64)) == (
         _table(status_intervals(bundled, "2023-01-01", "2023-12-31", bbox=box)))
+    # the reference engine (every segment looked up at every change point: shared out evenly)
+    ref = kr.Timeline(bundled.G, bundled.ledger, engine="reference")
+    assert _table(status_intervals(ref, "2023-06-01", "2023-09-30", traffic="humanitarian", workers=2)) == (
+        _table(status_intervals(bundled, "2023-06-01", "2023-09-30", traffic="humanitarian")))
     # each row's lists and dicts are its own, although rows with the same answer are made from one
     for column in ("claimants", "positions", "claim_ids", "assumptions"):
         assert len({id(x) for x in got[column]}) == len(got)
