@@ -570,8 +570,75 @@ def _plain(value: Any) -> Any:
     raise TypeError(msg)
 
 
+def _plain_at_once(value: Any) -> Any:
+    """:func:`_plain` of a value: the value itself when it is JSON-ready as it is.
+
+    That is text, a whole or finite number, a boolean, None, a list of text or a dict of text
+    to text: most values of the library's tables.
+    """
+    t = type(value)
+    if t is str or value is None or t is bool or t is int:
+        return value
+    if t is float:
+        return value if math.isfinite(value) else None
+    if t is list and all(type(x) is str for x in value):
+        return value
+    if t is dict and all(type(k) is str and type(x) is str for k, x in value.items()):
+        return value
+    return _plain(value)
+
+
 def _json_text(value: Any) -> str:
-    return json.dumps(_plain(value), ensure_ascii=False, allow_nan=False)
+    return _JSON.encode(_plain_at_once(value))
+
+
+def _columns_of(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """Each row's values, as ``frame.itertuples(index=False, name=None)`` gives them, read column by column."""
+    if not len(frame.columns):
+        return iter([()] * len(frame))
+    return zip(*(frame.iloc[:, k].tolist() for k in range(len(frame.columns))))
+
+
+#: :func:`json.dumps` with the export's settings, made once (``dumps`` makes an encoder at every call).
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
+def _cells(column: Any, geometry: bool) -> list[str]:
+    """The CSV text of each value of a column (a Series): :func:`_cell` of each, the common types without its detour.
+
+    Text, whole numbers, booleans and lists or dicts of text are written at once; ``geometry``
+    (the table's geometry column) is made WKT in one call; anything else goes through :func:`_cell`.
+    """
+    values = column.tolist()
+    if geometry:
+        import numpy as np
+        import shapely
+
+        shapes = np.empty(len(values), dtype=object)
+        shapes[:] = values
+        try:
+            return ["" if w is None else str(w) for w in shapely.to_wkt(shapes, rounding_precision=-1)]
+        except (TypeError, shapely.errors.GEOSException):  # (not geometries after all: each on its own)
+            return [_cell(v) for v in values]
+    out: list[str] = []
+    add = out.append
+    for v in values:
+        t = type(v)
+        if t is str:
+            add(v)
+        elif v is None:
+            add("")
+        elif t is bool:
+            add("true" if v else "false")
+        elif t is int:
+            add(repr(v))
+        elif t is list and all(type(x) is str for x in v):
+            add(_JSON.encode(v))
+        elif t is dict and all(type(k) is str and type(x) is str for k, x in v.items()):
+            add(_JSON.encode(v))
+        else:
+            add(_cell(v))
+    return out
 
 
 def _cell(value: Any) -> str:
@@ -586,7 +653,7 @@ def _cell(value: Any) -> str:
     if isinstance(v, str):
         return v
     if isinstance(v, (list, dict)):
-        return json.dumps(v, ensure_ascii=False, allow_nan=False)
+        return _JSON.encode(v)
     import shapely
 
     return str(shapely.to_wkt(v, rounding_precision=-1))
@@ -613,7 +680,9 @@ def _write_csv(frame: pd.DataFrame, fh: IO[str], tags: Mapping[str, str] | None,
     import csv
 
     columns = [str(c) for c in frame.columns]
-    rows = [[_cell(v) for v in values] for values in frame.itertuples(index=False, name=None)]
+    geom = _geometry_name(frame)
+    rows: list[Any] = (list(zip(*(_cells(frame.iloc[:, k], geometry=c == geom) for k, c in enumerate(columns))))
+                       if columns else [[] for _ in range(len(frame))])
     if excel_safe:
         rows = [["'" + c if c.startswith(EXCEL_RISKY_STARTS) else c for c in row] for row in rows]
     # a lone carriage return is not quoted by QUOTE_MINIMAL with "\n" line ends and would read
@@ -632,15 +701,16 @@ def _features(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
 
     geom = _geometry_name(frame)
     columns = [str(c) for c in frame.columns]
-    for values in frame.itertuples(index=False, name=None):
+    for values in _columns_of(frame):
         props = {}
         shape = None
         for col, value in zip(columns, values):
             if col == geom:
                 shape = value
             else:
-                props[col] = _plain(value)
-        geometry = None if shape is None or shape.is_empty else _plain(shapely.geometry.mapping(shape))
+                props[col] = _plain_at_once(value)
+        # (a geometry's mapping is tuples of floats: JSON-ready unless a coordinate is not finite, see _write_geojson)
+        geometry = None if shape is None or shape.is_empty else shapely.geometry.mapping(shape)
         yield {"type": "Feature", "properties": props, "geometry": geometry}
 
 
@@ -650,7 +720,12 @@ def _write_geojson(frame: pd.DataFrame, fh: IO[str]) -> None:
         gdf = gdf.to_crs("EPSG:4326")
     fh.write('{"type": "FeatureCollection", "features": [\n')
     for i, feature in enumerate(_features(gdf)):
-        fh.write((",\n" if i else "") + json.dumps(feature, ensure_ascii=False, allow_nan=False))
+        try:
+            text = _JSON.encode(feature)
+        except ValueError:  # a coordinate that is not finite: null, as _plain makes it
+            feature["geometry"] = _plain(feature["geometry"])
+            text = _JSON.encode(feature)
+        fh.write((",\n" if i else "") + text)
     fh.write("\n]}\n")
 
 
@@ -666,9 +741,10 @@ def _flat(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             continue
         s = out[col]
         if col in nested:
-            out[col] = pd.Series([None if _is_missing(v) else _json_text(v) for v in s], index=s.index, dtype=object)
+            out[col] = pd.Series([None if _is_missing(v) else _json_text(v) for v in s.tolist()], index=s.index,
+                                 dtype=object)
         elif s.dtype == object:
-            values = [_plain(v) for v in s]
+            values = [_plain_at_once(v) for v in s.tolist()]
             present = [v for v in values if v is not None]
             if present and all(isinstance(v, bool) for v in present):
                 out[col] = pd.array(values, dtype="boolean")
@@ -699,7 +775,7 @@ def _gpkg_bytes(frame: pd.DataFrame, layer: str) -> bytes:
     flat, _ = _flat(frame)
     for col in flat.columns:
         if flat[col].dtype == object or str(flat[col].dtype) in ("string", "str"):
-            for i, v in enumerate(flat[col]):
+            for i, v in enumerate(flat[col].tolist()):
                 if isinstance(v, str) and "\x00" in v:
                     msg = (f"A GeoPackage cannot hold a NUL character (column {col!r}, row {i}): write CSV, "
                            "GeoJSON or Parquet instead.")

@@ -6,6 +6,7 @@ import argparse
 import csv
 import datetime as dt
 import importlib
+import io
 import json
 import os
 import sys
@@ -13,8 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import karabakh_routes as kr
 from karabakh_routes import _cli_export
@@ -504,3 +509,89 @@ def test_cli_writes_to_a_device(capsys: pytest.CaptureFixture[str]) -> None:
         pytest.skip("no /dev/null")
     assert _cli(["export", "sources", "-o", "/dev/null", "--format", "csv"]) == 0
     assert capsys.readouterr().out == ""
+
+
+# -- CSV cells, column by column ------------------------------------------------------------------
+def _csv_rows_cell_by_cell(frame: pd.DataFrame) -> list[list[str]]:
+    """The CSV cells as they were made before the columns were written at once: one :func:`_cell` a value."""
+    return [[export_module._cell(v) for v in values] for values in frame.itertuples(index=False, name=None)]
+
+
+def _csv_cells_written(frame: pd.DataFrame) -> list[list[str]]:
+    buf = io.StringIO()
+    export_module._write_csv(frame, buf, None, False)
+    return [row for row in csv.reader(io.StringIO(buf.getvalue()))][1:]
+
+
+def test_csv_columns_written_at_once_are_the_cells_written_one_by_one(model: kr.RoadModel,
+                                                                      intervals: gpd.GeoDataFrame) -> None:
+    # every table the library exports, and columns of every kind the writer meets
+    for frame in (intervals, model.status(on="2023-07-20"), model.status(on="2023-07-20", traffic="medical"),
+                  model.ledger.events_frame(), model.ledger.sources_frame()):
+        assert _csv_cells_written(frame) == _csv_rows_cell_by_cell(frame)
+
+
+#: Values of every kind a table's cell may hold (the library's and a user's own).
+_ANY_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(), st.lists(st.text(max_size=5), max_size=3), st.lists(st.one_of(st.integers(), st.none(), st.floats()),
+                                                                   max_size=3),
+    st.dictionaries(st.text(max_size=4), st.text(max_size=4), max_size=3),
+    st.dictionaries(st.integers(), st.booleans(), max_size=2), st.tuples(st.text(max_size=3)),
+    st.dictionaries(st.text(max_size=3), st.lists(st.text(max_size=3), max_size=2), max_size=2),
+    st.dates(), st.sampled_from([np.int64(7), np.bool_(True), np.float32(0.5), pd.NA, pd.NaT, np.array([1, 2]),
+                                 {True: "t"}, ["a", 1]]),
+    st.builds(lambda x, y: shapely.Point(x, y), st.floats(-180, 180), st.floats(-90, 90)),
+)
+
+
+@settings(deadline=None)  # (the profile's number of examples: conftest.py)
+@given(values=st.lists(_ANY_VALUE, max_size=12))
+def test_csv_cells_of_any_column_are_those_of_one_value_at_a_time(values: list[Any]) -> None:
+    column = pd.Series(values, dtype=object)
+    assert export_module._cells(column, geometry=False) == [export_module._cell(v) for v in values]
+    shapes = gpd.GeoSeries([shapely.Point(i, -i / 3) if i % 3 else None for i in range(len(values))])
+    assert export_module._cells(shapes, geometry=True) == [export_module._cell(v) for v in shapes]
+
+
+def test_csv_cells_of_values_without_a_json_form_fail_as_before() -> None:
+    for bad in ({1, 2}, [object()], {"a": object()}):
+        with pytest.raises(TypeError, match="no JSON form"):
+            export_module._cells(pd.Series([None, bad], dtype=object), geometry=False)
+
+
+@settings(deadline=None)
+@given(value=_ANY_VALUE)
+def test_a_value_json_ready_as_it_is_is_written_as_its_plain_copy(value: Any) -> None:
+    # (GeoJSON properties, GeoPackage and Parquet JSON text: the value itself where it needs no copy)
+    try:
+        want = export_module._JSON.encode(export_module._plain(value))
+    except TypeError:
+        with pytest.raises(TypeError, match="no JSON form"):
+            export_module._plain_at_once(value)
+        return
+    assert export_module._JSON.encode(export_module._plain_at_once(value)) == want
+
+
+def test_rows_read_column_by_column_are_the_rows(model: kr.RoadModel, intervals: gpd.GeoDataFrame) -> None:
+    mixed = pd.DataFrame({"when": pd.to_datetime(["2023-07-20", None]), "n": pd.array([1, None], dtype="Int64"),
+                          "ok": pd.array([True, None], dtype="boolean"), "kind": pd.Categorical(["a", "b"]),
+                          "text": pd.array(["x", None], dtype="string"), "x": [0.5, float("nan")]})
+    def same(rows: Any) -> list[tuple[Any, ...]]:  # (NaN is not equal to itself: compared as text)
+        return [tuple("nan" if isinstance(v, float) and v != v else v for v in row) for row in rows]
+
+    for frame in (intervals, model.status(on="2023-07-20"), model.ledger.events_frame(), mixed, mixed.iloc[:, :0]):
+        assert same(export_module._columns_of(frame)) == same(frame.itertuples(index=False, name=None))
+
+
+def test_geojson_coordinates_that_are_not_finite_are_written_as_null(tmp_path: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (shapely warns of the NaN it is given)
+        line = shapely.LineString([(44.5, 40.1), (44.6, float("nan"))])
+    gdf = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[line, shapely.Point(44.5, 40.25)], crs="EPSG:4326")
+    export(gdf, tmp_path / "x.geojson")
+    features = json.loads((tmp_path / "x.geojson").read_text(encoding="utf-8"))["features"]
+    assert features[0]["geometry"] == {"type": "LineString", "coordinates": [[44.5, 40.1], [44.6, None]]}
+    assert features[1]["geometry"] == {"type": "Point", "coordinates": [44.5, 40.25]}
