@@ -10,7 +10,9 @@ the first day, so that the times below are the table's own), then
 * ``one``: ``status_intervals(model, start, end, traffic=...)`` in this process;
 * ``workers``: the same with ``workers=N`` (``--workers``, default 2; the segments shared out
   among N forked processes), its wall time, the workers' CPU time (``RUSAGE_CHILDREN``), and
-  whether the table is the same as in one process, row for row.
+  whether the table is the same as in one process, row for row;
+* with ``--formats csv,geojson,gpkg,parquet``: writing the table to each (``export``), and
+  the file's size.
 
 Prints one JSON line: seconds (wall, ``perf_counter``; CPU, ``process_time``), the ratio of
 the two wall times, the number of rows and change points, and the process's peak RSS.
@@ -38,6 +40,7 @@ def main() -> None:
     parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2022, 12, 31))
     parser.add_argument("--traffic", default="civilian")
     parser.add_argument("--workers", type=int, default=2, help="also with workers=N (default 2; 1: not)")
+    parser.add_argument("--formats", default="", help="also time writing the table, e.g. csv,geojson,gpkg,parquet")
     args = parser.parse_args()
 
     import karabakh_routes as kr
@@ -65,6 +68,12 @@ def main() -> None:
                     and list(got.geometry.to_wkt()) == list(one.geometry.to_wkt()) and got.attrs == one.attrs)
             out.update(workers=args.workers, workers_s=round(w_s, 2), workers_cpu_s=round(cpu, 2),
                        ratio=round(one_s / w_s, 2), same=same)
+        for fmt in filter(None, args.formats.split(",")):
+            path = Path(tmp) / f"intervals.{fmt}"
+            w = time.perf_counter()
+            kr.export(one, path)
+            out[f"write_{fmt}_s"] = round(time.perf_counter() - w, 2)
+            out[f"write_{fmt}_mb"] = round(path.stat().st_size / 1e6, 1)
         out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(out))
 

@@ -121,9 +121,11 @@ def test_intervals_benchmark_runs_and_its_tables_are_the_same(tmp_path: Path) ->
     _generate(tmp_path / "data")
     script = Path(__file__).resolve().parents[1] / "benchmarks" / "intervals.py"
     out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), "--start", "2022-01-01",
-                          "--end", "2022-03-31"], capture_output=True, text=True, check=True, timeout=300).stdout
+                          "--end", "2022-03-31", "--formats", "csv,parquet"],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
     row = json.loads(out.strip().splitlines()[-1])
     assert row["same"] is True and row["workers"] == 2 and row["rows"] > row["segments"] > 0
+    assert row["write_csv_mb"] > 0 and row["write_parquet_mb"] > 0 and "write_gpkg_s" not in row
     assert row["change_points"] > 1 and row["one_s"] > 0 and row["workers_s"] > 0
 
 
