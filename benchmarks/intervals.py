@@ -73,7 +73,7 @@ def main() -> None:
             w = time.perf_counter()
             kr.export(one, path)
             out[f"write_{fmt}_s"] = round(time.perf_counter() - w, 2)
-            out[f"write_{fmt}_mb"] = round(path.stat().st_size / 1e6, 1)
+            out[f"write_{fmt}_bytes"] = path.stat().st_size
         out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(out))
 

@@ -125,7 +125,7 @@ def test_intervals_benchmark_runs_and_its_tables_are_the_same(tmp_path: Path) ->
                          capture_output=True, text=True, check=True, timeout=300).stdout
     row = json.loads(out.strip().splitlines()[-1])
     assert row["same"] is True and row["workers"] == 2 and row["rows"] > row["segments"] > 0
-    assert row["write_csv_mb"] > 0 and row["write_parquet_mb"] > 0 and "write_gpkg_s" not in row
+    assert row["write_csv_bytes"] > 0 and row["write_parquet_bytes"] > 0 and "write_gpkg_s" not in row
     assert row["change_points"] > 1 and row["one_s"] > 0 and row["workers_s"] > 0
 
 
