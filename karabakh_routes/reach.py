@@ -244,25 +244,34 @@ def _basis(D: nx.MultiDiGraph, edges: list[tuple[str, str, str]], statuses: Mapp
     return _basis_of([(k, D[a][b][k]["decision"], 0, statuses[k].uncertain) for a, b, k in edges])
 
 
-def _basis_of(decisions: list[tuple[str, Decision, int, bool]]) -> _BasisFields:
+#: What :func:`_basis_of` makes of one decision's claims, by ``(id(decision), days)``: the decision (kept
+#: alive, so that its id is not reused), each claim's event and dict, the newest age, whether any is carried.
+_Made = dict[tuple[int, int], tuple[Decision, list[tuple[str, dict[str, Any]]], int | None, bool, set[str]]]
+
+
+def _basis_of(decisions: list[tuple[str, Decision, int, bool]], made: _Made | None = None) -> _BasisFields:
     """Return the basis fields of an answer decided by ``(segment, decision, days, uncertain)``.
 
     ``days``: how much older than when it was decided the decision's carried or forecast
     evidence is on the answer's day (nothing else about it can have changed in between);
-    ``uncertain``: whether the segment's status is uncertain.
+    ``uncertain``: whether the segment's status is uncertain. ``made``: what earlier answers of
+    the day made of the same decisions (shared by the answers of :func:`reach_from`; the
+    dicts in it are only read).
     """
     out: dict[str, dict[str, Any]] = {}
     ages: list[int] = []
     lines: set[str] = set()
     carried = False
     # segments share decisions (see Timeline._class_statuses): each one's claims made into dicts once
-    made: dict[tuple[int, int], tuple[list[tuple[str, dict[str, Any]]], int | None, bool]] = {}
+    if made is None:
+        made = {}
     for k, dec, days, _ in decisions:
         got = made.get((id(dec), days))
         if got is None:
             items: list[tuple[str, dict[str, Any]]] = []
             newest: int | None = None
             stale = False
+            said: set[str] = set()
             for cl in dec.basis:
                 d = cl.to_dict()
                 if days and d["age_days"] is not None and (d["carried"] or d["forecast"]):
@@ -271,10 +280,11 @@ def _basis_of(decisions: list[tuple[str, Decision, int, bool]]) -> _BasisFields:
                     newest = d["age_days"] if newest is None else min(newest, d["age_days"])
                 stale = stale or d["carried"] or d["forecast"]
                 if line := assumption_line(d):
-                    lines.add(line)
+                    said.add(line)
                 items.append((cl.event, d))
-            got = made[(id(dec), days)] = (items, newest, stale)
-        items, newest, stale = got
+            got = made[(id(dec), days)] = (dec, items, newest, stale, said)
+        _, items, newest, stale, said = got
+        lines |= said
         carried = carried or stale
         for event, d in items:
             entry = out.get(event)
@@ -881,6 +891,7 @@ class _Day:
         self._walls: dict[tuple[int, frozenset[int]], tuple[np.ndarray, np.ndarray]] = {} if prev is None else prev._walls
         self._memo = _EvidenceMemo(timeline, day, traffic, v)  # the day's claims and statuses, made once
         self._towards: dict[tuple[int, tuple[bool, ...]], tuple[ClassStatus, Decision]] = {}  # see decision
+        self._made: _Made = {}  # the day's answers' claims as dicts (see _basis_of)
         n = len(net.segments)
         dirty = np.arange(n) if prev is None or touched is None else touched
         # a range query carries the change point in force on every key from day to day
@@ -1353,7 +1364,7 @@ class _Day:
         self._prefetch([e // 2 for e in entries])
         self._warm(entries)
         return _basis_of([(self.net.segments[e // 2], self.decision(e), self.older(e // 2),
-                           self.status_of(e // 2).uncertain) for e in entries])
+                           self.status_of(e // 2).uncertain) for e in entries], self._made)
 
 
 def _reach_arrays(timeline: Timeline, a: str, b: str, day: dt.date, traffic: str, v: View) -> Reach:

@@ -129,6 +129,19 @@ def test_intervals_benchmark_runs_and_its_tables_are_the_same(tmp_path: Path) ->
     assert row["change_points"] > 1 and row["one_s"] > 0 and row["workers_s"] > 0
 
 
+def test_everywhere_benchmark_runs_and_its_answers_are_those_of_one_reach_each(tmp_path: Path) -> None:
+    """benchmarks/everywhere.py on a small synthetic region: reach_from's answers equal reach's, place by place."""
+    import json
+    import subprocess
+
+    _generate(tmp_path / "data")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "everywhere.py"
+    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), "--check", "8"],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    row = json.loads(out.strip().splitlines()[-1])
+    assert row["same"] is True and row["checked"] == 8 and sum(row["answers"].values()) == row["places"] > 8
+
+
 def test_answer_changes_benchmark_runs(tmp_path: Path) -> None:
     """benchmarks/answer_changes.py on a small synthetic region: its counts are consistent."""
     import json
