@@ -7,6 +7,7 @@ import json
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -22,6 +23,18 @@ SEGMENTS, CLAIMS, SEED = 30, 200, 0
 
 def _generate(folder: Path, seed: int = SEED) -> dict[str, Path]:
     return synth.generate(folder, segments=SEGMENTS, claims=CLAIMS, seed=seed)
+
+
+def _benchmark_row(tmp_path: Path, name: str, *args: str) -> dict[str, Any]:
+    """The JSON line ``benchmarks/NAME.py --data DIR ARGS`` prints on a small synthetic region written to ``tmp_path``."""
+    import subprocess
+
+    _generate(tmp_path / "data")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), *args],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    row: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return row
 
 
 def test_generated_files_load_without_warnings(tmp_path: Path) -> None:
@@ -88,42 +101,21 @@ def test_first_query_benchmark_runs_and_the_cache_answers_the_same(tmp_path: Pat
 
 def test_chart_benchmark_runs_and_its_statuses_equal_the_whole_snapshot(tmp_path: Path) -> None:
     """benchmarks/chart_year.py on a small synthetic region: a PNG, and the chart's statuses equal the baseline's."""
-    import json
-    import subprocess
-
-    _generate(tmp_path / "data")
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "chart_year.py"
-    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), "--png", str(tmp_path / "c.png")],
-                         capture_output=True, text=True, check=True, timeout=300).stdout
-    row = json.loads(out.strip().splitlines()[-1])
+    row = _benchmark_row(tmp_path, "chart_year", "--png", str(tmp_path / "c.png"))
     assert row["same"] is True and row["days"] > 1 and 0 < row["segments"] <= row["network_segments"]
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_periods_floor_benchmark_runs(tmp_path: Path) -> None:
     """benchmarks/periods_floor.py on a small synthetic region: every change point of the range visited."""
-    import json
-    import subprocess
-
-    _generate(tmp_path / "data")
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "periods_floor.py"
-    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data")],
-                         capture_output=True, text=True, check=True, timeout=300).stdout
-    row = json.loads(out.strip().splitlines()[-1])
+    row = _benchmark_row(tmp_path, "periods_floor")
     assert row["change_points"] > 100 and row["together_s"] >= 0
 
 
 def test_intervals_benchmark_runs_and_its_tables_are_the_same(tmp_path: Path) -> None:
     """benchmarks/intervals.py on a small synthetic region: the table in two processes equals the one in one."""
-    import json
-    import subprocess
-
-    _generate(tmp_path / "data")
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "intervals.py"
-    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), "--start", "2022-01-01",
-                          "--end", "2022-03-31", "--formats", "csv,parquet"],
-                         capture_output=True, text=True, check=True, timeout=300).stdout
-    row = json.loads(out.strip().splitlines()[-1])
+    row = _benchmark_row(tmp_path, "intervals", "--start", "2022-01-01", "--end", "2022-03-31",
+                         "--formats", "csv,parquet")
     assert row["same"] is True and row["workers"] == 2 and row["rows"] > row["segments"] > 0
     assert row["write_csv_bytes"] > 0 and row["write_parquet_bytes"] > 0 and "write_gpkg_s" not in row
     assert row["change_points"] > 1 and row["one_s"] > 0 and row["workers_s"] > 0
@@ -131,27 +123,13 @@ def test_intervals_benchmark_runs_and_its_tables_are_the_same(tmp_path: Path) ->
 
 def test_everywhere_benchmark_runs_and_its_answers_are_those_of_one_reach_each(tmp_path: Path) -> None:
     """benchmarks/everywhere.py on a small synthetic region: reach_from's answers equal reach's, place by place."""
-    import json
-    import subprocess
-
-    _generate(tmp_path / "data")
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "everywhere.py"
-    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), "--check", "8"],
-                         capture_output=True, text=True, check=True, timeout=300).stdout
-    row = json.loads(out.strip().splitlines()[-1])
+    row = _benchmark_row(tmp_path, "everywhere", "--check", "8")
     assert row["same"] is True and row["checked"] == 8 and sum(row["answers"].values()) == row["places"] > 8
 
 
 def test_answer_changes_benchmark_runs(tmp_path: Path) -> None:
     """benchmarks/answer_changes.py on a small synthetic region: its counts are consistent."""
-    import json
-    import subprocess
-
-    _generate(tmp_path / "data")
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "answer_changes.py"
-    out = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "data"), "--days", "40"],
-                         capture_output=True, text=True, check=True, timeout=300).stdout
-    row = json.loads(out.strip().splitlines()[-1])
+    row = _benchmark_row(tmp_path, "answer_changes", "--days", "40")
     seen = row["change_points"]
     assert 5 < seen <= 40 and row["some_status_improved"] <= seen
     # the two-bound test is the stricter, and it is sound: it lets a search be skipped only
