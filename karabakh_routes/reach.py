@@ -245,7 +245,8 @@ def _basis(D: nx.MultiDiGraph, edges: list[tuple[str, str, str]], statuses: Mapp
 
 
 #: What :func:`_basis_of` makes of one decision's claims, by ``(id(decision), days)``: the decision (kept
-#: alive, so that its id is not reused), each claim's event and dict, the newest age, whether any is carried.
+#: alive, so that its id is not reused), each claim's event and dict, the newest age, whether any is
+#: carried, and their assumption lines.
 _Made = dict[tuple[int, int], tuple[Decision, list[tuple[str, dict[str, Any]]], int | None, bool, set[str]]]
 
 
