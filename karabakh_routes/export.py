@@ -581,11 +581,16 @@ def _plain_at_once(value: Any) -> Any:
         return value
     if t is float:
         return value if math.isfinite(value) else None
-    if t is list and all(type(x) is str for x in value):
-        return value
-    if t is dict and all(type(k) is str and type(x) is str for k, x in value.items()):
+    if (t is list or t is dict) and _ready_as_is(value):
         return value
     return _plain(value)
+
+
+def _ready_as_is(value: list[Any] | dict[Any, Any]) -> bool:
+    """Whether a list or dict is JSON-ready as it is: a list of text, or a dict of text to text."""
+    if isinstance(value, dict):
+        return all(type(k) is str and type(x) is str for k, x in value.items())
+    return all(type(x) is str for x in value)
 
 
 def _json_text(value: Any) -> str:
@@ -632,9 +637,7 @@ def _cells(column: Any, geometry: bool) -> list[str]:
             add("true" if v else "false")
         elif t is int:
             add(repr(v))
-        elif t is list and all(type(x) is str for x in v):
-            add(_JSON.encode(v))
-        elif t is dict and all(type(k) is str and type(x) is str for k, x in v.items()):
+        elif (t is list or t is dict) and _ready_as_is(v):
             add(_JSON.encode(v))
         else:
             add(_cell(v))
